@@ -1,0 +1,33 @@
+//===- Pass.h - The pass interface ------------------------------*- C++ -*-===//
+#ifndef CNNC_PASSES_PASS_H
+#define CNNC_PASSES_PASS_H
+
+#include "ir/Diagnostics.h"
+#include "ir/Graph.h"
+
+#include <memory>
+#include <string_view>
+
+namespace cnnc {
+
+/// What a pass may use besides the graph. Passed explicitly; no globals.
+struct PassContext {
+  DiagEngine &diag;
+};
+
+/// A graph-to-graph rewrite. `run` returns false after reporting an error.
+class Pass {
+public:
+  virtual ~Pass() = default;
+  virtual std::string_view name() const = 0;
+  /// Whether the pass needs every value's type inferred before it runs.
+  virtual bool requiresShapes() const { return true; }
+  virtual bool run(Graph &g, PassContext &ctx) = 0;
+};
+
+#define PASS(Id, Name, Summary) std::unique_ptr<Pass> create##Id##Pass();
+#include "passes/Passes.def"
+
+} // namespace cnnc
+
+#endif

@@ -1,0 +1,118 @@
+//===- Main.cpp - The cnnc compiler driver --------------------------------===//
+//
+// cnnc MODEL.ir [--emit=ir|summary] [-o FILE] [--interpret ...]
+//
+// Exit status: 0 on success, 1 on any user error (diagnostics say where and
+// what), 2 on a bad command line.
+//
+//===----------------------------------------------------------------------===//
+#include "ir/Parser.h"
+#include "ir/Printer.h"
+#include "ir/Summary.h"
+#include "ir/Verifier.h"
+#include "passes/PassManager.h"
+#include "tools/cnnc/Options.h"
+#include "tools/cnnc/RunInterpreter.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+using namespace cnnc;
+
+namespace {
+
+/// Writes `text` to `path` through a temporary file, so a failure leaves
+/// nothing half-written.
+bool writeOutput(const std::string &path, const std::string &text,
+                 DiagEngine &diag) {
+  if (path.empty() || path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return true;
+  }
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) {
+      std::remove(tmp.c_str());
+      diag.error(SourceLoc{}, "cannot write '{}'", path);
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    diag.error(SourceLoc{}, "cannot write '{}': {}", path, ec.message());
+    return false;
+  }
+  return true;
+}
+
+int run(const CliOptions &opts) {
+  DiagEngine diag;
+  PassManager pm(opts.passOpts);
+  if (!pm.parsePipeline(opts.passes.empty() ? "infer-shapes" : opts.passes,
+                        diag))
+    return 1;
+  if (opts.printPipeline)
+    std::fprintf(stderr, "pipeline: %s\n", pm.pipelineStr().c_str());
+
+  std::unique_ptr<Graph> g = parseGraphFile(opts.model, diag);
+  if (!g || !verifyGraph(*g, diag) || !pm.run(*g, diag))
+    return 1;
+
+  std::string out;
+  bool shapesKnown = true;
+  for (const auto &n : g->nodes())
+    for (const Value *r : n->results())
+      shapesKnown &= r->type().known;
+  if (opts.emit == EmitKind::Summary) {
+    if (!shapesKnown) {
+      diag.error(SourceLoc{}, "--emit=summary needs inferred shapes; run "
+                 "the infer-shapes pass");
+      return 1;
+    }
+    out = formatSummary(*g, computeStats(*g));
+  } else if (!opts.interpret) {
+    out = printGraph(*g);
+  }
+  if (opts.interpret) {
+    if (!shapesKnown) {
+      diag.error(SourceLoc{}, "--interpret needs inferred shapes; run the "
+                 "infer-shapes pass");
+      return 1;
+    }
+    if (!runInterpreter(*g, opts, diag, out))
+      return 1;
+  }
+  return writeOutput(opts.output, out, diag) ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::optional<CliOptions> opts = parseCommandLine(argc, argv);
+  if (!opts)
+    return 2;
+  if (opts->help) {
+    printUsage();
+    return 0;
+  }
+  if (opts->version) {
+    std::printf("cnnc 0.1.0\n");
+    return 0;
+  }
+  if (opts->listOps) {
+    std::fputs(listOps().c_str(), stdout);
+    return 0;
+  }
+  if (opts->listPasses) {
+    for (const PassInfo &p : allPasses())
+      std::printf("%-22.*s %.*s\n", int(p.name.size()), p.name.data(),
+                  int(p.summary.size()), p.summary.data());
+    return 0;
+  }
+  return run(*opts);
+}

@@ -1,0 +1,41 @@
+//===- Options.h - cnnc's command line --------------------------*- C++ -*-===//
+#ifndef CNNC_TOOLS_CNNC_OPTIONS_H
+#define CNNC_TOOLS_CNNC_OPTIONS_H
+
+#include "passes/PassManager.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cnnc {
+
+enum class EmitKind { IR, Summary };
+
+struct CliOptions {
+  std::string model;
+  std::string output;          // -o; empty means stdout
+  EmitKind emit = EmitKind::IR;
+  std::string passes;          // --passes; empty means the default pipeline
+  bool printPipeline = false;
+  PassOptions passOpts;
+  bool interpret = false;
+  std::vector<std::string> inputs; // [NAME=]FILE.npy
+  uint64_t seed = 0;
+  std::string outputDir;
+  bool printOutputs = false;
+  bool listOps = false;
+  bool listPasses = false;
+  bool help = false;
+  bool version = false;
+};
+
+/// Parses argv; on a usage error prints it and returns nullopt.
+std::optional<CliOptions> parseCommandLine(int argc, char **argv);
+void printUsage();
+/// The op table as text (--list-ops).
+std::string listOps();
+
+} // namespace cnnc
+
+#endif
