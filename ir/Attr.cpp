@@ -44,6 +44,8 @@ std::optional<double> parseFloatText(std::string_view s) {
     return neg ? -INFINITY : INFINITY;
   if (body == "nan")
     return NAN;
+  if (!s.empty() && s[0] == '+')
+    s.remove_prefix(1);
   double v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size() || s.empty())

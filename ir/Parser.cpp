@@ -4,6 +4,7 @@
 #include "ir/Safetensors.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -32,7 +33,8 @@ size_t editDistance(std::string_view a, std::string_view b) {
 }
 
 template <typename Names>
-std::string suggest(std::string_view word, const Names &names) {
+std::string suggest(std::string_view word, const Names &names,
+                    std::string_view prefix = "") {
   std::string_view best;
   size_t bestD = 3; // only close matches
   for (std::string_view n : names) {
@@ -42,7 +44,8 @@ std::string suggest(std::string_view word, const Names &names) {
       best = n;
     }
   }
-  return best.empty() ? "" : fmt::format("; did you mean '{}'?", best);
+  return best.empty() ? ""
+                      : fmt::format("; did you mean '{}{}'?", prefix, best);
 }
 
 class Parser {
@@ -228,7 +231,7 @@ bool Parser::parseValueUse(Value *&v) {
     for (const auto &[k, _] : Scope)
       names.push_back(k);
     Diag.error(Cur.loc, "use of undefined value '%{}'{}", Cur.text,
-               suggest(Cur.text, names));
+               suggest(Cur.text, names, "%"));
     return false;
   }
   v = it->second;
@@ -350,6 +353,11 @@ bool Parser::parseConst(const std::vector<Token> &results) {
           !expect(Tok::Comma, "',' and the high end of the range") ||
           !parseNumber(r.hi, "the high end of the range"))
         return false;
+      if (!std::isfinite(r.lo) || !std::isfinite(r.hi)) {
+        Diag.error(seedLoc, "random range [{}, {}] must be finite",
+                   floatText(r.lo), floatText(r.hi));
+        return false;
+      }
       if (!(r.lo <= r.hi)) {
         Diag.error(seedLoc, "random range [{}, {}] is empty", floatText(r.lo),
                    floatText(r.hi));

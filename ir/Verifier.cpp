@@ -33,9 +33,9 @@ bool verifyNode(const Node &n, DiagEngine &diag) {
     std::string want = lo == hi          ? fmt::format("{}", lo)
                        : hi == ~0u       ? fmt::format("at least {}", lo)
                                          : fmt::format("{} to {}", lo, hi);
+    bool one = lo == 1 && (hi == 1 || hi == ~0u);
     diag.error(n.loc(), "{} expects {} operand{} ({}), found {}", info.name,
-               want, (lo == 1 && hi == 1) ? "" : "s", info.operandList(),
-               count);
+               want, one ? "" : "s", info.operandList(), count);
     ok = false;
   }
   if (info.numResults != 0 && n.numResults() != info.numResults) {

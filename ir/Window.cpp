@@ -31,10 +31,12 @@ bool resolveWindow(const Node &node, const Shape &spatial, const Shape &kernel,
                           op, name, want, r, v.size());
       return false;
     }
+    // Bounding every value by 2^40 (like dimensions) keeps the window
+    // arithmetic below within int64.
     for (int64_t x : v)
-      if (x < minValue) {
-        error = fmt::format("{} expects '{}' values >= {}, found {}", op, name,
-                            minValue, fmt::join(v, ","));
+      if (x < minValue || x > kMaxElements) {
+        error = fmt::format("{} expects '{}' values in [{}, 2^40], found {}",
+                            op, name, minValue, fmt::join(v, ","));
         return false;
       }
     out = v;
@@ -81,10 +83,18 @@ bool resolveWindow(const Node &node, const Shape &spatial, const Shape &kernel,
       a.padEnd = pads[i + r];
     }
     int64_t padded = a.in + a.padBegin + a.padEnd;
-    if (a.effectiveKernel() > padded) {
+    // d*(k-1)+1 can exceed int64 before it is known to be too large.
+    int64_t effective = 0;
+    bool overflow =
+        __builtin_mul_overflow(a.dilation, a.kernel - 1, &effective) ||
+        __builtin_add_overflow(effective, 1, &effective);
+    if (overflow || effective > padded) {
       error = fmt::format("{} window (effective size {}) is larger than the "
                           "padded input ({}) on spatial axis {}",
-                          op, a.effectiveKernel(), padded, i);
+                          op,
+                          overflow ? std::string("over 2^63")
+                                   : std::to_string(effective),
+                          padded, i);
       return false;
     }
     int64_t span = padded - a.effectiveKernel();

@@ -15,12 +15,18 @@
 // two neighbours on each axis (bilinear, trilinear). With `scales` the output
 // size is floor(in * scale).
 //
+// PyTorch: F.interpolate(mode='nearest') is {asymmetric, floor};
+// bilinear/trilinear with align_corners=False is half_pixel at every size
+// (pytorch_half_pixel agrees except where out == 1, where PyTorch 1.13 still
+// samples the centre); align_corners=True is align_corners.
+//
 //===----------------------------------------------------------------------===//
 #include "ir/Interpreter.h"
 #include "ir/ShapeInference.h"
 #include "ir/ops/Indexing.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 
 namespace cnnc {
@@ -35,7 +41,7 @@ struct ResizeAxis {
   double scale = 1;
   bool fromSizes = false;
 
-  /// x / scale, with scale = out/in for sizes (exact when integral).
+  /// x / scale; with sizes, x * in / out, exact when the result is integral.
   double toInput(double x) const {
     return fromSizes ? x * double(in) / double(out) : x / scale;
   }
@@ -190,7 +196,8 @@ void interpretResize(const KernelCtx &ctx) {
   Tensor &y = ctx.out();
   std::vector<ResizeAxis> axes;
   std::string error;
-  resolveResize(ctx.node, x.shape, axes, error);
+  [[maybe_unused]] bool ok = resolveResize(ctx.node, x.shape, axes, error);
+  assert(ok && "resize not checked by shape inference");
   std::vector<std::vector<Taps>> taps;
   for (const ResizeAxis &a : axes)
     taps.push_back(axisTaps(ctx.node, a));

@@ -69,20 +69,20 @@ TEST_CASE("11x11 input, 3x3 kernel, pad 1, stride 2, dilation 2 gives 5x5 "
   DiagEngine diag;
   Shape s = convShape("[1,1,11,11]", "[1,1,3,3]",
                       "{stride=[2,2], pads=[1,1,1,1], dilation=[2,2]}", diag);
-  CHECK_MESSAGE(s == Shape{1, 1, 5, 5}, messages(diag));
+  CHECK_MESSAGE((s == Shape{1, 1, 5, 5}), messages(diag));
 }
 
 TEST_CASE("5x5x3 input, five 3x3 filters, pad 1, stride 2 gives 3x3x5") {
   DiagEngine diag;
   Shape s = convShape("[1,3,5,5]", "[5,3,3,3]",
                       "{stride=[2,2], pads=[1,1,1,1]}", diag);
-  CHECK_MESSAGE(s == Shape{1, 5, 3, 3}, messages(diag));
+  CHECK_MESSAGE((s == Shape{1, 5, 3, 3}), messages(diag));
 }
 
 TEST_CASE("7x7 input, 3x3 kernel, stride 3 gives 2x2 with a warning") {
   DiagEngine diag;
   Shape s = convShape("[1,1,7,7]", "[1,1,3,3]", "{stride=[3,3]}", diag);
-  CHECK_MESSAGE(s == Shape{1, 1, 2, 2}, messages(diag));
+  CHECK_MESSAGE((s == Shape{1, 1, 2, 2}), messages(diag));
   CHECK(!diag.hasErrors());
   REQUIRE(diag.diagnostics().size() >= 1);
   CHECK(diag.diagnostics()[0].severity == Severity::Warning);

@@ -15,6 +15,7 @@
 #include "tools/cnnc/RunInterpreter.h"
 
 #include <cstdio>
+#include <new>
 #include <filesystem>
 #include <fstream>
 
@@ -50,8 +51,24 @@ bool writeOutput(const std::string &path, const std::string &text,
   return true;
 }
 
+/// --stop-after and --print-ir-after must name registered passes.
+bool checkPassNames(const CliOptions &opts, DiagEngine &diag) {
+  std::vector<std::string> names(opts.passOpts.printAfter.begin(),
+                                 opts.passOpts.printAfter.end());
+  if (!opts.passOpts.stopAfter.empty())
+    names.push_back(opts.passOpts.stopAfter);
+  for (const std::string &n : names)
+    if (!lookupPass(n)) {
+      PassManager probe;
+      return probe.parsePipeline(n, diag); // reports the unknown pass
+    }
+  return true;
+}
+
 int run(const CliOptions &opts) {
   DiagEngine diag;
+  if (!checkPassNames(opts, diag))
+    return 1;
   PassManager pm(opts.passOpts);
   if (!pm.parsePipeline(opts.passes.empty() ? "infer-shapes" : opts.passes,
                         diag))
@@ -114,5 +131,11 @@ int main(int argc, char **argv) {
                   int(p.summary.size()), p.summary.data());
     return 0;
   }
-  return run(*opts);
+  try {
+    return run(*opts);
+  } catch (const std::bad_alloc &) {
+    // The only exception cnnc lets through: a model too large for memory.
+    std::fprintf(stderr, "cnnc: error: out of memory\n");
+    return 1;
+  }
 }
