@@ -158,12 +158,9 @@ std::string formatSummary(const Graph &g, const GraphStats &s) {
   for (const LayerStats &l : s.layers) {
     std::string label =
         fmt::format("{} ({})", l.node->name(), l.node->info().name);
-    std::string params = grouped(l.params);
-    if (l.buffers)
-      params = grouped(l.params);
     out += fmt::format("{:<{}}  {:<{}}  {:>13}  {:>15}\n", label, nameW,
                        shapeStr(l.node->result()->type().shape), shapeW,
-                       params, grouped(l.macs));
+                       grouped(l.params), grouped(l.macs));
     for (unsigned i = 1; i < l.node->numResults(); ++i)
       out += fmt::format("{:<{}}  {:<{}}\n", "", nameW,
                          shapeStr(l.node->result(i)->type().shape), shapeW);
@@ -172,8 +169,10 @@ std::string formatSummary(const Graph &g, const GraphStats &s) {
   out += fmt::format("Total params: {}\n", grouped(s.params));
   out += fmt::format("Non-trainable (batch-norm statistics): {}\n",
                      grouped(s.buffers));
-  out += fmt::format("Total MACs: {} ({:.3f} G)\n", grouped(s.macs),
-                     double(s.macs) / 1e9);
+  out += fmt::format("Total MACs: {} ({})\n", grouped(s.macs),
+                     s.macs >= 1000000000
+                         ? fmt::format("{:.2f} G", double(s.macs) / 1e9)
+                         : fmt::format("{:.2f} M", double(s.macs) / 1e6));
   out += fmt::format("Weights: {}; inputs: {}; outputs: {}; intermediate "
                      "activations: {}\n",
                      humanBytes(s.weightBytes), humanBytes(s.inputBytes),

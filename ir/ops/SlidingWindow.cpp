@@ -14,13 +14,25 @@ bool resolveWindowChecked(ShapeCtx &ctx, const Shape &spatial,
     return ctx.error("{}", error);
   if (opts.ceilMode)
     return true;
+  // One warning per node, naming every axis that loses input.
+  std::string counts, which, strides;
+  size_t lossy = 0;
+  int64_t total = 0;
   for (size_t i = 0; i < axes.size(); ++i) {
+    strides += (i ? "," : "") + std::to_string(axes[i].stride);
     int64_t unused = axes[i].unusedInput();
-    if (unused > 0)
-      ctx.warning("{} stride {} on spatial axis {} leaves {} input element{} "
-                  "unused (the output size is floored)",
-                  ctx.op(), axes[i].stride, i, unused, unused == 1 ? "" : "s");
+    if (unused <= 0)
+      continue;
+    counts += (lossy ? ", " : "") + std::to_string(unused);
+    which += (lossy ? ", " : "") + std::to_string(i);
+    ++lossy;
+    total += unused;
   }
+  if (lossy)
+    ctx.warning("{} stride [{}] leaves the last {} input element{} of "
+                "spatial ax{} {} unused (the output size is floored)",
+                ctx.op(), strides, counts, total == 1 ? "" : "s",
+                lossy == 1 ? "is" : "es", which);
   return true;
 }
 

@@ -73,8 +73,8 @@ std::string describeOutput(const Value &v, const Tensor &t, bool values) {
     double sum = std::accumulate(t.data.begin(), t.data.end(), 0.0);
     size_t nonFinite = size_t(std::count_if(
         t.data.begin(), t.data.end(), [](float x) { return !std::isfinite(x); }));
-    s += fmt::format(": min {} max {} mean {}", *mn, *mx,
-                     sum / double(t.size()));
+    s += fmt::format(": min {} max {} mean {}", floatText(*mn),
+                     floatText(*mx), floatText(sum / double(t.size())));
     if (nonFinite)
       s += fmt::format(" ({} non-finite)", nonFinite);
   }
