@@ -10,7 +10,8 @@
 //
 // The test fails when any case fails, when the directory holds no case, and
 // (without FILTER) when an op of the op table other than const appears in no
-// case, so a new op cannot land without a golden case.
+// case, so a new op cannot land without a golden case; each such op counts
+// as one failure in the summary line.
 //
 // Tolerance: |actual - expected| <= 1e-4 + 1e-4 * |expected|. The
 // expectation is PyTorch's float64 result rounded to float32; the

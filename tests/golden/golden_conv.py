@@ -291,16 +291,22 @@ def unshared_cases():
 # deform_conv -----------------------------------------------------------------
 
 def deform_case(name, xs, m, kernel, groups=1, offset_groups=1, bias=True,
-                stride=None, dilation=None, pads=None, offset_scale=2.0):
-    """deform_conv against torchvision.ops.deform_conv2d (no mask)."""
+                stride=None, dilation=None, pads=None, offset_scale=2.0,
+                offset_step=None):
+    """deform_conv against torchvision.ops.deform_conv2d (no mask).
+    `offset_step` rounds the offsets to multiples of it, so samples land
+    exactly on pixels, on the border and just outside it."""
     c = Case(name)
     s, d, p = stride or [1, 1], dilation or [1, 1], pads or [0] * 4
     x = c.input("x", c.randn(*xs))
     xp = F.pad(x, torch_pads(p[:2], p[2:]))  # zero padding == zero outside
     oh = (xp.shape[2] - d[0] * (kernel[0] - 1) - 1) // s[0] + 1
     ow = (xp.shape[3] - d[1] * (kernel[1] - 1) - 1) // s[1] + 1
-    off = c.input("offset", c.randn(xs[0], 2 * offset_groups * kernel[0] *
-                                    kernel[1], oh, ow, scale=offset_scale))
+    off = c.randn(xs[0], 2 * offset_groups * kernel[0] * kernel[1], oh, ow,
+                  scale=offset_scale)
+    if offset_step:
+        off = torch.round(off / offset_step) * offset_step
+    c.input("offset", off)
     ws = [m, xs[1] // groups, *kernel]
     w = c.weight("w", c.randn(*ws, scale=weight_scale(ws)))
     b = c.weight("b", c.randn(m)) if bias else None
@@ -331,6 +337,10 @@ def deform_cases():
                     stride=[2, 2], dilation=[2, 1], pads=[2, 1, 1, 0]),
         deform_case("deform_conv_far_outside", [1, 2, 4, 4], 2, [3, 3],
                     pads=[1, 1, 1, 1], offset_scale=6.0),
+        deform_case("deform_conv_integer_offsets", [1, 2, 4, 5], 2, [3, 3],
+                    pads=[1, 1, 1, 1], offset_step=1.0),
+        deform_case("deform_conv_half_offsets", [1, 2, 5, 4], 2, [2, 3],
+                    pads=[0, 1, 1, 0], offset_step=0.5),
         deform_case("deform_conv_1x1", [1, 3, 4, 5], 2, [1, 1]),
     ]
 

@@ -81,7 +81,28 @@ def activation_cases():
         act("gelu_tanh", "gelu", {"approximate": "tanh"},
             lambda x: F.gelu(x, approximate="tanh"),
             "F.gelu(x, approximate='tanh')"),
-    ] + prelu_cases() + maxout_cases()
+    ] + extreme_cases() + prelu_cases() + maxout_cases()
+
+
+# Far tails, where a naive formula overflows exp() or loses everything to
+# cancellation.
+EXTREMES = [-1000.0, -100.0, -30.0, -20.5, -0.0, 0.0, 20.5, 30.0, 100.0,
+            1000.0]
+
+
+def extreme_cases():
+    """Activations with exp() or tails on inputs up to +-1000."""
+    ops = (("sigmoid", torch.sigmoid, "torch.sigmoid"),
+           ("tanh", torch.tanh, "torch.tanh"),
+           ("softplus", F.softplus, "F.softplus"),
+           ("log_sigmoid", F.logsigmoid, "F.logsigmoid"),
+           ("silu", F.silu, "F.silu"), ("mish", F.mish, "F.mish"),
+           ("elu", F.elu, "F.elu"), ("selu", F.selu, "F.selu"),
+           ("softsign", F.softsign, "F.softsign"),
+           ("gelu", F.gelu, "F.gelu"))
+    return [unary_case(f"{op}_extreme", op, [len(EXTREMES)], {}, fn,
+                       f"{text}(x)", special=EXTREMES)
+            for op, fn, text in ops]
 
 
 def prelu_case(name, xs, slopes, inline=False):
@@ -143,8 +164,22 @@ def batch_norm_case(name, xs, eps=None):
     return c
 
 
+def onnx_lrn(x, size, a, b, k):
+    """ONNX LRN: the window spans floor((size-1)/2) channels before and
+    ceil((size-1)/2) after. PyTorch agrees for odd sizes; for even sizes
+    it puts the extra channel before, and cnnc follows ONNX (ir/Ops.def)."""
+    before = (size - 1) // 2
+    after = size - 1 - before
+    channels = x.shape[1]
+    sq = x * x
+    sums = [sq[:, max(0, ch - before):min(channels, ch + after + 1)].sum(1)
+            for ch in range(channels)]
+    return x / (k + a / size * torch.stack(sums, 1)) ** b
+
+
 def lrn_case(name, xs, size, alpha=None, beta=None, bias=None):
-    """Local response normalisation, PyTorch's definition."""
+    """Local response normalisation, ONNX's window (PyTorch's for odd
+    sizes, checked here)."""
     c = Case(name)
     x = c.input("x", c.randn(*xs, scale=3.0))
     a = 1e-4 if alpha is None else alpha
@@ -152,8 +187,13 @@ def lrn_case(name, xs, size, alpha=None, beta=None, bias=None):
     k = 1.0 if bias is None else bias
     c.node("y", "lrn", ["x"], {"size": size, "alpha": alpha, "beta": beta,
                                "bias": bias})
-    c.output("y", F.local_response_norm(x, size, a, b, k))
-    c.expr = f"F.local_response_norm(x, {size}, {a}, {b}, {k})"
+    y = onnx_lrn(x, size, a, b, k)
+    if size % 2 == 1:
+        torch.testing.assert_close(y, F.local_response_norm(x, size, a, b, k))
+        c.expr = f"F.local_response_norm(x, {size}, {a}, {b}, {k})"
+    else:
+        c.expr = f"onnx_lrn(x, {size}, {a}, {b}, {k}) (ONNX LRN window)"
+    c.output("y", y)
     return c
 
 
@@ -168,6 +208,7 @@ def norm_cases():
         lrn_case("lrn_size5", [1, 8, 3, 3], 5),
         lrn_case("lrn_size3_params", [2, 6, 3, 4], 3, alpha=0.1, beta=0.5,
                  bias=2.0),
+        lrn_case("lrn_size_exceeds_channels", [1, 3, 2, 3], 7, alpha=0.3),
         lrn_case("lrn_size1", [1, 4, 2, 3], 1, alpha=0.5),
         lrn_case("lrn_size4_even", [1, 7, 2, 2], 4, alpha=0.2),
         lrn_case("lrn_size5_big_alpha_1d", [2, 6, 5], 5, alpha=1.0, beta=0.9),
@@ -289,12 +330,15 @@ def softmax_cases():
                                     ("axis1", [2, 3, 4, 5], 1),
                                     ("axis0", [3, 4], 0),
                                     ("axis_neg2", [2, 3, 4, 5], -2),
-                                    ("rank1", [10], None)):
+                                    ("rank1", [10], None),
+                                    ("axis_size1", [3, 1, 4], 1),
+                                    ("large_values", [2, 7], None)):
             d = -1 if axis is None else axis
+            scale = 500.0 if suffix == "large_values" else 4.0
             cases.append(unary_case(
                 f"{op}_{suffix}", op, shape, {"axis": axis},
                 lambda x, d=d, fn=fn: fn(x, dim=d),
-                f"F.{op}(x, dim={d})", scale=4.0))
+                f"F.{op}(x, dim={d})", scale=scale))
     return cases
 
 

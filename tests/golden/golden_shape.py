@@ -157,6 +157,8 @@ def pad_cases():
                  [1, 0, 0, 0, 0, 2, 0, 0]),
         pad_case("pad_reflect", [1, 2, 4, 5], [0, 0, 2, 1, 0, 0, 1, 3],
                  mode="reflect"),
+        pad_case("pad_reflect_max", [1, 1, 3, 4], [0, 0, 2, 3, 0, 0, 2, 3],
+                 mode="reflect"),
         pad_case("pad_edge", [1, 2, 3, 4], [0, 0, 3, 0, 0, 0, 1, 2],
                  mode="edge"),
         pad_case("pad_negative_crop", [1, 2, 5, 6],
