@@ -6,16 +6,16 @@
     /usr/bin/python3 samples/gen_samples.py --compare NAME OUT.npy [SEED]
 
 The .ir files are what ships; this script only saves typing them. Output is
-deterministic: weights are `random(seed)` with seeds 1, 2, 3, ... in file
-order, so nothing is downloaded. Values and weights are named after the
+deterministic: weights are `random(seed, lo, hi)` with seeds 1, 2, 3, ... in
+file order, so nothing is downloaded. Values and weights are named after the
 torchvision modules and state_dict keys (`%layer1.0.conv1`,
 `%layer1.0.conv1.weight`), so --compare can load the same random weights
 into the PyTorch model by name.
 
 --check (needs torch/torchvision) builds each network in PyTorch and checks
 the parameter count and the output shape against what the .ir declares.
---compare NAME OUT.npy [SEED] recomputes one sample in PyTorch with the
-weights `random(seed)` generates and the input cnnc's randomInputs(g, SEED)
+--compare NAME OUT.npy [SEED] recomputes one sample in PyTorch (in double)
+with the weights `random(seed, lo, hi)` generates and the input cnnc's randomInputs(g, SEED)
 gives (default 0), and compares with OUT.npy written from cnnc's reference
 interpreter.
 
@@ -25,18 +25,48 @@ Only the standard library is needed to write the files.
 import math
 import os
 import sys
+import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Small ranges for biases and batch-norm operands keep activations sane with
-# random weights; conv and fc weights use random(seed)'s default range
-# +-1/sqrt(fan_in), as PyTorch's default initialisers.
+# random weights.
 BIAS_RANGE = (-0.05, 0.05)
 BN_SCALE_RANGE = (0.5, 1.5)
 BN_BIAS_RANGE = (-0.05, 0.05)
 BN_MEAN_RANGE = (-0.1, 0.1)
 BN_VAR_RANGE = (0.5, 1.5)
-GAIN = {}
+
+# Conv and fc weights: uniform in +-gain/sqrt(fan_in). PyTorch's default
+# (gain 1) shrinks the signal about 2.4x per relu layer, so the outputs of
+# the deep samples would hardly depend on the input (VGG-16's by 1e-7 of
+# their spread) and a wrong early layer would go unseen in a comparison.
+# He (Kaiming) uniform, gain sqrt(6), keeps the variance through relu
+# layers; tanh layers and ResNet's residual sums (which add variance block
+# by block) take gain sqrt(3).
+HE_GAIN = math.sqrt(6)
+LECUN_GAIN = math.sqrt(3)
+
+WHY_HE = ("He uniform: PyTorch's default +-1/sqrt(fan_in) shrinks the signal "
+          "layer by layer until the output hardly depends on the input")
+
+
+def weights_note(net):
+    """The header paragraph that says how the weights are generated."""
+    k = {HE_GAIN: 6, LECUN_GAIN: 3}[net.gain]
+    text = ("Weights: random(seed, lo, hi), one seed per tensor (no download)."
+            f" Conv and fc weights are uniform in +-sqrt({k}/fan_in) (bounds "
+            f"rounded to 4 digits; {net.why}); biases are in +-0.05.")
+    if net.torchvision:
+        text += " Names follow torchvision's state_dict."
+    if net.has_bn:
+        # "\0" keeps a range on one line; it becomes a space after wrapping.
+        r = [f"[{lo},\0{hi}]" for lo, hi in (BN_SCALE_RANGE, BN_BIAS_RANGE,
+                                            BN_MEAN_RANGE, BN_VAR_RANGE)]
+        text += (f" Batch norm: scale in {r[0]}, bias in {r[1]}, running mean "
+                 f"in {r[2]}, running variance in {r[3]}, epsilon 1e-5 (the "
+                 "default).")
+    return textwrap.fill(text, 76).replace("\0", " ")
 
 
 def shape_str(shape):
@@ -51,14 +81,10 @@ def num(x):
     return repr(x) if isinstance(x, float) else str(x)
 
 
-def window_out(n, k, s, pb, pe, d=1, ceil_mode=False):
+def window_out(n, k, s, pb, pe, d=1):
+    """Output size of a sliding window (floor mode), as ir/Window.h."""
     span = n + pb + pe - d * (k - 1) - 1
     assert span >= 0, "window larger than the padded input"
-    if ceil_mode:
-        out = -(-span // s) + 1
-        if (out - 1) * s >= n + pb:
-            out -= 1
-        return out
     return span // s + 1
 
 
@@ -74,9 +100,13 @@ class Value:
 class Net:
     """Emits IR lines and tracks shapes, seeds and parameter counts."""
 
-    def __init__(self, name, gain=1.0):
+    def __init__(self, name, gain, why=WHY_HE, torchvision=False,
+                 has_bn=False):
         self.name = name
-        self.gain = gain
+        self.gain = gain  # conv and fc weights in +-gain/sqrt(fan_in)
+        self.why = why
+        self.torchvision = torchvision
+        self.has_bn = has_bn
         self.header = []
         self.lines = []
         self.seed = 0
@@ -89,6 +119,7 @@ class Net:
 
     # --- text ---------------------------------------------------------------
     def doc(self, text=""):
+        text = text.replace("@WEIGHTS@", weights_note(self))
         self.header += [("# " + line).rstrip() for line in text.split("\n")]
 
     def comment(self, text):
@@ -151,16 +182,14 @@ class Net:
         out.append("}")
         return "\n".join(out) + "\n"
 
+    # --- layers -------------------------------------------------------------
     def weight(self, name, shape):
-        """A conv or fc weight: +-gain/sqrt(fan_in)."""
-        if self.gain == 1.0:
-            return self.const(name, shape)
+        """A conv or fc weight: +-gain/sqrt(fan_in), rounded to 4 digits."""
         b = float(f"{self.gain / math.sqrt(math.prod(shape[1:])):.4g}")
         return self.const(name, shape, (-b, b))
 
-    # --- layers -------------------------------------------------------------
     def conv(self, name, x, out_ch, k, stride=1, pad=0, dilation=1, groups=1,
-             bias=True, weight_prefix=None):
+             bias=True):
         """A PyTorch ConvNd: symmetric `pad`, scalar or per-axis k/stride."""
         r = len(x.shape) - 2
         k, stride, pad, dilation = (
@@ -168,11 +197,10 @@ class Net:
             for v in (k, stride, pad, dilation))
         in_ch = x.shape[1]
         assert in_ch % groups == 0 and out_ch % groups == 0
-        p = weight_prefix or name
-        operands = [x, self.weight(p + ".weight",
+        operands = [x, self.weight(name + ".weight",
                                    [out_ch, in_ch // groups] + k)]
         if bias:
-            operands.append(self.const(p + ".bias", [out_ch], BIAS_RANGE))
+            operands.append(self.const(name + ".bias", [out_ch], BIAS_RANGE))
         attrs = []
         if any(s != 1 for s in stride):
             attrs.append(("stride", ints(stride)))
@@ -259,7 +287,8 @@ def thousands(n):
 #===--- LeNet-5 -------------------------------------------------------------===#
 
 def lenet5():
-    n = Net("lenet5", GAIN.get("lenet5", 1.0))
+    n = Net("lenet5", LECUN_GAIN,
+            why="variance 1/fan_in, which keeps tanh in its responsive range")
     n.doc("""\
 LeNet-5 (LeCun, Bottou, Bengio, Haffner, "Gradient-based learning applied to
 document recognition", Proc. IEEE 1998), the classic digit recogniser.
@@ -267,7 +296,8 @@ Input:  %x f32[1,1,32,32] (a 32x32 grey image).
 Output: %fc3 f32[1,10] (class scores, before softmax).
 Parameters: 61,706 (conv1 156, conv2 2,416, fc1 48,120, fc2 10,164,
 fc3 850), equal to the PyTorch model in gen_samples.py --check.
-Weights: random(seed), one seed per tensor (no download).
+
+@WEIGHTS@
 
 Classic choices: tanh activations and 2x2/2 average pooling ("subsampling")
 as in the paper. Differences from the paper, as in most modern re-creations:
@@ -306,15 +336,15 @@ as in the paper. Differences from the paper, as in most modern re-creations:
 #===--- AlexNet (torchvision) -----------------------------------------------===#
 
 def alexnet():
-    n = Net("alexnet", GAIN.get("alexnet", 1.0))
+    n = Net("alexnet", HE_GAIN, torchvision=True)
     n.doc("""\
 AlexNet as torchvision.models.alexnet builds it (the "One weird trick"
 variant, arXiv:1404.5997: 64-192-384-256-256 filters, no LRN, no groups).
 Input:  %x f32[1,3,224,224] (an RGB image, normalised).
 Output: %classifier.6 f32[1,1000] (ImageNet class scores, before softmax).
 Parameters: 61,100,840, as sum(p.numel() for p in alexnet().parameters()).
-Weights: random(seed), one seed per tensor (no download); names follow
-torchvision's state_dict.
+
+@WEIGHTS@
 
 Differences from the framework:
 - avgpool, AdaptiveAvgPool2d((6, 6)), is left out: on a 224x224 input the
@@ -359,7 +389,7 @@ Differences from the framework:
 #===--- AlexNet (the 2012 paper) --------------------------------------------===#
 
 def alexnet2012():
-    n = Net("alexnet2012", GAIN.get("alexnet2012", 1.0))
+    n = Net("alexnet2012", HE_GAIN)
     n.doc("""\
 AlexNet as in the paper (Krizhevsky, Sutskever, Hinton, "ImageNet
 Classification with Deep Convolutional Neural Networks", NIPS 2012), in its
@@ -369,7 +399,8 @@ Input:  %x f32[1,3,227,227] (227, not the paper's 224: 11x11/4 filters on
         227 give the paper's 55x55 maps).
 Output: %prob f32[1,1000] (the paper's 1000-way softmax).
 Parameters: 62,378,344 (conv1 34,944: 96 x 3x11x11 + 96 biases).
-Weights: random(seed), one seed per tensor (no download).
+
+@WEIGHTS@
 
 Layers: conv-relu-LRN-pool, conv-relu-LRN-pool, three conv-relu, pool,
 fc-relu-dropout twice, fc, softmax.
@@ -415,7 +446,7 @@ fc-relu-dropout twice, fc, softmax.
 #===--- VGG-16 --------------------------------------------------------------===#
 
 def vgg16():
-    n = Net("vgg16", GAIN.get("vgg16", 1.0))
+    n = Net("vgg16", HE_GAIN, torchvision=True)
     n.doc("""\
 VGG-16 (configuration D of Simonyan and Zisserman, "Very Deep Convolutional
 Networks for Large-Scale Image Recognition", ICLR 2015) as
@@ -423,8 +454,8 @@ torchvision.models.vgg16 builds it, without batch norm.
 Input:  %x f32[1,3,224,224] (an RGB image, normalised).
 Output: %classifier.6 f32[1,1000] (ImageNet class scores, before softmax).
 Parameters: 138,357,544, as sum(p.numel() for p in vgg16().parameters()).
-Weights: random(seed), one seed per tensor (no download); names follow
-torchvision's state_dict.
+
+@WEIGHTS@
 
 Differences from the framework:
 - avgpool, AdaptiveAvgPool2d((7, 7)), is left out: on a 224x224 input the
@@ -466,25 +497,29 @@ Differences from the framework:
 #===--- ResNet-18 -----------------------------------------------------------===#
 
 def resnet18():
-    n = Net("resnet18", GAIN.get("resnet18", 1.0))
+    n = Net("resnet18", LECUN_GAIN, torchvision=True, has_bn=True,
+            why="variance 1/fan_in: the default +-1/sqrt(fan_in) makes the "
+            "output hardly depend on the input, He's +-sqrt(6/fan_in) lets "
+            "the residual sums grow block by block to logits of spread 70")
     n.doc("""\
 ResNet-18 (He, Zhang, Ren, Sun, "Deep Residual Learning for Image
-Recognition", CVPR 2016) as torchvision.models.resnet18 builds it: BasicBlocks
-[2, 2, 2, 2], downsampling by stride 2 in the first 3x3 conv of layers 2-4
-with a 1x1 conv + batch norm on the shortcut.
+Recognition", CVPR 2016) as torchvision.models.resnet18 builds it:
+BasicBlocks [2, 2, 2, 2], downsampling by stride 2 in the first 3x3 conv of
+layers 2-4 with a 1x1 conv + batch norm on the shortcut.
 Input:  %x f32[1,3,224,224] (an RGB image, normalised).
 Output: %fc f32[1,1000] (ImageNet class scores, before softmax).
 Parameters: 11,689,512, as sum(p.numel() for p in resnet18().parameters());
 the batch norms' running mean and variance (9,600 values) are buffers.
-Weights: random(seed), one seed per tensor (no download); names follow
-torchvision's state_dict. Batch norm: scale in [0.5, 1.5], bias in
-[-0.05, 0.05], running mean in [-0.1, 0.1], running variance in [0.5, 1.5],
-epsilon 1e-5 (the default), so activations stay in a sane range.
+
+@WEIGHTS@
 
 Naming: in block layerN.B, %layerN.B.relu is the first relu, %layerN.B.add
 the residual sum and %layerN.B the block's output (the second relu).
 Differences from the framework: avgpool, AdaptiveAvgPool2d((1, 1)), is
-global_avg_pool; torch.flatten(x, 1) is %flatten.""")
+global_avg_pool; torch.flatten(x, 1) is %flatten.
+cnnc warns that the 1x1 stride-2 downsample convs leave the last row and
+column of their 56x56, 28x28 and 14x14 inputs unused: that is ResNet as
+designed (the output size is floored), not a mistake in this file.""")
     x = n.input("x", [1, 3, 224, 224])
     n.blank()
     n.comment("stem: conv 64 7x7/2 pad 3, bn, relu -> 112x112, max pool 3x3/2 "
@@ -528,19 +563,18 @@ global_avg_pool; torch.flatten(x, 1) is %flatten.""")
 #===--- MobileNetV2 ---------------------------------------------------------===#
 
 def mobilenet_v2():
-    n = Net("mobilenet_v2", GAIN.get("mobilenet_v2", 1.0))
+    n = Net("mobilenet_v2", HE_GAIN, torchvision=True, has_bn=True)
     n.doc("""\
 MobileNetV2 (Sandler, Howard, Zhu, Zhmoginov, Chen, "MobileNetV2: Inverted
 Residuals and Linear Bottlenecks", CVPR 2018) as
 torchvision.models.mobilenet_v2 builds it (width 1.0).
 Input:  %x f32[1,3,224,224] (an RGB image, normalised).
 Output: %classifier.1 f32[1,1000] (ImageNet class scores, before softmax).
-Parameters: 3,504,872, as sum(p.numel() for p in mobilenet_v2().parameters());
-the batch norms' running mean and variance (34,112 values) are buffers.
-Weights: random(seed), one seed per tensor (no download); names follow
-torchvision's state_dict. Batch norm: scale in [0.5, 1.5], bias in
-[-0.05, 0.05], running mean in [-0.1, 0.1], running variance in [0.5, 1.5],
-epsilon 1e-5 (the default).
+Parameters: 3,504,872, as sum(p.numel() for p in
+mobilenet_v2().parameters()); the batch norms' running mean and variance
+(34,112 values) are buffers.
+
+@WEIGHTS@
 
 Inverted residual blocks (t = expansion, c = output channels, n = repeats,
 s = stride of the first): t,c,n,s = 1,16,1,1  6,24,2,2  6,32,3,2  6,64,4,2
@@ -607,7 +641,7 @@ identity at inference.""")
 #===--- A 1D signal network -------------------------------------------------===#
 
 def signal1d():
-    n = Net("signal1d", GAIN.get("signal1d", 1.0))
+    n = Net("signal1d", HE_GAIN, has_bn=True)
     n.doc("""\
 A small 1D convolutional network for a one-channel signal (e.g. 256 samples
 of audio or a sensor trace) classified into 10 classes. Not a published
@@ -618,7 +652,8 @@ Output: %fc f32[1,10] (class scores).
 Parameters: 9,578 (conv1 128, conv2 2,592, bn2 64, conv3 6,144, fc 650),
 equal to the PyTorch model in gen_samples.py --check; bn2's running mean
 and variance (64 values) are buffers.
-Weights: random(seed), one seed per tensor.""")
+
+@WEIGHTS@""")
     x = n.input("x", [1, 1, 256])
     n.blank()
     n.comment("conv1: 16 filters of 7, stride 2, pad 3 -> 128")
@@ -647,7 +682,7 @@ Weights: random(seed), one seed per tensor.""")
 #===--- A 3D volume network -------------------------------------------------===#
 
 def volume3d():
-    n = Net("volume3d", GAIN.get("volume3d", 1.0))
+    n = Net("volume3d", HE_GAIN)
     n.doc("""\
 A small 3D convolutional network for a one-channel volume (e.g. a 16-slice
 32x32 scan or a 16-frame clip) classified into 10 classes. Not a published
@@ -657,7 +692,8 @@ Input:  %x f32[1,1,16,32,32] (N, C, D, H, W).
 Output: %fc f32[1,10] (class scores).
 Parameters: 8,666 (conv1 224, conv2 3,472, conv3 4,640, fc 330), equal to
 the PyTorch model in gen_samples.py --check.
-Weights: random(seed), one seed per tensor.""")
+
+@WEIGHTS@""")
     x = n.input("x", [1, 1, 16, 32, 32])
     n.blank()
     n.comment("conv1: 8 filters 3x3x3 pad 1 -> 16x32x32, max pool 2x2x2 -> "
@@ -701,11 +737,11 @@ def write_all():
     for name, build in SAMPLES.items():
         net = build()
         # The hand-written header must state the total the layers add up to.
-        assert any(line.startswith("# Parameters: " + thousands(net.params))
-                   for line in net.header), name + ": header total is stale"
-        assert not net.buffers or any(
-            f"({thousands(net.buffers)} values)" in line
-            for line in net.header), name + ": header buffer count is stale"
+        header = "\n".join(net.header)
+        assert "# Parameters: " + thousands(net.params) in header, \
+            name + ": header total is stale"
+        assert not net.buffers or f"({thousands(net.buffers)} values)" in \
+            header.replace("\n# ", " "), name + ": header buffers are stale"
         path = os.path.join(HERE, name + ".ir")
         with open(path, "w", newline="\n") as f:
             f.write(net.text())

@@ -65,6 +65,4 @@ void checkNetwork(const std::string &name) {
 TEST_CASE("alexnet matches torchvision") { checkNetwork("alexnet"); }
 TEST_CASE("resnet18 matches torchvision") { checkNetwork("resnet18"); }
 TEST_CASE("mobilenet_v2 matches torchvision") { checkNetwork("mobilenet_v2"); }
-TEST_CASE("vgg16 matches torchvision" * doctest::test_suite("slow")) {
-  checkNetwork("vgg16");
-}
+TEST_CASE("vgg16 matches torchvision") { checkNetwork("vgg16"); }

@@ -4,7 +4,8 @@
 // the parameter count its source publishes (torchvision's
 // sum(p.numel() for p in model.parameters()), or the count in the file's
 // header for the networks that are not in torchvision) and the expected
-// output shape. The small samples also run in the reference interpreter.
+// output shape. The small samples and AlexNet-2012 also run in the
+// reference interpreter (the torchvision ones run in NetworksTest.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Graph.h"
@@ -25,18 +26,28 @@ using namespace cnnc;
 
 namespace {
 
+/// The diagnostics reported so far, one per line.
+std::string diagnosticsText(const DiagEngine &diag) {
+  std::string s;
+  for (const Diagnostic &d : diag.diagnostics())
+    s += DiagEngine::format(d) + "\n";
+  return s;
+}
+
 /// A sample loaded, verified and shape-inferred. The diagnostics engine
 /// owns the file names the graph's locations point to, so it lives as long
-/// as the graph.
+/// as the graph. Diagnostics are shown only when a check fails.
 struct Sample {
   DiagEngine diag;
   std::unique_ptr<Graph> graph;
   GraphStats stats;
 
   explicit Sample(std::string_view name) {
-    std::string path = std::string(CNNC_SAMPLES_DIR "/") + std::string(name) +
-                       ".ir";
+    std::string path =
+        std::string(CNNC_SAMPLES_DIR "/") + std::string(name) + ".ir";
+    diag.setPrintImmediately(false);
     INFO("sample: ", path);
+    INFO(diagnosticsText(diag));
     graph = parseGraphFile(path, diag);
     REQUIRE(graph);
     REQUIRE(verifyGraph(*graph, diag));
@@ -58,9 +69,7 @@ struct Sample {
     return nullptr;
   }
 
-  Shape shape(std::string_view name) const {
-    return value(name)->type().shape;
-  }
+  Shape shape(std::string_view name) const { return value(name)->type().shape; }
 
   /// The statistics of the node whose first result is `name`.
   const LayerStats &layer(std::string_view name) const {
@@ -79,6 +88,7 @@ struct Sample {
   /// Runs the reference interpreter on seeded random inputs and checks the
   /// output is finite and not constant (random weights at sane scales).
   void checkInterpretedOutput() {
+    INFO(diagnosticsText(diag));
     auto outs = interpret(*graph, randomInputs(*graph, 0), diag);
     REQUIRE(outs);
     REQUIRE(outs->size() == 1);
@@ -171,4 +181,11 @@ TEST_CASE("sample volume3d") {
   CHECK(s.shape("conv3") == Shape{1, 32, 4, 4, 4});
   CHECK(s.outputShape() == Shape{1, 10});
   s.checkInterpretedOutput();
+}
+
+// AlexNet-2012 has no torchvision twin, so only its output's sanity is
+// checked here; alexnet, resnet18, mobilenet_v2 and vgg16 run in
+// NetworksTest.cpp against torchvision's own output.
+TEST_CASE("interpret alexnet2012") {
+  Sample("alexnet2012").checkInterpretedOutput();
 }
