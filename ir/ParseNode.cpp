@@ -63,17 +63,15 @@ bool Parser::parseConst(const std::vector<Token> &results) {
   } else if (is(Tok::LBracket)) {
     consume();
     InlineData d;
-    while (!is(Tok::RBracket)) {
+    bool ok = parseList(Tok::RBracket, "]", "the literal", [&] {
       double v;
       if (!parseNumber(v, "a number"))
         return false;
       d.values.push_back(v);
-      if (is(Tok::Comma))
-        consume();
-      else if (!is(Tok::RBracket))
-        return expected("',' or ']' in the literal");
-    }
-    consume();
+      return true;
+    });
+    if (!ok)
+      return false;
     src = std::move(d);
   } else {
     return expected("'random(seed)', 'file(\"name\")' or a literal '[...]' "
@@ -142,17 +140,15 @@ bool Parser::parseOp(const std::vector<Token> &results) {
   if (!expect(Tok::LParen, fmt::format("'(' after '{}'", opTok.text)))
     return false;
   std::vector<Value *> operands;
-  while (!is(Tok::RParen)) {
+  bool ok = parseList(Tok::RParen, ")", "the operand list", [&] {
     Value *v;
     if (!parseValueUse(v))
       return false;
     operands.push_back(v);
-    if (is(Tok::Comma))
-      consume();
-    else if (!is(Tok::RParen))
-      return expected("',' or ')' in the operand list");
-  }
-  consume();
+    return true;
+  });
+  if (!ok)
+    return false;
   for (const Token &r : results)
     if (!defineName(r))
       return false;
@@ -165,15 +161,9 @@ bool Parser::parseOp(const std::vector<Token> &results) {
     Scope[results[i].text] = n->result(i);
   if (is(Tok::LBrace)) {
     consume();
-    while (!is(Tok::RBrace)) {
-      if (!parseAttr(*n))
-        return false;
-      if (is(Tok::Comma))
-        consume();
-      else if (!is(Tok::RBrace))
-        return expected("',' or '}' in the attribute list");
-    }
-    consume();
+    if (!parseList(Tok::RBrace, "}", "the attribute list",
+                   [&] { return parseAttr(*n); }))
+      return false;
   }
   return parseResultTypes(*n);
 }
@@ -249,28 +239,26 @@ bool Parser::parseAttr(Node &node) {
     consume();
     std::vector<int64_t> ints;
     std::vector<double> floats;
-    while (!is(Tok::RBracket)) {
-      if (spec->kind == AttrKind::Ints) {
-        if (!is(Tok::Int)) {
-          valTok = Cur;
-          return wrongKind();
-        }
-        int64_t v;
-        if (!parseInt(v, "an integer"))
-          return false;
-        ints.push_back(v);
-      } else {
+    bool ok = parseList(Tok::RBracket, "]", "the list", [&] {
+      if (spec->kind == AttrKind::Floats) {
         double v;
         if (!parseNumber(v, "a number"))
           return false;
         floats.push_back(v);
+        return true;
       }
-      if (is(Tok::Comma))
-        consume();
-      else if (!is(Tok::RBracket))
-        return expected("',' or ']' in the list");
-    }
-    consume();
+      if (!is(Tok::Int)) {
+        valTok = Cur;
+        return wrongKind();
+      }
+      int64_t v;
+      if (!parseInt(v, "an integer"))
+        return false;
+      ints.push_back(v);
+      return true;
+    });
+    if (!ok)
+      return false;
     if (spec->kind == AttrKind::Ints)
       node.setAttr(name.text, std::move(ints));
     else

@@ -250,7 +250,7 @@ bool Parser::parseType(TensorType &t) {
   if (!expect(Tok::LBracket, "'[' to start the shape"))
     return false;
   Shape shape;
-  while (!is(Tok::RBracket)) {
+  bool ok = parseList(Tok::RBracket, "]", "the shape", [&] {
     SourceLoc dimLoc = Cur.loc;
     int64_t d;
     if (!parseInt(d, "a dimension"))
@@ -260,12 +260,10 @@ bool Parser::parseType(TensorType &t) {
       return false;
     }
     shape.push_back(d);
-    if (is(Tok::Comma))
-      consume();
-    else if (!is(Tok::RBracket))
-      return expected("',' or ']' in the shape");
-  }
-  consume();
+    return true;
+  });
+  if (!ok)
+    return false;
   if (!checkedNumElements(shape)) {
     Diag.error(loc, "tensor type {} has more than 2^40 elements",
                TensorType(*dt, shape).str());

@@ -51,6 +51,23 @@ private:
     consume();
     return true;
   }
+  /// Parses `elem (',' elem)*`, possibly empty, through the closing token
+  /// `close` (the opening one is already consumed). `closeText` and `what`
+  /// make the message "expected ',' or ']' in the shape".
+  template <typename Elem>
+  bool parseList(Tok close, std::string_view closeText, std::string_view what,
+                 Elem elem) {
+    while (!is(close)) {
+      if (!elem())
+        return false;
+      if (is(Tok::Comma))
+        consume();
+      else if (!is(close))
+        return expected(fmt::format("',' or '{}' in {}", closeText, what));
+    }
+    consume();
+    return true;
+  }
 
   bool parseStatement();
   bool parseWeights();
