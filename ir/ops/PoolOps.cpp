@@ -154,10 +154,14 @@ bool inferMaxPool(ShapeCtx &ctx) {
   return true;
 }
 
-void interpretMaxPool(const KernelCtx &ctx) {
+/// Runs a pooling kernel: for every output position o and every (n, c)
+/// plane, y = reduce(o, taps, plane's input), where taps are the flat
+/// input offsets of o's window (-1 for padding).
+template <typename Reduce>
+void forEachPoolWindow(const KernelCtx &ctx,
+                       const std::vector<WindowAxis> &axes, Reduce reduce) {
   const Tensor &x = ctx.in(0);
   Tensor &y = ctx.out();
-  std::vector<WindowAxis> axes = poolWindow(ctx, true);
   Shape xs = spatialDims(x.shape), ys = windowOutSizes(axes);
   int64_t planes = x.dim(0) * x.dim(1);
   int64_t inSize = numElements(xs), outSize = numElements(ys);
@@ -166,16 +170,23 @@ void interpretMaxPool(const KernelCtx &ctx) {
     std::vector<std::vector<int64_t>> coords = tapCoords(axes, o);
     clipToInput(coords, xs);
     std::vector<int64_t> taps = flatTaps(coords, xs);
-    for (int64_t p = 0; p < planes; ++p) {
-      const float *xp = x.ptr() + p * inSize;
-      float best = -std::numeric_limits<float>::infinity();
-      for (int64_t t : taps)
-        if (t >= 0)
-          best = maxWithNaN(best, xp[t]);
-      y.data[size_t(p * outSize + pos)] = best;
-    }
+    for (int64_t p = 0; p < planes; ++p)
+      y.data[size_t(p * outSize + pos)] =
+          reduce(o, taps, x.ptr() + p * inSize);
     ++pos;
   });
+}
+
+void interpretMaxPool(const KernelCtx &ctx) {
+  forEachPoolWindow(ctx, poolWindow(ctx, true),
+                    [](const std::vector<int64_t> &,
+                       const std::vector<int64_t> &taps, const float *xp) {
+                      float best = -std::numeric_limits<float>::infinity();
+                      for (int64_t t : taps)
+                        if (t >= 0)
+                          best = maxWithNaN(best, xp[t]);
+                      return best;
+                    });
 }
 
 bool inferAvgPool(ShapeCtx &ctx) {
@@ -190,29 +201,18 @@ bool inferAvgPool(ShapeCtx &ctx) {
 }
 
 void interpretAvgPool(const KernelCtx &ctx) {
-  const Tensor &x = ctx.in(0);
-  Tensor &y = ctx.out();
   std::vector<WindowAxis> axes = poolWindow(ctx, false);
   bool countIncludePad = ctx.node.getInt("count_include_pad") != 0;
-  Shape xs = spatialDims(x.shape), ys = windowOutSizes(axes);
-  int64_t planes = x.dim(0) * x.dim(1);
-  int64_t inSize = numElements(xs), outSize = numElements(ys);
-  int64_t pos = 0;
-  forEachIndex(ys, [&](const std::vector<int64_t> &o) {
-    std::vector<std::vector<int64_t>> coords = tapCoords(axes, o);
-    clipToInput(coords, xs);
-    std::vector<int64_t> taps = flatTaps(coords, xs);
-    double divisor = double(avgDivisor(axes, o, countIncludePad));
-    for (int64_t p = 0; p < planes; ++p) {
-      const float *xp = x.ptr() + p * inSize;
-      double sum = 0;
-      for (int64_t t : taps)
-        if (t >= 0)
-          sum += double(xp[t]);
-      y.data[size_t(p * outSize + pos)] = float(sum / divisor);
-    }
-    ++pos;
-  });
+  forEachPoolWindow(ctx, axes,
+                    [&](const std::vector<int64_t> &o,
+                        const std::vector<int64_t> &taps, const float *xp) {
+                      double sum = 0;
+                      for (int64_t t : taps)
+                        if (t >= 0)
+                          sum += double(xp[t]);
+                      return float(
+                          sum / double(avgDivisor(axes, o, countIncludePad)));
+                    });
 }
 
 bool inferGlobalAvgPool(ShapeCtx &ctx) { return inferGlobalPool(ctx); }
