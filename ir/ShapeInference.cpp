@@ -78,10 +78,9 @@ bool inferShapes(Graph &g, DiagEngine &diag) {
     ShapeCtx ctx(n, diag);
     ctx.Outs.assign(n.numResults(), Shape{});
     if (!dispatch(ctx)) {
+      // Results stay unknown (or as declared), so their users are skipped
+      // or checked against the declared type.
       ok = false;
-      for (Value *r : n.results())
-        if (!r->type().known)
-          r->setType(TensorType());
       continue;
     }
     if (n.kind() == OpKind::Const)

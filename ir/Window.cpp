@@ -12,6 +12,32 @@ int64_t WindowAxis::unusedInput() const {
   return std::max<int64_t>(0, std::min(rest - padEnd, in));
 }
 
+bool readWindowList(const Node &node, std::string_view name, size_t want,
+                    size_t spatialAxes, int64_t minValue,
+                    std::vector<int64_t> dflt, std::vector<int64_t> &out,
+                    std::string &error) {
+  const std::vector<int64_t> &v = node.getInts(name);
+  if (v.empty()) {
+    out = std::move(dflt);
+    return true;
+  }
+  std::string_view op = node.info().name;
+  if (v.size() != want) {
+    error = fmt::format("{} expects '{}' to have {} values for {} spatial "
+                        "axes, found {}",
+                        op, name, want, spatialAxes, v.size());
+    return false;
+  }
+  for (int64_t x : v)
+    if (x < minValue || x > kMaxElements) {
+      error = fmt::format("{} expects '{}' values in [{}, 2^40], found {}", op,
+                          name, minValue, fmt::join(v, ","));
+      return false;
+    }
+  out = v;
+  return true;
+}
+
 bool resolveWindow(const Node &node, const Shape &spatial, const Shape &kernel,
                    const WindowOptions &opts, std::vector<WindowAxis> &axes,
                    std::string &error) {
@@ -19,28 +45,10 @@ bool resolveWindow(const Node &node, const Shape &spatial, const Shape &kernel,
   size_t r = spatial.size();
   auto listAttr = [&](std::string_view name, size_t want, int64_t minValue,
                       std::vector<int64_t> &out, int64_t dflt,
-                      const Shape *dfltList) -> bool {
-    const std::vector<int64_t> &v = node.getInts(name);
-    if (v.empty()) {
-      out = dfltList ? *dfltList : std::vector<int64_t>(want, dflt);
-      return true;
-    }
-    if (v.size() != want) {
-      error = fmt::format("{} expects '{}' to have {} values for {} spatial "
-                          "axes, found {}",
-                          op, name, want, r, v.size());
-      return false;
-    }
-    // Bounding every value by 2^40 (like dimensions) keeps the window
-    // arithmetic below within int64.
-    for (int64_t x : v)
-      if (x < minValue || x > kMaxElements) {
-        error = fmt::format("{} expects '{}' values in [{}, 2^40], found {}",
-                            op, name, minValue, fmt::join(v, ","));
-        return false;
-      }
-    out = v;
-    return true;
+                      const Shape *dfltList) {
+    return readWindowList(node, name, want, r, minValue,
+                          dfltList ? *dfltList : std::vector<int64_t>(want, dflt),
+                          out, error);
   };
   std::vector<int64_t> stride, dilation, pads;
   if (!listAttr("stride", r, 1, stride, 1,

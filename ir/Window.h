@@ -43,6 +43,15 @@ struct WindowOptions {
   bool strideIsKernel = false; // default stride = kernel (pooling)
 };
 
+/// Reads the list attribute `name` of a sliding-window op over `spatialAxes`
+/// axes: `want` values (one per axis, two for pads), each in
+/// [minValue, 2^40] so window arithmetic stays within int64; an absent
+/// attribute gives `dflt`. On a bad value sets `error` and returns false.
+bool readWindowList(const Node &node, std::string_view name, size_t want,
+                    size_t spatialAxes, int64_t minValue,
+                    std::vector<int64_t> dflt, std::vector<int64_t> &out,
+                    std::string &error);
+
 /// Resolves the window of `node` (attributes stride, dilation, pads,
 /// auto_pad) over `spatial` input sizes with `kernel` sizes. On a bad
 /// attribute or a window larger than the padded input, returns false and

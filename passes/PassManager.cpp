@@ -26,18 +26,22 @@ const PassInfo *lookupPass(std::string_view name) {
   return nullptr;
 }
 
+const PassInfo *findPass(std::string_view name, DiagEngine &diag) {
+  if (const PassInfo *p = lookupPass(name))
+    return p;
+  std::string known;
+  for (const PassInfo &k : kPasses)
+    known += (known.empty() ? "" : ", ") + std::string(k.name);
+  diag.error(SourceLoc{}, "unknown pass '{}' (passes: {})", name, known);
+  return nullptr;
+}
+
 bool PassManager::parsePipeline(std::string_view text, DiagEngine &diag) {
   while (!text.empty()) {
     size_t comma = text.find(',');
-    std::string_view name = text.substr(0, comma);
-    const PassInfo *p = lookupPass(name);
-    if (!p) {
-      std::string known;
-      for (const PassInfo &k : kPasses)
-        known += (known.empty() ? "" : ", ") + std::string(k.name);
-      diag.error(SourceLoc{}, "unknown pass '{}' (passes: {})", name, known);
+    const PassInfo *p = findPass(text.substr(0, comma), diag);
+    if (!p)
       return false;
-    }
     Passes.push_back(p->create());
     if (comma == std::string_view::npos)
       break;

@@ -20,6 +20,8 @@ struct PassInfo {
 /// Every registered pass, in Passes.def order.
 std::span<const PassInfo> allPasses();
 const PassInfo *lookupPass(std::string_view name);
+/// lookupPass, reporting an unknown name (with the known ones) to `diag`.
+const PassInfo *findPass(std::string_view name, DiagEngine &diag);
 
 /// Instrumentation of a pipeline run.
 struct PassOptions {

@@ -136,32 +136,6 @@ struct TransposeAxis {
   int64_t out = 0;
 };
 
-/// Reads list attribute `name` of `want` values >= `minValue` (all `dflt`
-/// when absent).
-bool readList(const Node &n, std::string_view name, size_t want,
-              int64_t minValue, int64_t dflt, size_t axes,
-              std::vector<int64_t> &out, std::string &error) {
-  const std::vector<int64_t> &v = n.getInts(name);
-  if (v.empty()) {
-    out.assign(want, dflt);
-    return true;
-  }
-  if (v.size() != want) {
-    error = fmt::format("{} expects '{}' to have {} values for {} spatial "
-                        "axes, found {}",
-                        n.info().name, name, want, axes, v.size());
-    return false;
-  }
-  for (int64_t x : v)
-    if (x < minValue) {
-      error = fmt::format("{} expects '{}' values >= {}, found {}",
-                          n.info().name, name, minValue, fmt::join(v, ","));
-      return false;
-    }
-  out = v;
-  return true;
-}
-
 /// (in-1)*s - pb - pe + d*(k-1) + output_padding + 1, or nullopt when an
 /// intermediate overflows.
 std::optional<int64_t> transposeOutSize(const TransposeAxis &a) {
@@ -217,10 +191,11 @@ bool resolveTranspose(const Node &n, const Shape &spatial, const Shape &kernel,
                       std::vector<TransposeAxis> &axes, std::string &error) {
   size_t r = spatial.size();
   std::vector<int64_t> stride, dilation, pads, outPad;
-  if (!readList(n, "stride", r, 1, 1, r, stride, error) ||
-      !readList(n, "dilation", r, 1, 1, r, dilation, error) ||
-      !readList(n, "pads", 2 * r, 0, 0, r, pads, error) ||
-      !readList(n, "output_padding", r, 0, 0, r, outPad, error))
+  if (!readWindowList(n, "stride", r, r, 1, Shape(r, 1), stride, error) ||
+      !readWindowList(n, "dilation", r, r, 1, Shape(r, 1), dilation, error) ||
+      !readWindowList(n, "pads", 2 * r, r, 0, Shape(2 * r, 0), pads, error) ||
+      !readWindowList(n, "output_padding", r, r, 0, Shape(r, 0), outPad,
+                      error))
     return false;
   axes.assign(r, TransposeAxis{});
   for (size_t i = 0; i < r; ++i) {

@@ -58,10 +58,8 @@ bool checkPassNames(const CliOptions &opts, DiagEngine &diag) {
   if (!opts.passOpts.stopAfter.empty())
     names.push_back(opts.passOpts.stopAfter);
   for (const std::string &n : names)
-    if (!lookupPass(n)) {
-      PassManager probe;
-      return probe.parsePipeline(n, diag); // reports the unknown pass
-    }
+    if (!findPass(n, diag))
+      return false;
   return true;
 }
 
