@@ -1,11 +1,12 @@
 //===- Main.cpp - The cnnc compiler driver --------------------------------===//
 //
-// cnnc MODEL.ir [--emit=ir|summary] [-o FILE] [--interpret ...]
+// cnnc MODEL.ir [--emit=ir|summary|so|obj|header|asm|llvm] [-o FILE] [--interpret ...]
 //
 // Exit status: 0 on success, 1 on any user error (diagnostics say where and
 // what), 2 on a bad command line.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Driver.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Summary.h"
@@ -15,6 +16,7 @@
 #include "tools/cnnc/RunInterpreter.h"
 
 #include <cstdio>
+#include <unistd.h>
 #include <new>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +24,26 @@
 using namespace cnnc;
 
 namespace {
+
+/// The code-generation artefact an --emit kind asks for, if any.
+std::optional<ArtifactKind> artifactKind(EmitKind k) {
+  switch (k) {
+  case EmitKind::IR:
+  case EmitKind::Summary:
+    return std::nullopt;
+  case EmitKind::SharedObject:
+    return ArtifactKind::SharedObject;
+  case EmitKind::Object:
+    return ArtifactKind::Object;
+  case EmitKind::Assembly:
+    return ArtifactKind::Assembly;
+  case EmitKind::LLVM:
+    return ArtifactKind::LLVM;
+  case EmitKind::Header:
+    return ArtifactKind::Header;
+  }
+  return std::nullopt;
+}
 
 /// Writes `text` to `path` through a temporary file, so a failure leaves
 /// nothing half-written.
@@ -83,6 +105,42 @@ int run(const CliOptions &opts) {
   for (const auto &n : g->nodes())
     for (const Value *r : n->results())
       shapesKnown &= r->type().known;
+  if (std::optional<ArtifactKind> kind = artifactKind(opts.emit)) {
+    if (!shapesKnown) {
+      diag.error(SourceLoc{}, "code generation needs inferred shapes; run "
+                 "the infer-shapes pass");
+      return 1;
+    }
+    CompileOptions co;
+    co.kind = *kind;
+    co.output = opts.output;
+    co.name = opts.name;
+    co.targetCpu = opts.targetCpu;
+    co.targetFeatures = opts.targetFeatures;
+    co.externalWeights = opts.externalWeights;
+    co.optLevel = opts.optLevel;
+    co.timeStages = opts.timeStages;
+    if (co.output.empty() || co.output == "-") {
+      // Text artefacts go to standard output through a temporary file.
+      char tmpl[] = "/tmp/cnnc-out-XXXXXX";
+      int fd = mkstemp(tmpl);
+      if (fd < 0) {
+        diag.error(SourceLoc{}, "cannot create a temporary file");
+        return 1;
+      }
+      close(fd);
+      co.output = tmpl;
+      bool ok = compileGraph(*g, co, diag);
+      if (ok) {
+        std::ifstream in(tmpl, std::ios::binary);
+        std::string text((std::istreambuf_iterator<char>(in)), {});
+        std::fwrite(text.data(), 1, text.size(), stdout);
+      }
+      std::remove(tmpl);
+      return ok ? 0 : 1;
+    }
+    return compileGraph(*g, co, diag) ? 0 : 1;
+  }
   if (opts.emit == EmitKind::Summary) {
     if (!shapesKnown) {
       diag.error(SourceLoc{}, "--emit=summary needs inferred shapes; run "

@@ -22,7 +22,28 @@ void printUsage() {
       "  --emit=ir              the verified, shape-inferred IR (default)\n"
       "  --emit=summary         per-layer table: output shape, parameters, "
       "MACs\n"
-      "  -o FILE                write to FILE instead of standard output\n"
+      "  --emit=so              a shared object for the runtime / cnnrun\n"
+      "  --emit=obj             an object file to link into an application\n"
+      "  --emit=header          the C header of the model (with --emit=obj)\n"
+      "  --emit=asm|llvm        the generated assembly / optimised LLVM IR\n"
+      "  -o FILE                write to FILE instead of standard output;\n"
+      "                         without --emit, the kind follows FILE's\n"
+      "                         extension (.so .o .h .s .ll, else IR)\n"
+      "\n"
+      "code generation:\n"
+      "  --name=ID              the model's C name: entry ID_cnnc_model "
+      "(default:\n"
+      "                         the graph's name)\n"
+      "  --target-cpu=CPU       LLVM CPU name (default: the host), e.g. "
+      "x86-64-v3\n"
+      "                         (AVX2), x86-64-v4 or sapphirerapids "
+      "(AVX-512)\n"
+      "  --target-features=F    extra LLVM features, e.g. +avx2,-avx512f\n"
+      "  --weights=external     weights in FILE's stem + .weights, checked "
+      "by size\n"
+      "                         and hash at load (default: embedded)\n"
+      "  -O0 .. -O3             LLVM optimisation level (default -O3)\n"
+      "  --time-stages          print the time of each compilation stage\n"
       "\n"
       "reference interpreter:\n"
       "  --interpret            run the model in the reference interpreter\n"
@@ -76,6 +97,42 @@ namespace {
 bool startsWith(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p;
 }
+bool endsWith(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
+
+std::optional<EmitKind> emitKindByName(std::string_view k) {
+  if (k == "ir")
+    return EmitKind::IR;
+  if (k == "summary")
+    return EmitKind::Summary;
+  if (k == "so")
+    return EmitKind::SharedObject;
+  if (k == "obj")
+    return EmitKind::Object;
+  if (k == "asm")
+    return EmitKind::Assembly;
+  if (k == "llvm")
+    return EmitKind::LLVM;
+  if (k == "header")
+    return EmitKind::Header;
+  return std::nullopt;
+}
+
+/// The artefact a file name asks for when --emit is not given.
+EmitKind emitKindForFile(std::string_view path) {
+  if (endsWith(path, ".so"))
+    return EmitKind::SharedObject;
+  if (endsWith(path, ".o"))
+    return EmitKind::Object;
+  if (endsWith(path, ".h"))
+    return EmitKind::Header;
+  if (endsWith(path, ".s"))
+    return EmitKind::Assembly;
+  if (endsWith(path, ".ll"))
+    return EmitKind::LLVM;
+  return EmitKind::IR;
+}
 } // namespace
 
 std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
@@ -112,13 +169,30 @@ std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
       }
     } else if (startsWith(a, "--emit=")) {
       std::string k = a.substr(7);
-      if (k == "ir")
-        o.emit = EmitKind::IR;
-      else if (k == "summary")
-        o.emit = EmitKind::Summary;
-      else
+      std::optional<EmitKind> kind = emitKindByName(k);
+      if (!kind)
+        return usageError(fmt::format("unknown --emit kind '{}'; expected "
+                                      "ir, summary, so, obj, header, asm or "
+                                      "llvm",
+                                      k));
+      o.emit = *kind;
+      o.emitGiven = true;
+    } else if (startsWith(a, "--name=")) {
+      o.name = a.substr(7);
+    } else if (startsWith(a, "--target-cpu=")) {
+      o.targetCpu = a.substr(13);
+    } else if (startsWith(a, "--target-features=")) {
+      o.targetFeatures = a.substr(18);
+    } else if (startsWith(a, "--weights=")) {
+      std::string w = a.substr(10);
+      if (w != "embedded" && w != "external")
         return usageError(fmt::format(
-            "unknown --emit kind '{}'; expected ir or summary", k));
+            "--weights expects embedded or external, found '{}'", w));
+      o.externalWeights = w == "external";
+    } else if (a == "-O0" || a == "-O1" || a == "-O2" || a == "-O3") {
+      o.optLevel = a[2] - '0';
+    } else if (a == "--time-stages") {
+      o.timeStages = true;
     } else if (startsWith(a, "--passes=")) {
       o.passes = a.substr(9);
       if (o.passes.empty())
@@ -159,6 +233,16 @@ std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
   }
   if (!o.help && !o.version && !o.listOps && !o.listPasses && o.model.empty())
     return usageError("no model given");
+  if (!o.emitGiven && !o.output.empty())
+    o.emit = emitKindForFile(o.output);
+  bool binary = o.emit == EmitKind::SharedObject ||
+                o.emit == EmitKind::Object;
+  if (binary && (o.output.empty() || o.output == "-"))
+    return usageError("--emit=so and --emit=obj need -o FILE");
+  if (o.externalWeights && !binary)
+    return usageError("--weights=external needs --emit=so or --emit=obj");
+  if (o.interpret && o.emit != EmitKind::IR && o.emit != EmitKind::Summary)
+    return usageError("--interpret does not combine with code generation");
   if (!o.interpret &&
       (!o.inputs.empty() || !o.outputDir.empty() || o.printOutputs))
     return usageError("--input, --output-dir and --print-outputs need "

@@ -10,12 +10,19 @@
 
 namespace cnnc {
 
-enum class EmitKind { IR, Summary };
+enum class EmitKind { IR, Summary, SharedObject, Object, Assembly, LLVM, Header };
 
 struct CliOptions {
   std::string model;
   std::string output;          // -o; empty means stdout
   EmitKind emit = EmitKind::IR;
+  bool emitGiven = false;
+  std::string name;            // --name
+  std::string targetCpu;       // --target-cpu
+  std::string targetFeatures;  // --target-features
+  bool externalWeights = false; // --weights=external
+  int optLevel = 3;            // -O0..-O3 (LLVM's pipeline)
+  bool timeStages = false;     // --time-stages
   std::string passes;          // --passes; empty means the default pipeline
   bool printPipeline = false;
   PassOptions passOpts;

@@ -3,6 +3,7 @@
 #include "ir/Attr.h"
 #include "ir/Interpreter.h"
 #include "ir/Npy.h"
+#include "tools/common/OutputSummary.h"
 
 #include <algorithm>
 #include <chrono>
@@ -66,44 +67,6 @@ bool loadInputs(const Graph &g, const CliOptions &opts, DiagEngine &diag,
   return true;
 }
 
-std::string describeOutput(const Value &v, const Tensor &t, bool values) {
-  std::string s = fmt::format("%{} {}", v.name(), v.type().str());
-  if (t.size() > 0) {
-    auto [mn, mx] = std::minmax_element(t.data.begin(), t.data.end());
-    double sum = std::accumulate(t.data.begin(), t.data.end(), 0.0);
-    size_t nonFinite = size_t(std::count_if(
-        t.data.begin(), t.data.end(), [](float x) { return !std::isfinite(x); }));
-    s += fmt::format(": min {} max {} mean {}", floatText(*mn),
-                     floatText(*mx), floatText(sum / double(t.size())));
-    if (nonFinite)
-      s += fmt::format(" ({} non-finite)", nonFinite);
-  }
-  s += "\n";
-  // A classifier's output: [1, K] or [K].
-  int64_t k = t.rank() == 2 && t.dim(0) == 1 ? t.dim(1)
-              : t.rank() == 1                ? t.dim(0)
-                                             : 0;
-  if (k >= 5) {
-    std::vector<int64_t> idx(static_cast<size_t>(k));
-    std::iota(idx.begin(), idx.end(), 0);
-    std::partial_sort(idx.begin(), idx.begin() + 5, idx.end(),
-                      [&](int64_t a, int64_t b) {
-                        return t.data[size_t(a)] > t.data[size_t(b)];
-                      });
-    s += "  top-5:";
-    for (int i = 0; i < 5; ++i)
-      s += fmt::format(" {} ({})", idx[size_t(i)], t.data[size_t(idx[size_t(i)])]);
-    s += "\n";
-  }
-  if (values) {
-    s += "  values: [";
-    for (int64_t i = 0; i < t.size(); ++i)
-      s += (i ? ", " : "") + floatText(double(t.data[size_t(i)]));
-    s += "]\n";
-  }
-  return s;
-}
-
 } // namespace
 
 bool runInterpreter(const Graph &g, const CliOptions &opts, DiagEngine &diag,
@@ -121,7 +84,8 @@ bool runInterpreter(const Graph &g, const CliOptions &opts, DiagEngine &diag,
   report += fmt::format("# reference interpreter: {} output{} in {:.3f} s\n",
                         outs->size(), outs->size() == 1 ? "" : "s", secs);
   for (size_t i = 0; i < outs->size(); ++i)
-    report += describeOutput(*g.outputs()[i], (*outs)[i], opts.printOutputs);
+    report += describeTensor(g.outputs()[i]->name(), (*outs)[i],
+                             opts.printOutputs);
   if (!opts.outputDir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(opts.outputDir, ec);

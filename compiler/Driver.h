@@ -1,0 +1,47 @@
+//===- Driver.h - From a graph to artefacts ---------------------*- C++ -*-===//
+//
+// The compiler driver: lowers a verified, shape-inferred graph with the CPU
+// backend and writes what was asked for (shared object, object file,
+// assembly, LLVM IR, C header). Every file is written through a temporary
+// and renamed, so a failure leaves nothing half-written.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CNNC_COMPILER_DRIVER_H
+#define CNNC_COMPILER_DRIVER_H
+
+#include "ir/Graph.h"
+
+#include <string>
+
+namespace cnnc {
+
+enum class ArtifactKind { SharedObject, Object, Assembly, LLVM, Header };
+
+struct CompileOptions {
+  ArtifactKind kind = ArtifactKind::SharedObject;
+  std::string output;      // the file to write
+  std::string name;        // C identifier; empty: from the graph's name
+  std::string targetCpu;   // empty or "native": the host
+  std::string targetFeatures;
+  bool externalWeights = false; // weights to <output stem>.weights
+  int optLevel = 3;
+  bool timeStages = false;      // print the time of each stage to stderr
+};
+
+/// The C identifier a model is named by: `requested` when given (checked),
+/// else the graph's name with other characters replaced by '_'. Returns ""
+/// after reporting a bad requested name.
+std::string modelSymbolName(const Graph &g, const std::string &requested,
+                            DiagEngine &diag);
+
+/// Compiles `g` (verified, shapes inferred) and writes the artefact.
+bool compileGraph(const Graph &g, const CompileOptions &opts,
+                  DiagEngine &diag);
+
+/// Writes `data` to `path` through a temporary file and a rename.
+bool writeFileAtomically(const std::string &path, std::string_view data,
+                         DiagEngine &diag);
+
+} // namespace cnnc
+
+#endif

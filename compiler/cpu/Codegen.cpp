@@ -1,0 +1,427 @@
+//===- Codegen.cpp - LLVM module of a lowered model ------------------------===//
+#include "compiler/cpu/Codegen.h"
+
+#include "cnnc/abi.h"
+#include "compiler/cpu/KernelLibrary.h"
+
+#include <llvm/Analysis/AliasAnalysis.h>
+#include <llvm/Bitcode/BitcodeReader.h>
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/Utils/Cloning.h>
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace cnnc::cpu {
+
+uint64_t fnv1a64(const uint8_t *bytes, size_t size) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < size; ++i) {
+    h ^= bytes[i];
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+namespace {
+
+/// A name usable inside an LLVM symbol: [A-Za-z0-9_.] only.
+std::string symbolSafe(const std::string &s) {
+  std::string r;
+  for (char c : s)
+    r += (isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  return r;
+}
+
+class ModuleBuilder {
+public:
+  ModuleBuilder(llvm::LLVMContext &c, const Graph &g, LowerCtx &l,
+                const Target &t, const CodegenOptions &o)
+      : Ctx(c), G(g), Lowered(l), T(t), Opts(o), B(c) {
+    I8 = llvm::Type::getInt8Ty(Ctx);
+    I32 = llvm::Type::getInt32Ty(Ctx);
+    I64 = llvm::Type::getInt64Ty(Ctx);
+    I8Ptr = llvm::Type::getInt8PtrTy(Ctx);
+    TaskFnTy = llvm::FunctionType::get(B.getVoidTy(), {I8Ptr, I64, I64}, false);
+    auto *pfTy = llvm::FunctionType::get(
+        B.getVoidTy(), {I8Ptr, I64, TaskFnTy->getPointerTo(), I8Ptr}, false);
+    // cnnc_exec_ctx: parallel_for, pool, num_threads, weights.
+    ExecCtxTy = llvm::StructType::create(
+        Ctx, {pfTy->getPointerTo(), I8Ptr, I32, I8Ptr}, "cnnc_exec_ctx");
+  }
+
+  std::unique_ptr<llvm::Module> build(std::string &error);
+
+private:
+  bool loadKernels(std::string &error);
+  llvm::Function *specialise(const KernelCall &call, std::string &error);
+  llvm::Function *buildDispatch();
+  llvm::Function *buildRun(std::string &error);
+  llvm::Value *bufferPtr(const Buffer &b, llvm::Value *inputs,
+                         llvm::Value *outputs, llvm::Value *ws,
+                         llvm::Value *weights);
+  llvm::Constant *cString(const std::string &s, const std::string &name);
+  llvm::Constant *tensorDescs(const std::vector<Value *> &values,
+                              const std::string &name);
+  void buildDescriptor(llvm::Function *run);
+  void stampTarget();
+
+  llvm::LLVMContext &Ctx;
+  const Graph &G;
+  LowerCtx &Lowered;
+  const Target &T;
+  const CodegenOptions &Opts;
+  llvm::IRBuilder<> B;
+  std::unique_ptr<llvm::Module> M;
+  llvm::Type *I8, *I32, *I64, *I8Ptr;
+  llvm::FunctionType *TaskFnTy;
+  llvm::StructType *ExecCtxTy;
+  llvm::StructType *TensorDescTy = nullptr;
+  std::map<std::pair<std::string, std::vector<uint8_t>>, llvm::Function *>
+      Clones;
+};
+
+bool ModuleBuilder::loadKernels(std::string &error) {
+  std::string_view bc = kernelBitcode();
+  auto buf = llvm::MemoryBuffer::getMemBuffer(llvm::StringRef(bc.data(),
+                                                              bc.size()),
+                                              "cnnc_kernels.bc", false);
+  auto mod = llvm::parseBitcodeFile(buf->getMemBufferRef(), Ctx);
+  if (!mod) {
+    error = "cannot read the embedded kernel bitcode: " +
+            llvm::toString(mod.takeError());
+    return false;
+  }
+  M = std::move(*mod);
+  M->setModuleIdentifier(Opts.name);
+  M->setSourceFileName(Opts.name);
+  M->setTargetTriple(T.info.triple);
+  M->setDataLayout(T.machine->createDataLayout());
+  // Nothing of the library is exported: unused kernels are dropped by -O3.
+  for (const char *keep : {"llvm.used", "llvm.compiler.used"})
+    if (llvm::GlobalVariable *gv = M->getGlobalVariable(keep))
+      gv->eraseFromParent();
+  for (llvm::Function &f : *M)
+    if (!f.isDeclaration())
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  for (llvm::GlobalVariable &gv : M->globals())
+    if (!gv.isDeclaration())
+      gv.setLinkage(llvm::GlobalValue::InternalLinkage);
+  return true;
+}
+
+llvm::Function *ModuleBuilder::specialise(const KernelCall &call,
+                                          std::string &error) {
+  const KernelInfo &info = kernelInfo(call.kernel);
+  std::string sym = std::string("cnnk_") + info.name;
+  if (info.vectorised)
+    sym += "_v" + std::to_string(T.info.vectorWidth);
+  auto key = std::make_pair(sym, call.params);
+  auto it = Clones.find(key);
+  if (it != Clones.end())
+    return it->second;
+  llvm::Function *f = M->getFunction(sym);
+  if (!f || f->isDeclaration() || f->arg_size() != 4) {
+    error = fmt::format("kernel '{}' is missing from the kernel library", sym);
+    return nullptr;
+  }
+  if (call.params.size() != info.paramsSize) {
+    error = fmt::format("kernel '{}' given {} parameter bytes, expects {}", sym,
+                        call.params.size(), info.paramsSize);
+    return nullptr;
+  }
+  std::string label = std::string(info.name) + "." +
+                      symbolSafe(call.node ? call.node->name() : "out");
+  auto *init = llvm::ConstantDataArray::get(
+      Ctx, llvm::ArrayRef<uint8_t>(call.params.data(), call.params.size()));
+  auto *params = new llvm::GlobalVariable(
+      *M, init->getType(), /*isConstant=*/true,
+      llvm::GlobalValue::InternalLinkage, init, "cnnk.params." + label);
+  params->setAlignment(llvm::Align(8));
+  params->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+  llvm::ValueToValueMapTy vmap;
+  vmap[f->getArg(0)] =
+      llvm::ConstantExpr::getBitCast(params, f->getArg(0)->getType());
+  llvm::Function *clone = llvm::CloneFunction(f, vmap);
+  clone->setName("k." + label);
+  clone->setLinkage(llvm::GlobalValue::InternalLinkage);
+  Clones[key] = clone;
+  return clone;
+}
+
+/// cnnc.dispatch(ctx, fn, arg, n): the host's parallel_for when the context
+/// has one and there is more than one task, else fn(arg, 0, n) inline.
+llvm::Function *ModuleBuilder::buildDispatch() {
+  auto *ty = llvm::FunctionType::get(
+      B.getVoidTy(),
+      {ExecCtxTy->getPointerTo(), TaskFnTy->getPointerTo(), I8Ptr, I64}, false);
+  auto *f = llvm::Function::Create(ty, llvm::GlobalValue::InternalLinkage,
+                                   "cnnc.dispatch", *M);
+  llvm::Value *ctx = f->getArg(0), *fn = f->getArg(1), *arg = f->getArg(2),
+              *n = f->getArg(3);
+  auto *entry = llvm::BasicBlock::Create(Ctx, "entry", f);
+  auto *haveCtx = llvm::BasicBlock::Create(Ctx, "have_ctx", f);
+  auto *parallel = llvm::BasicBlock::Create(Ctx, "parallel", f);
+  auto *serial = llvm::BasicBlock::Create(Ctx, "serial", f);
+  B.SetInsertPoint(entry);
+  llvm::Value *many = B.CreateICmpSGT(n, B.getInt64(1));
+  llvm::Value *nonNull = B.CreateIsNotNull(ctx);
+  B.CreateCondBr(B.CreateAnd(many, nonNull), haveCtx, serial);
+  B.SetInsertPoint(haveCtx);
+  llvm::Value *pf = B.CreateLoad(ExecCtxTy->getElementType(0),
+                                 B.CreateStructGEP(ExecCtxTy, ctx, 0));
+  B.CreateCondBr(B.CreateIsNotNull(pf), parallel, serial);
+  B.SetInsertPoint(parallel);
+  llvm::Value *pool = B.CreateLoad(I8Ptr, B.CreateStructGEP(ExecCtxTy, ctx, 1));
+  auto *pfTy = llvm::cast<llvm::FunctionType>(
+      ExecCtxTy->getElementType(0)->getPointerElementType());
+  B.CreateCall(pfTy, pf, {pool, n, fn, arg});
+  B.CreateRetVoid();
+  B.SetInsertPoint(serial);
+  B.CreateCall(TaskFnTy, fn, {arg, B.getInt64(0), n});
+  B.CreateRetVoid();
+  return f;
+}
+
+llvm::Value *ModuleBuilder::bufferPtr(const Buffer &b, llvm::Value *inputs,
+                                      llvm::Value *outputs, llvm::Value *ws,
+                                      llvm::Value *weights) {
+  switch (b.kind) {
+  case Buffer::Input:
+    return B.CreateLoad(I8Ptr, B.CreateConstGEP1_64(I8Ptr, inputs, b.index));
+  case Buffer::Output:
+    return B.CreateLoad(I8Ptr, B.CreateConstGEP1_64(I8Ptr, outputs, b.index));
+  case Buffer::Workspace:
+    return B.CreateConstInBoundsGEP1_64(I8, ws, uint64_t(b.offset));
+  case Buffer::Weights:
+    return B.CreateConstInBoundsGEP1_64(I8, weights, uint64_t(b.offset));
+  }
+  return nullptr;
+}
+
+/// i32 run(const void *const *inputs, void *const *outputs, void *workspace,
+///         const cnnc_exec_ctx *ctx)
+llvm::Function *ModuleBuilder::buildRun(std::string &error) {
+  llvm::Function *dispatch = buildDispatch();
+  auto *ty = llvm::FunctionType::get(
+      I32, {I8Ptr->getPointerTo(), I8Ptr->getPointerTo(), I8Ptr,
+            ExecCtxTy->getPointerTo()},
+      false);
+  auto *run = llvm::Function::Create(ty, llvm::GlobalValue::InternalLinkage,
+                                     Opts.name + ".run", *M);
+  llvm::Value *inputs = run->getArg(0), *outputs = run->getArg(1),
+              *ws = run->getArg(2), *ctx = run->getArg(3);
+  auto *entry = llvm::BasicBlock::Create(Ctx, "entry", run);
+  B.SetInsertPoint(entry);
+
+  size_t maxBufs = 1;
+  for (const KernelCall &c : Lowered.calls())
+    maxBufs = std::max(maxBufs, c.buffers.size());
+  llvm::Value *bufs =
+      B.CreateAlloca(llvm::ArrayType::get(I8Ptr, maxBufs), nullptr, "bufs");
+
+  llvm::Value *weights = nullptr;
+  if (Opts.externalWeights) {
+    // The weights come from the context; without them, fail cleanly.
+    auto *load = llvm::BasicBlock::Create(Ctx, "load_weights", run);
+    auto *fail = llvm::BasicBlock::Create(Ctx, "no_weights", run);
+    auto *body = llvm::BasicBlock::Create(Ctx, "body", run);
+    B.CreateCondBr(B.CreateIsNotNull(ctx), load, fail);
+    B.SetInsertPoint(fail);
+    B.CreateRet(B.getInt32(CNNC_RUN_NO_WEIGHTS));
+    B.SetInsertPoint(load);
+    weights = B.CreateLoad(I8Ptr, B.CreateStructGEP(ExecCtxTy, ctx, 3));
+    B.CreateCondBr(B.CreateIsNotNull(weights), body, fail);
+    B.SetInsertPoint(body);
+  } else {
+    const std::vector<uint8_t> &bytes = Lowered.weights();
+    auto *init = llvm::ConstantDataArray::get(
+        Ctx, llvm::ArrayRef<uint8_t>(bytes.data(), bytes.size()));
+    auto *gv = new llvm::GlobalVariable(*M, init->getType(), true,
+                                        llvm::GlobalValue::InternalLinkage,
+                                        init, Opts.name + ".weights");
+    gv->setAlignment(llvm::Align(64));
+    weights = B.CreateBitCast(gv, I8Ptr);
+  }
+
+  for (const KernelCall &c : Lowered.calls()) {
+    llvm::Function *k = specialise(c, error);
+    if (!k)
+      return nullptr;
+    for (size_t i = 0; i < c.buffers.size(); ++i) {
+      llvm::Value *p = bufferPtr(c.buffers[i], inputs, outputs, ws, weights);
+      B.CreateStore(p, B.CreateConstInBoundsGEP2_64(
+                           bufs->getType()->getPointerElementType(), bufs, 0,
+                           i));
+    }
+    B.CreateCall(dispatch,
+                 {ctx, B.CreateBitCast(k, TaskFnTy->getPointerTo()),
+                  B.CreateBitCast(bufs, I8Ptr), B.getInt64(c.tasks)});
+  }
+  B.CreateRet(B.getInt32(CNNC_RUN_OK));
+  return run;
+}
+
+llvm::Constant *ModuleBuilder::cString(const std::string &s,
+                                       const std::string &name) {
+  auto *init = llvm::ConstantDataArray::getString(Ctx, s, true);
+  auto *gv = new llvm::GlobalVariable(*M, init->getType(), true,
+                                      llvm::GlobalValue::PrivateLinkage, init,
+                                      name);
+  gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+  return llvm::ConstantExpr::getBitCast(gv, I8Ptr);
+}
+
+llvm::Constant *ModuleBuilder::tensorDescs(const std::vector<Value *> &values,
+                                           const std::string &name) {
+  std::vector<llvm::Constant *> descs;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const Value *v = values[i];
+    const Shape &shape = v->type().shape;
+    std::vector<uint64_t> dims(shape.begin(), shape.end());
+    auto *dimsInit = llvm::ConstantDataArray::get(Ctx, dims);
+    auto *dimsGv = new llvm::GlobalVariable(
+        *M, dimsInit->getType(), true, llvm::GlobalValue::PrivateLinkage,
+        dimsInit, fmt::format("{}.{}.shape", name, i));
+    descs.push_back(llvm::ConstantStruct::get(
+        TensorDescTy,
+        {cString(v->name(), fmt::format("{}.{}.name", name, i)),
+         B.getInt32(CNNC_F32), B.getInt32(int32_t(shape.size())),
+         llvm::ConstantExpr::getBitCast(dimsGv, I64->getPointerTo()),
+         B.getInt64(uint64_t(numElements(shape)) * sizeof(float))}));
+  }
+  auto *arrTy = llvm::ArrayType::get(TensorDescTy, descs.size());
+  auto *gv = new llvm::GlobalVariable(*M, arrTy, true,
+                                      llvm::GlobalValue::PrivateLinkage,
+                                      llvm::ConstantArray::get(arrTy, descs),
+                                      name);
+  return llvm::ConstantExpr::getBitCast(gv, TensorDescTy->getPointerTo());
+}
+
+void ModuleBuilder::buildDescriptor(llvm::Function *run) {
+  // Mirrors cnnc_tensor_desc and cnnc_model_desc of abi.h field by field.
+  TensorDescTy = llvm::StructType::create(
+      Ctx, {I8Ptr, I32, I32, I64->getPointerTo(), I64}, "cnnc_tensor_desc");
+  auto *descTy = llvm::StructType::create(
+      Ctx,
+      {I32, I32, I8Ptr, I8Ptr, I8Ptr, I32, I32, TensorDescTy->getPointerTo(),
+       TensorDescTy->getPointerTo(), I64, I8Ptr, I64, I64, I64,
+       run->getType()},
+      "cnnc_model_desc");
+  double flops = 0;
+  for (const KernelCall &c : Lowered.calls())
+    flops += c.flops;
+  const std::string &n = Opts.name;
+  llvm::Constant *weightsFile =
+      Opts.externalWeights
+          ? cString(Opts.weightsFile, n + ".weights_file")
+          : llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(I8Ptr));
+  uint64_t weightsBytes = Lowered.weights().size();
+  auto *init = llvm::ConstantStruct::get(
+      descTy,
+      {B.getInt32(CNNC_MODEL_MAGIC), B.getInt32(CNNC_ABI_VERSION),
+       cString(n, n + ".name"), cString(T.info.cpu, n + ".cpu"),
+       cString(T.requiredFeatures, n + ".features"),
+       B.getInt32(int32_t(G.inputs().size())),
+       B.getInt32(int32_t(G.outputs().size())),
+       tensorDescs(G.inputs(), n + ".inputs"),
+       tensorDescs(G.outputs(), n + ".outputs"),
+       B.getInt64(uint64_t(Lowered.workspaceBytes())), weightsFile,
+       B.getInt64(weightsBytes), B.getInt64(Opts.weightsHash),
+       B.getInt64(uint64_t(flops)), run});
+  auto *desc = new llvm::GlobalVariable(*M, descTy, true,
+                                        llvm::GlobalValue::InternalLinkage,
+                                        init, n + ".desc");
+  desc->setAlignment(llvm::Align(8));
+
+  auto *entryTy = llvm::FunctionType::get(I8Ptr, false);
+  auto makeEntry = [&](const std::string &sym) {
+    auto *f = llvm::Function::Create(
+        entryTy, llvm::GlobalValue::ExternalLinkage, sym, *M);
+    f->addFnAttr(llvm::Attribute::NoUnwind);
+    B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", f));
+    B.CreateRet(llvm::ConstantExpr::getBitCast(desc, I8Ptr));
+  };
+  makeEntry(n + "_cnnc_model");
+  if (Opts.genericEntry)
+    makeEntry("cnnc_model");
+}
+
+/// Code generation obeys each function's target-cpu/target-features, not
+/// the TargetMachine: stamp the target on every function.
+void ModuleBuilder::stampTarget() {
+  for (llvm::Function &f : *M) {
+    if (f.isDeclaration())
+      continue;
+    f.addFnAttr("target-cpu", T.info.cpu);
+    f.addFnAttr("target-features", T.info.features);
+    f.removeFnAttr("tune-cpu");
+    f.addFnAttr(llvm::Attribute::NoUnwind);
+    if (T.info.vectorWidth == 16) {
+      f.addFnAttr("prefer-vector-width", "512");
+      f.addFnAttr("min-legal-vector-width", "512");
+    }
+  }
+}
+
+std::unique_ptr<llvm::Module> ModuleBuilder::build(std::string &error) {
+  if (!loadKernels(error))
+    return nullptr;
+  llvm::Function *run = buildRun(error);
+  if (!run)
+    return nullptr;
+  buildDescriptor(run);
+  stampTarget();
+  std::string msg;
+  llvm::raw_string_ostream os(msg);
+  if (llvm::verifyModule(*M, &os)) {
+    error = "generated module is broken: " + os.str();
+    return nullptr;
+  }
+  return std::move(M);
+}
+
+} // namespace
+
+std::unique_ptr<llvm::Module> buildModule(llvm::LLVMContext &llvmCtx,
+                                          const Graph &g, LowerCtx &lowered,
+                                          const Target &target,
+                                          const CodegenOptions &opts,
+                                          std::string &error) {
+  ModuleBuilder mb(llvmCtx, g, lowered, target, opts);
+  return mb.build(error);
+}
+
+void optimizeModule(llvm::Module &m, const Target &target, int optLevel) {
+  llvm::PipelineTuningOptions pto;
+  pto.LoopVectorization = true;
+  pto.SLPVectorization = true;
+  pto.LoopUnrolling = true;
+  llvm::PassBuilder pb(target.machine.get(), pto);
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  fam.registerPass([&] { return pb.buildDefaultAAPipeline(); });
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = optLevel <= 1   ? llvm::OptimizationLevel::O1
+                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
+                                                  : llvm::OptimizationLevel::O3;
+  llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(m, mam);
+}
+
+} // namespace cnnc::cpu

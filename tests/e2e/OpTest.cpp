@@ -1,0 +1,273 @@
+//===- OpTest.cpp - Compiled ops against the reference interpreter --------===//
+//
+// cnnc-op-test [--filter SUBSTR] [--require-all-ops] [--jobs N] PATH...
+//
+// For every case (a .ir file, or every .ir file of a folder) it compiles
+// the graph with the CPU backend into a shared object in a temporary
+// folder, loads it, runs it on the case's stored inputs ("input:NAME" in
+// NAME.safetensors beside it, as the golden cases have) or on seeded random
+// inputs, and compares every output with the reference interpreter's. Then
+// it runs the model again with its parallel task ranges split unevenly
+// (as a thread pool would) and requires bit-identical outputs: results must
+// not depend on the thread count. One line per failing case, then
+// `N passed, M failed`.
+//
+// --require-all-ops fails when an op of the op table (but const) appears in
+// no case, so no op goes without a compiled test.
+//
+// Tolerance, per output: |actual - expected| <= 1e-4 * max(|expected|) +
+// 1e-4 * |expected| + 1e-6: float accumulation in the kernels versus double
+// in the interpreter grows with the reduction length, relative to the
+// output's scale.
+//
+//===----------------------------------------------------------------------===//
+#include "cnnc/abi.h"
+#include "compiler/Driver.h"
+#include "ir/Interpreter.h"
+#include "ir/Op.h"
+#include "ir/Parser.h"
+#include "ir/Safetensors.h"
+#include "ir/ShapeInference.h"
+#include "ir/Verifier.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <dlfcn.h>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <thread>
+
+using namespace cnnc;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CaseResult {
+  bool passed = false;
+  std::string log;
+  std::set<OpKind> ops;
+};
+
+std::string errorsOf(const DiagEngine &diag) {
+  std::string s;
+  for (const Diagnostic &d : diag.diagnostics())
+    if (d.severity != Severity::Warning)
+      s += "    " + DiagEngine::format(d) + "\n";
+  return s;
+}
+
+/// A parallel_for that splits [0, n) into uneven ranges and runs them in
+/// reverse order on the calling thread: what any thread pool may do.
+void unevenParallelFor(void *, int64_t n, cnnc_task_fn fn, void *arg) {
+  int64_t cuts[] = {0, n / 3, n / 3 + (n > 7 ? 1 : 0), (2 * n) / 3 + 1, n};
+  for (int i = 3; i >= 0; --i) {
+    int64_t b = std::min(cuts[i], n), e = std::min(cuts[i + 1], n);
+    if (b < e)
+      fn(arg, b, e);
+  }
+}
+
+/// Inputs stored with the case, or seeded random ones.
+std::vector<Tensor> caseInputs(const Graph &g, const fs::path &irPath,
+                               DiagEngine &diag) {
+  fs::path data = fs::path(irPath).replace_extension(".safetensors");
+  std::vector<Tensor> random = randomInputs(g, 0);
+  if (!fs::exists(data))
+    return random;
+  std::unique_ptr<SafetensorsFile> file =
+      SafetensorsFile::open(data.string(), diag, SourceLoc{});
+  if (!file)
+    return random;
+  for (size_t i = 0; i < g.inputs().size(); ++i) {
+    std::string key = "input:" + g.inputs()[i]->name();
+    if (!file->find(key))
+      continue;
+    if (std::optional<Tensor> t = file->read(key, diag, SourceLoc{}))
+      random[i] = std::move(*t);
+  }
+  return random;
+}
+
+bool compareOutput(const std::string &name, const float *actual,
+                   const Tensor &expected, std::string &log) {
+  double scale = 0;
+  for (float e : expected.data)
+    if (std::isfinite(e))
+      scale = std::max(scale, double(std::fabs(e)));
+  int64_t bad = 0;
+  for (int64_t i = 0; i < expected.size(); ++i) {
+    double a = actual[i], e = expected.data[size_t(i)];
+    bool ok = std::isnan(e) ? std::isnan(a)
+              : std::isinf(e)
+                  ? a == e
+                  : std::fabs(a - e) <= 1e-4 * scale + 1e-4 * std::fabs(e) + 1e-6;
+    if (ok)
+      continue;
+    if (bad++ < 5)
+      log += fmt::format("    output %{} element {}: actual {}, expected {}\n",
+                         name, i, a, e);
+  }
+  if (bad)
+    log += fmt::format("    output %{}: {} of {} elements mismatch\n", name,
+                       bad, expected.size());
+  return bad == 0;
+}
+
+CaseResult runCase(const fs::path &irPath, const fs::path &tmpDir) {
+  CaseResult r;
+  DiagEngine diag;
+  diag.setPrintImmediately(false);
+  std::unique_ptr<Graph> g = parseGraphFile(irPath.string(), diag);
+  if (!g) {
+    r.log = "    does not parse\n" + errorsOf(diag);
+    return r;
+  }
+  for (const auto &n : g->nodes())
+    r.ops.insert(n->kind());
+  if (!verifyGraph(*g, diag) || !inferShapes(*g, diag)) {
+    r.log = "    does not verify or infer shapes\n" + errorsOf(diag);
+    return r;
+  }
+  std::vector<Tensor> inputs = caseInputs(*g, irPath, diag);
+  std::optional<std::vector<Tensor>> expected = interpret(*g, inputs, diag);
+  if (!expected) {
+    r.log = "    the interpreter fails\n" + errorsOf(diag);
+    return r;
+  }
+  CompileOptions co;
+  co.output = (tmpDir / (irPath.stem().string() + ".so")).string();
+  co.name = "m";
+  if (!compileGraph(*g, co, diag)) {
+    r.log = "    does not compile\n" + errorsOf(diag);
+    return r;
+  }
+  void *lib = dlopen(co.output.c_str(), RTLD_NOW | RTLD_LOCAL);
+  fs::remove(co.output);
+  if (!lib) {
+    r.log = fmt::format("    dlopen: {}\n", dlerror());
+    return r;
+  }
+  auto entry = reinterpret_cast<cnnc_model_entry_fn>(dlsym(lib, "cnnc_model"));
+  const cnnc_model_desc *desc = entry ? entry() : nullptr;
+  if (!desc || desc->magic != CNNC_MODEL_MAGIC) {
+    r.log = "    no model descriptor\n";
+    dlclose(lib);
+    return r;
+  }
+  std::vector<const void *> in;
+  for (const Tensor &t : inputs)
+    in.push_back(t.ptr());
+  auto runOnce = [&](const cnnc_exec_ctx *ctx) {
+    std::vector<std::vector<float>> outs;
+    std::vector<void *> outPtrs;
+    for (int i = 0; i < desc->num_outputs; ++i)
+      outs.emplace_back(size_t(desc->outputs[i].bytes / 4), -12345.0f);
+    for (auto &o : outs)
+      outPtrs.push_back(o.data());
+    std::vector<float> ws(size_t(desc->workspace_bytes / 4 + 16), -777.0f);
+    void *wsp = ws.data() + ((16 - (reinterpret_cast<uintptr_t>(ws.data()) /
+                                    4 % 16)) % 16);
+    int rc = desc->run(in.data(), outPtrs.data(), wsp, ctx);
+    if (rc != 0)
+      outs.clear();
+    return outs;
+  };
+  std::vector<std::vector<float>> serial = runOnce(nullptr);
+  cnnc_exec_ctx ctx{unevenParallelFor, nullptr, 4, nullptr};
+  std::vector<std::vector<float>> split = runOnce(&ctx);
+  bool ok = !serial.empty();
+  for (size_t i = 0; ok && i < expected->size(); ++i) {
+    ok &= compareOutput(g->outputs()[i]->name(), serial[i].data(),
+                        (*expected)[i], r.log);
+    if (std::memcmp(serial[i].data(), split[i].data(),
+                    serial[i].size() * 4) != 0) {
+      r.log += fmt::format("    output %{} differs when its tasks are split\n",
+                           g->outputs()[i]->name());
+      ok = false;
+    }
+  }
+  if (serial.empty())
+    r.log += "    run failed\n";
+  dlclose(lib);
+  r.passed = ok;
+  return r;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string filter;
+  bool requireAll = false;
+  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<fs::path> cases;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--filter" && i + 1 < argc) {
+      filter = argv[++i];
+    } else if (a == "--jobs" && i + 1 < argc) {
+      jobs = unsigned(std::max(1, std::atoi(argv[++i])));
+    } else if (a == "--require-all-ops") {
+      requireAll = true;
+    } else if (fs::is_directory(a)) {
+      for (const auto &e : fs::directory_iterator(a))
+        if (e.path().extension() == ".ir")
+          cases.push_back(e.path());
+    } else if (fs::path(a).extension() == ".ir") {
+      cases.push_back(a);
+    } else {
+      fmt::print(stderr, "cnnc-op-test: error: '{}' is not a .ir file or a "
+                         "folder\n", a);
+      return 2;
+    }
+  }
+  std::sort(cases.begin(), cases.end());
+  std::erase_if(cases, [&](const fs::path &p) {
+    return p.string().find(filter) == std::string::npos;
+  });
+  if (cases.empty()) {
+    fmt::print("no cases\n0 passed, 1 failed\n");
+    return 1;
+  }
+  char tmpl[] = "/tmp/cnnc-op-test-XXXXXX";
+  if (!mkdtemp(tmpl)) {
+    fmt::print(stderr, "cnnc-op-test: error: cannot create a temporary "
+                       "folder\n");
+    return 1;
+  }
+  std::vector<CaseResult> results(cases.size());
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> workers;
+  for (unsigned j = 0; j < jobs; ++j)
+    workers.emplace_back([&] {
+      for (size_t i; (i = next++) < cases.size();)
+        results[i] = runCase(cases[i], tmpl);
+    });
+  for (auto &w : workers)
+    w.join();
+  fs::remove_all(tmpl);
+
+  int passed = 0, failed = 0;
+  std::set<OpKind> covered;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    covered.insert(results[i].ops.begin(), results[i].ops.end());
+    if (results[i].passed) {
+      ++passed;
+      continue;
+    }
+    ++failed;
+    fmt::print("FAIL {}\n{}", cases[i].string(), results[i].log);
+  }
+  if (requireAll)
+    for (const OpInfo &op : allOps())
+      if (op.kind != OpKind::Const && !covered.count(op.kind)) {
+        fmt::print("FAIL op '{}' appears in no case\n", op.name);
+        ++failed;
+      }
+  fmt::print("{} passed, {} failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
