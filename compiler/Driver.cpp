@@ -129,6 +129,12 @@ std::string weightsPathFor(const std::string &output) {
 bool compileGraph(const Graph &g, const CompileOptions &opts,
                   DiagEngine &diag) {
   StageTimer timer(opts.timeStages);
+  fs::path dir = fs::path(opts.output).parent_path();
+  if (!dir.empty() && !fs::is_directory(dir)) {
+    diag.error(SourceLoc{}, "cannot write '{}': no folder '{}'", opts.output,
+               dir.string());
+    return false;
+  }
   std::string name = modelSymbolName(g, opts.name, diag);
   if (name.empty())
     return false;
