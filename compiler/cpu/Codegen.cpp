@@ -15,6 +15,7 @@
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/IPO/GlobalDCE.h>
 #include <llvm/Transforms/Utils/Cloning.h>
 
 #include <fmt/format.h>
@@ -74,6 +75,7 @@ private:
                               const std::string &name);
   void buildDescriptor(llvm::Function *run);
   void stampTarget();
+  void dropUnusedLibraryCode();
 
   llvm::LLVMContext &Ctx;
   const Graph &G;
@@ -356,6 +358,17 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
     makeEntry("cnnc_model");
 }
 
+/// Removes the library's functions and globals nothing refers to (the
+/// kernels no call uses, and what only they used).
+void ModuleBuilder::dropUnusedLibraryCode() {
+  llvm::ModulePassManager mpm;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb;
+  pb.registerModuleAnalyses(mam);
+  mpm.addPass(llvm::GlobalDCEPass());
+  mpm.run(*M, mam);
+}
+
 /// Code generation obeys each function's target-cpu/target-features, not
 /// the TargetMachine: stamp the target on every function.
 void ModuleBuilder::stampTarget() {
@@ -380,6 +393,7 @@ std::unique_ptr<llvm::Module> ModuleBuilder::build(std::string &error) {
   if (!run)
     return nullptr;
   buildDescriptor(run);
+  dropUnusedLibraryCode();
   stampTarget();
   std::string msg;
   llvm::raw_string_ostream os(msg);
@@ -420,7 +434,11 @@ void optimizeModule(llvm::Module &m, const Target &target, int optLevel) {
   llvm::OptimizationLevel level = optLevel <= 1   ? llvm::OptimizationLevel::O1
                                   : optLevel == 2 ? llvm::OptimizationLevel::O2
                                                   : llvm::OptimizationLevel::O3;
-  llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
+  // The library's kernels that no call uses are dead: drop them first, so
+  // the pipeline spends its time on the specialised clones only.
+  llvm::ModulePassManager mpm;
+  mpm.addPass(llvm::GlobalDCEPass());
+  mpm.addPass(pb.buildPerModuleDefaultPipeline(level));
   mpm.run(m, mam);
 }
 

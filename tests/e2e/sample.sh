@@ -1,0 +1,21 @@
+#!/bin/bash
+# A bundled sample network, compiled to a shared object and checked against
+# the reference interpreter with `cnnrun --check` (2 threads), after making
+# sure the .so depends on nothing but libc and libm.
+#
+#   sample.sh BUILD_DIR SOURCE_DIR NAME
+set -euo pipefail
+build=$1 src=$2 name=$3
+tmp=$(mktemp -d /tmp/cnnc-sample-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+"$build/tools/cnnc" "$src/samples/$name.ir" -o "$tmp/$name.so" 2>/dev/null
+deps=$(readelf -d "$tmp/$name.so" | awk '/NEEDED/ { print $5 }')
+for d in $deps; do
+  case "$d" in
+    "[libc.so."*|"[libm.so."*) ;;
+    *) echo "FAIL: $name.so depends on $d"; exit 1 ;;
+  esac
+done
+"$build/tools/cnnrun/cnnrun" "$tmp/$name.so" --threads 2 \
+    --check "$src/samples/$name.ir" 2>/dev/null
