@@ -1,8 +1,9 @@
 # lit configuration for cnnc's text-in, text-out tests.
 #
-# Substitutions: %cnnc (the compiler), %samples (samples/), %inputs
-# (tests/lit/Inputs). FileCheck and `not` come from LLVM's tools directory,
-# which is put first on PATH.
+# Substitutions: %cnnc (the compiler), %cnnrun (the model runner), %samples
+# (samples/), %inputs (tests/lit/Inputs), %fakemodels (the hand-written
+# models of tests/runtime). FileCheck and `not` come from LLVM's tools
+# directory, which is put first on PATH.
 import os
 import lit.formats
 
@@ -15,6 +16,8 @@ config.excludes = ["Inputs"]
 
 config.environment["PATH"] = os.pathsep.join(
     [config.cnnc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+config.substitutions.append(("%cnnrun", os.path.join(config.cnnc_tools_dir, "cnnrun", "cnnrun")))
 config.substitutions.append(("%cnnc", os.path.join(config.cnnc_tools_dir, "cnnc")))
+config.substitutions.append(("%fakemodels", config.cnnrt_fake_dir))
 config.substitutions.append(("%samples", os.path.join(config.cnnc_src_root, "samples")))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))

@@ -1,0 +1,195 @@
+//===- Main.cpp - cnnrun: run, check and benchmark a compiled model -------===//
+//
+// cnnrun MODEL.so [--input X.npy ...] [--output Y.npy ...] [--threads N]
+//        [--bench N] [--check MODEL.ir] [--seed S] [--tolerance T]
+//
+// Exit status: 0 on success, 1 on a runtime error or a failed check, 2 on a
+// bad command line.
+//
+//===----------------------------------------------------------------------===//
+#include "tools/cnnrun/Runner.h"
+#include "tools/common/OutputSummary.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <new>
+
+using namespace cnnc;
+
+namespace {
+
+/// Everything cnnrun holds from libcnnrt, freed in any case.
+struct Session {
+  cnnrt_model *Model = nullptr;
+  cnnrt_pool *Pool = nullptr;
+  void *Workspace = nullptr;
+  /// 64-byte aligned copies of the inputs and room for the outputs.
+  std::vector<void *> Buffers;
+  std::vector<cnnrt_input> Ins;
+  std::vector<cnnrt_output> Outs;
+
+  ~Session() {
+    for (void *b : Buffers)
+      cnnrt_workspace_free(b);
+    cnnrt_workspace_free(Workspace);
+    cnnrt_pool_destroy(Pool);
+    cnnrt_unload(Model);
+  }
+  void *alloc(uint64_t bytes) {
+    void *p = cnnrt_aligned_alloc(bytes);
+    if (!p)
+      throw std::bad_alloc();
+    Buffers.push_back(p);
+    return p;
+  }
+};
+
+/// Reports the runtime's last error when `s` is a failure.
+bool ok(cnnrt_status s, DiagEngine &diag) {
+  if (s == CNNRT_OK)
+    return true;
+  diag.error(SourceLoc{}, "{}", cnnrt_last_error());
+  return false;
+}
+
+/// Prints the errors as cnnrun's: located ones as `file:line:col: ...`,
+/// the others as `cnnrun: error: ...`. Warnings (shape inference's, about
+/// the --check model) are not cnnrun's business and are dropped.
+void printDiags(const DiagEngine &diag) {
+  for (const Diagnostic &d : diag.diagnostics()) {
+    if (d.severity == Severity::Warning)
+      continue;
+    std::string text = DiagEngine::format(d);
+    if (!d.loc.valid() && text.rfind("cnnc: ", 0) == 0)
+      text = "cnnrun: " + text.substr(6);
+    std::fprintf(stderr, "%s\n", text.c_str());
+  }
+}
+
+std::string header(const cnnrt_model *m, const RunOptions &opts,
+                   int32_t threads) {
+  const cnnc_model_desc &d = *cnnrt_model_desc(m);
+  return fmt::format("# model '{}' from '{}': target {}, {} input{}, {} "
+                     "output{}, workspace {} bytes, {:.3f} MFLOP, {} "
+                     "thread{}\n",
+                     d.name, opts.model, d.target_cpu ? d.target_cpu : "?",
+                     d.num_inputs, d.num_inputs == 1 ? "" : "s", d.num_outputs,
+                     d.num_outputs == 1 ? "" : "s", d.workspace_bytes,
+                     double(d.flops) * 1e-6, threads, threads == 1 ? "" : "s");
+}
+
+/// Copies the inputs into aligned buffers and makes room for the outputs.
+void prepareBuffers(Session &s, const std::vector<Tensor> &inputs) {
+  const cnnc_model_desc &d = *cnnrt_model_desc(s.Model);
+  for (int32_t i = 0; i < d.num_inputs; ++i) {
+    uint64_t bytes = uint64_t(d.inputs[i].bytes);
+    void *p = s.alloc(bytes);
+    std::memcpy(p, inputs[size_t(i)].ptr(), bytes);
+    s.Ins.push_back({p, bytes});
+  }
+  for (int32_t i = 0; i < d.num_outputs; ++i) {
+    uint64_t bytes = uint64_t(d.outputs[i].bytes);
+    s.Outs.push_back({s.alloc(bytes), bytes});
+  }
+}
+
+cnnrt_status runOnce(Session &s) {
+  return cnnrt_run(s.Model, s.Ins.data(), int32_t(s.Ins.size()), s.Outs.data(),
+                   int32_t(s.Outs.size()), s.Workspace,
+                   cnnrt_workspace_bytes(s.Model), s.Pool);
+}
+
+/// One warm-up, then `runs` timed runs: min, median, p90 and GFLOP/s.
+bool bench(Session &s, int64_t runs, DiagEngine &diag, std::string &report) {
+  if (!ok(runOnce(s), diag))
+    return false;
+  std::vector<double> ms;
+  for (int64_t i = 0; i < runs; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (!ok(runOnce(s), diag))
+      return false;
+    ms.push_back(std::chrono::duration<double, std::milli>(
+                     std::chrono::steady_clock::now() - t0)
+                     .count());
+  }
+  std::sort(ms.begin(), ms.end());
+  size_t n = ms.size();
+  double p90 = ms[std::min(n - 1, (n * 9 + 9) / 10 - 1)];
+  double gflops =
+      double(cnnrt_model_flops(s.Model)) / (ms.front() * 1e-3) * 1e-9;
+  report += fmt::format("# bench: {} run{} on {} thread{}: min {:.3f} ms, "
+                        "median {:.3f} ms, p90 {:.3f} ms, {:.2f} GFLOP/s\n",
+                        n, n == 1 ? "" : "s", cnnrt_pool_threads(s.Pool),
+                        cnnrt_pool_threads(s.Pool) == 1 ? "" : "s", ms.front(),
+                        ms[n / 2], p90, gflops);
+  return true;
+}
+
+bool runModel(const RunOptions &opts, DiagEngine &diag, std::string &report) {
+  Session s;
+  if (!ok(cnnrt_load(opts.model.c_str(), &s.Model), diag) ||
+      !ok(cnnrt_pool_create(opts.threads, &s.Pool), diag) ||
+      !ok(cnnrt_workspace_alloc(s.Model, &s.Workspace), diag))
+    return false;
+  report += header(s.Model, opts, cnnrt_pool_threads(s.Pool));
+  std::vector<Tensor> inputs;
+  if (!makeInputs(s.Model, opts, diag, inputs, report))
+    return false;
+  prepareBuffers(s, inputs);
+  auto t0 = std::chrono::steady_clock::now();
+  if (!ok(runOnce(s), diag))
+    return false;
+  double ms = std::chrono::duration<double, std::milli>(
+                  std::chrono::steady_clock::now() - t0)
+                  .count();
+  report += fmt::format("# ran in {:.3f} ms\n", ms);
+  std::vector<Tensor> outputs;
+  for (const cnnrt_output &o : s.Outs) {
+    Tensor t(tensorShape(*cnnrt_output_desc(s.Model, int32_t(outputs.size()))));
+    std::memcpy(t.ptr(), o.data, o.bytes);
+    report += describeTensor(
+        tensorName(*cnnrt_output_desc(s.Model, int32_t(outputs.size()))), t,
+        opts.printOutputs);
+    outputs.push_back(std::move(t));
+  }
+  if (!writeOutputs(s.Model, opts, outputs, diag, report))
+    return false;
+  if (!opts.check.empty() &&
+      !checkAgainstInterpreter(s.Model, opts, inputs, outputs, diag, report))
+    return false;
+  return opts.bench == 0 || bench(s, opts.bench, diag, report);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::optional<RunOptions> opts = parseRunOptions(argc, argv);
+  if (!opts)
+    return 2;
+  if (opts->help) {
+    printRunUsage();
+    return 0;
+  }
+  if (opts->version) {
+    std::printf("cnnrun 0.1.0 (libcnnrt %s, model ABI %d)\n",
+                CNNRT_VERSION_STRING, CNNC_ABI_VERSION);
+    return 0;
+  }
+  DiagEngine diag;
+  diag.setPrintImmediately(false);
+  std::string report;
+  bool good;
+  try {
+    good = runModel(*opts, diag, report);
+  } catch (const std::bad_alloc &) {
+    diag.error(SourceLoc{}, "out of memory");
+    good = false;
+  }
+  std::fwrite(report.data(), 1, report.size(), stdout);
+  std::fflush(stdout);
+  printDiags(diag);
+  return good ? 0 : 1;
+}
