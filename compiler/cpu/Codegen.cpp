@@ -65,6 +65,7 @@ public:
 private:
   bool loadKernels(std::string &error);
   llvm::Function *specialise(const KernelCall &call, std::string &error);
+  void flatten(llvm::Function &f);
   llvm::Function *buildDispatch();
   llvm::Function *buildRun(std::string &error);
   llvm::Value *bufferPtr(const Buffer &b, llvm::Value *inputs,
@@ -156,8 +157,31 @@ llvm::Function *ModuleBuilder::specialise(const KernelCall &call,
   llvm::Function *clone = llvm::CloneFunction(f, vmap);
   clone->setName("k." + label);
   clone->setLinkage(llvm::GlobalValue::InternalLinkage);
+  flatten(*clone);
   Clones[key] = clone;
   return clone;
+}
+
+/// Inlines every call of a library function into `f`, transitively, so the
+/// constant parameters reach all of the kernel's code: left to itself, the
+/// inliner keeps a large template shared by several clones out of line,
+/// and that shared copy sees no constants.
+void ModuleBuilder::flatten(llvm::Function &f) {
+  for (int depth = 0; depth < 16; ++depth) {
+    std::vector<llvm::CallBase *> calls;
+    for (llvm::BasicBlock &bb : f)
+      for (llvm::Instruction &i : bb)
+        if (auto *cb = llvm::dyn_cast<llvm::CallBase>(&i))
+          if (llvm::Function *callee = cb->getCalledFunction())
+            if (!callee->isDeclaration() && callee != &f)
+              calls.push_back(cb);
+    if (calls.empty())
+      return;
+    for (llvm::CallBase *cb : calls) {
+      llvm::InlineFunctionInfo info;
+      (void)llvm::InlineFunction(*cb, info);
+    }
+  }
 }
 
 /// cnnc.dispatch(ctx, fn, arg, n): the host's parallel_for when the context

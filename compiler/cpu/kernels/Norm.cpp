@@ -1,0 +1,81 @@
+//===- Norm.cpp - batch_norm folding and local response normalisation ----===//
+//
+// bn_fold  turns batch_norm's four per-channel operands into the two
+//          constants of the channel kernel when they are not known at
+//          compile time (else the lowering folds them itself).
+// lrn      x / (bias + alpha/size * sum of squares over a window of
+//          channels)^beta, vectorised along the spatial positions.
+//
+//===----------------------------------------------------------------------===//
+// Vectors pass by value only between inlined helpers: no ABI is involved.
+#pragma clang diagnostic ignored "-Wpsabi"
+#include "compiler/cpu/kernels/Kernel.h"
+
+using namespace cnnk;
+
+static void bnFold(const BnFoldParams &p, void *const *bufs, int64_t begin,
+                   int64_t end) {
+  const float *__restrict scale = in(bufs, 0);
+  const float *__restrict bias = in(bufs, 1);
+  const float *__restrict mean = in(bufs, 2);
+  const float *__restrict var = in(bufs, 3);
+  float *__restrict k = out(bufs, 4);
+  float *__restrict s = out(bufs, 5);
+  if (begin >= end)
+    return;
+  for (int64_t c = 0; c < p.channels; ++c) {
+    double kc = double(scale[c]) / __builtin_sqrt(double(var[c]) + p.epsilon);
+    k[c] = float(kc);
+    s[c] = float(double(bias[c]) - double(mean[c]) * kc);
+  }
+}
+CNNK_KERNEL(bn_fold, BnFoldParams, bnFold)
+
+/// x / (bias + a * sum)^beta, lane by lane.
+template <int V>
+CNNK_INLINE Vec<V> lrnScale(Vec<V> x, Vec<V> sum, float a, float beta,
+                            float bias) {
+  Vec<V> base = bias + a * sum;
+  Vec<V> d;
+  for (int l = 0; l < V; ++l)
+    d[l] = __builtin_powf(base[l], beta);
+  return x / d;
+}
+
+template <int V>
+static void lrn(const LrnParams &p, void *const *bufs, int64_t begin,
+                int64_t end) {
+  const float *__restrict x = in(bufs, 0);
+  float *__restrict y = out(bufs, 1);
+  float a = float(p.alphaOverSize), beta = float(p.beta), bias = float(p.bias);
+  for (int64_t t = begin; t < end; ++t) {
+    int64_t o = t / p.chunksPerOuter;
+    int64_t i0 = (t % p.chunksPerOuter) * p.chunk;
+    int64_t i1 = min(i0 + p.chunk, p.inner);
+    const float *xo = x + o * p.channels * p.inner;
+    float *yo = y + o * p.channels * p.inner;
+    for (int64_t c = 0; c < p.channels; ++c) {
+      int64_t lo = max<int64_t>(0, c - p.before);
+      int64_t hi = min(p.channels - 1, c + p.after);
+      int64_t i = i0;
+      for (; i + V <= i1; i += V) {
+        Vec<V> sum = splat<V>(0.0f);
+        for (int64_t j = lo; j <= hi; ++j) {
+          Vec<V> v = load<V>(xo + j * p.inner + i);
+          sum += v * v;
+        }
+        store<V>(
+            yo + c * p.inner + i,
+            lrnScale<V>(load<V>(xo + c * p.inner + i), sum, a, beta, bias));
+      }
+      for (; i < i1; ++i) {
+        float sum = 0;
+        for (int64_t j = lo; j <= hi; ++j)
+          sum += xo[j * p.inner + i] * xo[j * p.inner + i];
+        yo[c * p.inner + i] =
+            xo[c * p.inner + i] / __builtin_powf(bias + a * sum, beta);
+      }
+    }
+  }
+}
+CNNK_VECTOR_KERNEL(lrn, LrnParams, lrn)

@@ -1,0 +1,161 @@
+//===- LowerActivation.cpp - Activations, prelu and maxout ----------------===//
+//
+// Every elementwise activation lowers to the unary kernel with its kind and
+// attributes in the params; prelu to the per-channel kernel with the slope
+// as its constants; maxout to the maxout kernel.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/cpu/lower/LowerMisc.h"
+
+#include <cassert>
+
+namespace cnnc::cpu {
+
+namespace {
+
+/// Activations that call libm take about this many element-times each.
+constexpr int64_t kTranscendentalWork = 8;
+
+bool isCheap(int64_t kind) {
+  switch (kind) {
+  case cnnk::kActNone:
+  case cnnk::kActRelu:
+  case cnnk::kActLeakyRelu:
+  case cnnk::kActSoftsign:
+  case cnnk::kActHardSigmoid:
+  case cnnk::kActHardSwish:
+  case cnnk::kActClip:
+  case cnnk::kActStep:
+    return true;
+  }
+  return false;
+}
+
+/// y = act(x) with the unary kernel.
+bool lowerUnary(const Node &n, LowerCtx &ctx) {
+  cnnk::UnaryParams p;
+  [[maybe_unused]] bool isActivation = activationOf(n, p.act);
+  assert(isActivation && "lowerUnary on a node that is no activation");
+  p.count = numElementsOf(n.result());
+  if (p.count == 0)
+    return true;
+  int64_t work = isCheap(p.act.kind) ? 1 : kTranscendentalWork;
+  p.block = unitsPerTask(p.count, work, 16);
+  ctx.call<KernelId::Unary>(p,
+                            {ctx.buffer(n.operand(0)), ctx.buffer(n.result())},
+                            ceilDiv(p.count, p.block), double(p.count));
+  return true;
+}
+
+/// Activations without attributes, by op.
+struct PlainActivation {
+  OpKind op;
+  cnnk::ActKind kind;
+};
+constexpr PlainActivation kPlainActivations[] = {
+    {OpKind::Relu, cnnk::kActRelu},
+    {OpKind::Sigmoid, cnnk::kActSigmoid},
+    {OpKind::Tanh, cnnk::kActTanh},
+    {OpKind::Softplus, cnnk::kActSoftplus},
+    {OpKind::Softsign, cnnk::kActSoftsign},
+    {OpKind::Silu, cnnk::kActSilu},
+    {OpKind::Mish, cnnk::kActMish},
+    {OpKind::HardSwish, cnnk::kActHardSwish},
+    {OpKind::Step, cnnk::kActStep},
+    {OpKind::LogSigmoid, cnnk::kActLogSigmoid},
+};
+
+} // namespace
+
+bool activationOf(const Node &n, cnnk::ActParams &act) {
+  act = cnnk::ActParams{cnnk::kActNone, 0, 0, 0};
+  for (const PlainActivation &a : kPlainActivations)
+    if (n.kind() == a.op) {
+      act.kind = a.kind;
+      return true;
+    }
+  OpKind k = n.kind();
+  if (k == OpKind::LeakyRelu || k == OpKind::Elu || k == OpKind::Selu ||
+      k == OpKind::HardSigmoid)
+    act.alpha = n.getFloat("alpha");
+  if (k == OpKind::LeakyRelu)
+    act.kind = cnnk::kActLeakyRelu;
+  else if (k == OpKind::Elu)
+    act.kind = cnnk::kActElu;
+  else if (k == OpKind::Selu) {
+    act.kind = cnnk::kActSelu;
+    act.gamma = n.getFloat("gamma");
+  } else if (k == OpKind::HardSigmoid) {
+    act.kind = cnnk::kActHardSigmoid;
+    act.beta = n.getFloat("beta");
+  } else if (k == OpKind::Clip) {
+    act.kind = cnnk::kActClip;
+    act.alpha = n.getFloat("min");
+    act.beta = n.getFloat("max");
+  } else if (k == OpKind::Gelu) {
+    act.kind = n.getEnum("approximate") == "tanh" ? cnnk::kActGeluTanh
+                                                  : cnnk::kActGelu;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool lowerRelu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+bool lowerLeakyRelu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+bool lowerElu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+bool lowerSelu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+bool lowerSigmoid(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+bool lowerTanh(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+bool lowerSoftplus(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+bool lowerSoftsign(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+bool lowerSilu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+bool lowerMish(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+bool lowerHardSigmoid(const Node &n, LowerCtx &ctx) {
+  return lowerUnary(n, ctx);
+}
+bool lowerHardSwish(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+bool lowerClip(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+bool lowerStep(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+bool lowerLogSigmoid(const Node &n, LowerCtx &ctx) {
+  return lowerUnary(n, ctx);
+}
+bool lowerGelu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+
+/// prelu: the per-channel kernel with the slope as k (and as the unused s).
+/// A slope of [1] treats x as one channel.
+bool lowerPrelu(const Node &n, LowerCtx &ctx) {
+  const Value *x = n.operand(0), *slope = n.operand(1);
+  const Shape &xs = x->type().shape;
+  cnnk::ChannelParams p;
+  p.op = cnnk::kChanPrelu;
+  p.count = numElementsOf(x);
+  if (p.count == 0)
+    return true;
+  bool shared = numElementsOf(slope) == 1;
+  p.channels = shared ? 1 : xs[1];
+  p.inner = shared ? p.count : product(xs, 2, xs.size());
+  p.block = unitsPerTask(p.count, 1, 16);
+  Buffer s = ctx.buffer(slope);
+  ctx.call<KernelId::Channel>(p, {ctx.buffer(x), s, s, ctx.buffer(n.result())},
+                              ceilDiv(p.count, p.block), double(p.count));
+  return true;
+}
+
+bool lowerMaxout(const Node &n, LowerCtx &ctx) {
+  const Shape &xs = n.operand(0)->type().shape;
+  cnnk::MaxoutParams p;
+  p.k = n.getInt("k");
+  p.groups = xs[1] / p.k;
+  p.inner = product(xs, 2, xs.size());
+  p.planes = xs[0] * p.groups;
+  if (p.planes * p.inner == 0)
+    return true;
+  p.block = unitsPerTask(p.planes, p.inner * p.k);
+  ctx.call<KernelId::Maxout>(
+      p, {ctx.buffer(n.operand(0)), ctx.buffer(n.result())},
+      ceilDiv(p.planes, p.block), double(numElementsOf(n.operand(0))));
+  return true;
+}
+
+} // namespace cnnc::cpu

@@ -1,0 +1,142 @@
+//===- LowerNorm.cpp - batch_norm, lrn, softmax, log_softmax --------------===//
+//
+// batch_norm becomes a per-channel affine y = x * k + s: with constant
+// operands k and s are folded here (in double) into the weights, otherwise
+// the bn_fold kernel computes them into scratch first. lrn and the softmaxes
+// view x as [outer, axis, inner] and split the work by outer index and
+// chunks of the inner positions.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/cpu/lower/LowerMisc.h"
+
+#include <cmath>
+
+namespace cnnc::cpu {
+
+namespace {
+
+/// Inner positions per task of the lrn and softmax kernels (a multiple of
+/// every vector width).
+constexpr int64_t kInnerChunk = 256;
+
+/// The constants k, s of batch_norm, folded at compile time when all four
+/// operands are constants.
+bool foldBatchNorm(const Node &n, LowerCtx &ctx, Buffer &k, Buffer &s) {
+  const Tensor *scale = ctx.constant(n.operand(1));
+  const Tensor *bias = ctx.constant(n.operand(2));
+  const Tensor *mean = ctx.constant(n.operand(3));
+  const Tensor *var = ctx.constant(n.operand(4));
+  if (!scale || !bias || !mean || !var)
+    return false;
+  double epsilon = n.getFloat("epsilon");
+  std::vector<float> kc, sc;
+  for (size_t c = 0; c < scale->data.size(); ++c) {
+    double kk =
+        double(scale->data[c]) / std::sqrt(double(var->data[c]) + epsilon);
+    kc.push_back(float(kk));
+    sc.push_back(float(double(bias->data[c]) - double(mean->data[c]) * kk));
+  }
+  k = ctx.addWeights(kc);
+  s = ctx.addWeights(sc);
+  return true;
+}
+
+/// The outer and inner sizes of x around axis `axis`.
+void splitAround(const Shape &s, size_t axis, int64_t &outer, int64_t &inner) {
+  outer = product(s, 0, axis);
+  inner = product(s, axis + 1, s.size());
+}
+
+bool lowerSoftmaxOf(const Node &n, LowerCtx &ctx, bool log) {
+  const Value *x = n.operand(0);
+  const Shape &xs = x->type().shape;
+  int64_t axis = n.getInt("axis");
+  if (axis < 0)
+    axis += int64_t(xs.size());
+  cnnk::SoftmaxParams p = {};
+  p.log = log;
+  p.len = xs[size_t(axis)];
+  splitAround(xs, size_t(axis), p.outer, p.inner);
+  int64_t count = p.outer * p.len * p.inner;
+  if (count == 0)
+    return true;
+  int64_t tasks;
+  if (p.inner == 1) {
+    p.block = unitsPerTask(p.outer, p.len * 8);
+    tasks = ceilDiv(p.outer, p.block);
+  } else {
+    p.chunk = std::min(p.inner, kInnerChunk);
+    p.chunksPerOuter = ceilDiv(p.inner, p.chunk);
+    tasks = p.outer * p.chunksPerOuter;
+  }
+  ctx.call<KernelId::Softmax>(p, {ctx.buffer(x), ctx.buffer(n.result())}, tasks,
+                              double(count) * 4);
+  return true;
+}
+
+} // namespace
+
+bool lowerBatchNorm(const Node &n, LowerCtx &ctx) {
+  const Value *x = n.operand(0);
+  const Shape &xs = x->type().shape;
+  cnnk::ChannelParams p;
+  p.op = cnnk::kChanAffine;
+  p.channels = xs[1];
+  p.inner = product(xs, 2, xs.size());
+  p.count = numElementsOf(x);
+  Buffer k, s;
+  if (!foldBatchNorm(n, ctx, k, s)) {
+    if (ctx.hadError())
+      return false;
+    k = ctx.scratch(p.channels * int64_t(sizeof(float)));
+    s = ctx.scratch(p.channels * int64_t(sizeof(float)));
+    cnnk::BnFoldParams f;
+    f.channels = p.channels;
+    f.epsilon = n.getFloat("epsilon");
+    std::vector<Buffer> bufs;
+    for (unsigned i = 1; i < 5; ++i)
+      bufs.push_back(ctx.buffer(n.operand(i)));
+    bufs.push_back(k);
+    bufs.push_back(s);
+    ctx.call<KernelId::BnFold>(f, bufs, 1, double(p.channels));
+  }
+  if (p.count == 0)
+    return true;
+  p.block = unitsPerTask(p.count, 1, 16);
+  ctx.call<KernelId::Channel>(p, {ctx.buffer(x), k, s, ctx.buffer(n.result())},
+                              ceilDiv(p.count, p.block), 2 * double(p.count));
+  return true;
+}
+
+bool lowerLrn(const Node &n, LowerCtx &ctx) {
+  const Value *x = n.operand(0);
+  const Shape &xs = x->type().shape;
+  cnnk::LrnParams p;
+  int64_t size = n.getInt("size");
+  p.channels = xs[1];
+  p.inner = product(xs, 2, xs.size());
+  p.before = (size - 1) / 2;
+  p.after = size - 1 - p.before;
+  p.alphaOverSize = n.getFloat("alpha") / double(size);
+  p.beta = n.getFloat("beta");
+  p.bias = n.getFloat("bias");
+  int64_t count = numElementsOf(x);
+  if (count == 0)
+    return true;
+  p.chunk = std::min(p.inner, kInnerChunk);
+  p.chunksPerOuter = ceilDiv(p.inner, p.chunk);
+  ctx.call<KernelId::Lrn>(p, {ctx.buffer(x), ctx.buffer(n.result())},
+                          xs[0] * p.chunksPerOuter,
+                          double(count) * double(2 * size + 3));
+  return true;
+}
+
+bool lowerSoftmax(const Node &n, LowerCtx &ctx) {
+  return lowerSoftmaxOf(n, ctx, false);
+}
+
+bool lowerLogSoftmax(const Node &n, LowerCtx &ctx) {
+  return lowerSoftmaxOf(n, ctx, true);
+}
+
+} // namespace cnnc::cpu

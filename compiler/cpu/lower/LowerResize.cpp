@@ -1,0 +1,71 @@
+//===- LowerResize.cpp - resize -------------------------------------------===//
+//
+// The resize kernel recomputes the interpreter's source coordinates from
+// the modes, the sizes and the given scales (ir/ops/ResizeOps.cpp); here
+// the 1-3 spatial axes are padded to three and the output rows are split
+// into tasks.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/cpu/lower/LowerMisc.h"
+
+namespace cnnc::cpu {
+
+namespace {
+
+int64_t coordMode(const std::string &m) {
+  if (m == "asymmetric")
+    return cnnk::kCoordAsymmetric;
+  if (m == "align_corners")
+    return cnnk::kCoordAlignCorners;
+  if (m == "pytorch_half_pixel")
+    return cnnk::kCoordPytorchHalfPixel;
+  return cnnk::kCoordHalfPixel;
+}
+
+int64_t nearestMode(const std::string &m) {
+  if (m == "round_prefer_ceil")
+    return cnnk::kRoundPreferCeil;
+  if (m == "floor")
+    return cnnk::kRoundFloor;
+  if (m == "ceil")
+    return cnnk::kRoundCeil;
+  return cnnk::kRoundPreferFloor;
+}
+
+} // namespace
+
+bool lowerResize(const Node &n, LowerCtx &ctx) {
+  const Value *x = n.operand(0), *y = n.result();
+  const Shape &xs = x->type().shape, &ys = y->type().shape;
+  const std::vector<double> &scales = n.getFloats("scales");
+  cnnk::ResizeParams p = {};
+  p.linear = n.getEnum("mode") == "linear";
+  p.coordMode = coordMode(n.getEnum("coordinate_transformation_mode"));
+  p.nearestMode = nearestMode(n.getEnum("nearest_mode"));
+  size_t spatial = xs.size() - 2, lead = 3 - spatial;
+  for (size_t i = 0; i < 3; ++i) {
+    p.in[i] = p.out[i] = 1;
+    p.fromSizes[i] = 1;
+    p.scale[i] = 1;
+    if (i < lead)
+      continue;
+    size_t axis = i - lead + 2;
+    p.in[i] = xs[axis];
+    p.out[i] = ys[axis];
+    p.fromSizes[i] = scales.empty();
+    if (!scales.empty())
+      p.scale[i] = scales[axis - 2];
+  }
+  p.planes = xs[0] * xs[1];
+  p.rows = p.planes * p.out[0] * p.out[1];
+  int64_t count = numElementsOf(y);
+  if (count == 0)
+    return true;
+  p.block = unitsPerTask(p.rows, p.out[2] * (p.linear ? 8 : 2));
+  ctx.call<KernelId::Resize>(p, {ctx.buffer(x), ctx.buffer(y)},
+                             ceilDiv(p.rows, p.block),
+                             double(count) * (p.linear ? 8 : 1));
+  return true;
+}
+
+} // namespace cnnc::cpu
