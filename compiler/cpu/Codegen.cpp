@@ -113,12 +113,19 @@ bool ModuleBuilder::loadKernels(std::string &error) {
   for (const char *keep : {"llvm.used", "llvm.compiler.used"})
     if (llvm::GlobalVariable *gv = M->getGlobalVariable(keep))
       gv->eraseFromParent();
+  // Nor shared with another model: no comdat, or the linker would keep one
+  // copy for two models built for different CPUs.
   for (llvm::Function &f : *M)
-    if (!f.isDeclaration())
+    if (!f.isDeclaration()) {
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
+      f.setComdat(nullptr);
+    }
   for (llvm::GlobalVariable &gv : M->globals())
-    if (!gv.isDeclaration())
+    if (!gv.isDeclaration()) {
       gv.setLinkage(llvm::GlobalValue::InternalLinkage);
+      gv.setComdat(nullptr);
+    }
+  M->getComdatSymbolTable().clear();
   return true;
 }
 
@@ -158,6 +165,7 @@ llvm::Function *ModuleBuilder::specialise(const KernelCall &call,
   clone->setName("k." + label);
   clone->setLinkage(llvm::GlobalValue::InternalLinkage);
   flatten(*clone);
+  clone->addFnAttr(llvm::Attribute::NoInline);
   Clones[key] = clone;
   return clone;
 }
@@ -165,7 +173,9 @@ llvm::Function *ModuleBuilder::specialise(const KernelCall &call,
 /// Inlines every call of a library function into `f`, transitively, so the
 /// constant parameters reach all of the kernel's code: left to itself, the
 /// inliner keeps a large template shared by several clones out of line,
-/// and that shared copy sees no constants.
+/// and that shared copy sees no constants. Functions the library marks
+/// noinline (micro-kernels, whose shape is in their template arguments)
+/// stay shared, to bound code size.
 void ModuleBuilder::flatten(llvm::Function &f) {
   for (int depth = 0; depth < 16; ++depth) {
     std::vector<llvm::CallBase *> calls;
@@ -173,7 +183,8 @@ void ModuleBuilder::flatten(llvm::Function &f) {
       for (llvm::Instruction &i : bb)
         if (auto *cb = llvm::dyn_cast<llvm::CallBase>(&i))
           if (llvm::Function *callee = cb->getCalledFunction())
-            if (!callee->isDeclaration() && callee != &f)
+            if (!callee->isDeclaration() && callee != &f &&
+                !callee->hasFnAttribute(llvm::Attribute::NoInline))
               calls.push_back(cb);
     if (calls.empty())
       return;
@@ -192,6 +203,10 @@ llvm::Function *ModuleBuilder::buildDispatch() {
       {ExecCtxTy->getPointerTo(), TaskFnTy->getPointerTo(), I8Ptr, I64}, false);
   auto *f = llvm::Function::Create(ty, llvm::GlobalValue::InternalLinkage,
                                    "cnnc.dispatch", *M);
+  // Kept out of line: inlined, its serial branch would call each kernel
+  // directly and the inliner would copy every kernel into the run function
+  // (twice the code, and one huge function to compile).
+  f->addFnAttr(llvm::Attribute::NoInline);
   llvm::Value *ctx = f->getArg(0), *fn = f->getArg(1), *arg = f->getArg(2),
               *n = f->getArg(3);
   auto *entry = llvm::BasicBlock::Create(Ctx, "entry", f);

@@ -1,0 +1,197 @@
+//===- Gemm.h - The register-blocked GEMM micro-kernel ----------*- C++ -*-===//
+//
+// The one GEMM core of the CPU kernels (conv as implicit GEMM, gemm and
+// matmul): an MR x NR tile of C (NR = NRV vectors of V floats) kept in
+// registers while kc rank-1 updates stream a packed A panel [kc][MR] (one
+// broadcast per row) and a packed B panel [kc][NR] (NRV vector loads):
+//
+//   for k < kc:  b[0..NRV) = B[k][*];  for i < MR: acc[i][*] += A[k][i] * b
+//
+// A tile either accumulates onto C (a later K block) or starts from zero;
+// the last K block applies the epilogue in registers before storing:
+//
+//   y = act(alpha * acc + rowScale * rowAdd[i * rowStride]
+//           + addScale * add[i][j] + res[i][j])
+//
+// Rows beyond the matrix (the last M panel, zero padded) are computed but
+// neither loaded nor stored; columns beyond it (the last N panel) go
+// through a local tile. The micro-kernels are marked noinline (one copy
+// per tile shape) and static (a model never shares them with another
+// model compiled for another target).
+//
+//===----------------------------------------------------------------------===//
+#ifndef CNNC_COMPILER_CPU_KERNELS_GEMM_H
+#define CNNC_COMPILER_CPU_KERNELS_GEMM_H
+
+#include "compiler/cpu/kernels/Kernel.h"
+
+namespace cnnk {
+
+/// The epilogue of one tile, its pointers at the tile's first element.
+struct TileEpi {
+  float alpha = 1.0f;
+  const float *rowAdd = nullptr; // per row: rowAdd[i * rowStride]
+  int64_t rowStride = 0;
+  float rowScale = 1.0f;
+  const float *add = nullptr; // [rows][cols], pitch ldAdd
+  int64_t ldAdd = 0;
+  float addScale = 1.0f;
+  const float *res = nullptr; // [rows][cols], pitch ldRes
+  int64_t ldRes = 0;
+  int64_t act = kEpiNone;
+  float lo = 0.0f;
+  float hi = 0.0f;
+};
+
+/// A TileEpi's activation (EpiAct) of a vector; NaN passes through.
+template <int V> CNNK_INLINE Vec<V> epiActivate(Vec<V> v, const TileEpi &e) {
+  if (e.act == kEpiRelu) {
+    Vec<V> z = splat<V>(0.0f);
+    return v < z ? z : v;
+  }
+  if (e.act == kEpiClip) {
+    Vec<V> lo = splat<V>(e.lo), hi = splat<V>(e.hi);
+    v = v < lo ? lo : v;
+    return v > hi ? hi : v;
+  }
+  return v;
+}
+
+/// The scalar form of the epilogue for element (i, j) of the tile.
+CNNK_INLINE float epiScalar(float v, const TileEpi &e, int64_t i, int64_t j) {
+  v *= e.alpha;
+  if (e.rowAdd)
+    v += e.rowScale * e.rowAdd[i * e.rowStride];
+  if (e.add)
+    v += e.addScale * e.add[i * e.ldAdd + j];
+  if (e.res)
+    v += e.res[i * e.ldRes + j];
+  if (e.act == kEpiRelu)
+    return v < 0.0f ? 0.0f : v;
+  if (e.act == kEpiClip) {
+    v = v < e.lo ? e.lo : v;
+    return v > e.hi ? e.hi : v;
+  }
+  return v;
+}
+
+/// The epilogue of the first `rows` rows of a micro-kernel's accumulators
+/// acc[R][NRV], in registers; each part is skipped when absent.
+template <int V, int R, int NRV>
+CNNK_INLINE void epilogueInRegisters(Vec<V> (&acc)[R][NRV], int64_t rows,
+                                     const TileEpi &e) {
+#pragma unroll
+  for (int i = 0; i < R; ++i) {
+    if (i >= rows)
+      break;
+    Vec<V> r =
+        splat<V>(e.rowAdd ? e.rowScale * e.rowAdd[i * e.rowStride] : 0.0f);
+#pragma unroll
+    for (int j = 0; j < NRV; ++j) {
+      Vec<V> v = acc[i][j];
+      if (e.alpha != 1.0f)
+        v *= splat<V>(e.alpha);
+      if (e.rowAdd)
+        v += r;
+      if (e.add)
+        v += splat<V>(e.addScale) * load<V>(e.add + i * e.ldAdd + j * V);
+      if (e.res)
+        v += load<V>(e.res + i * e.ldRes + j * V);
+      acc[i][j] = epiActivate<V>(v, e);
+    }
+  }
+}
+
+/// C[rows][NRV*V] (pitch ldc) = (accumulate ? C : 0) + A[kc][MR] *
+/// B[kc][BP] (the first NRV*V columns of each B row), computing R >= rows
+/// rows of the A panel (rows beyond the matrix are zero padding, computed
+/// but never loaded or stored); then the epilogue if `epi`.
+template <int V, int MR, int NRV, int R, int BP>
+static __attribute__((noinline)) void
+microKernel(int64_t kc, const float *__restrict a, const float *__restrict b,
+            float *__restrict c, int64_t ldc, int64_t rows, bool accumulate,
+            const TileEpi *epi) {
+  Vec<V> acc[R][NRV];
+#pragma unroll
+  for (int i = 0; i < R; ++i)
+#pragma unroll
+    for (int j = 0; j < NRV; ++j)
+      acc[i][j] = accumulate && i < rows ? load<V>(c + i * ldc + j * V)
+                                         : splat<V>(0.0f);
+  for (int64_t k = 0; k < kc; ++k) {
+    Vec<V> bv[NRV];
+#pragma unroll
+    for (int j = 0; j < NRV; ++j)
+      bv[j] = load<V>(b + j * V);
+#pragma unroll
+    for (int i = 0; i < R; ++i) {
+      Vec<V> av = splat<V>(a[i]);
+#pragma unroll
+      for (int j = 0; j < NRV; ++j)
+        acc[i][j] += av * bv[j];
+    }
+    a += MR;
+    b += BP;
+  }
+  if (epi)
+    epilogueInRegisters<V, R, NRV>(acc, rows, *epi);
+#pragma unroll
+  for (int i = 0; i < R; ++i) {
+    if (i >= rows)
+      break;
+#pragma unroll
+    for (int j = 0; j < NRV; ++j)
+      store<V>(c + i * ldc + j * V, acc[i][j]);
+  }
+}
+
+/// One tile of C: `rows` <= MR rows and `cols` <= NR columns at c (pitch
+/// ldc), from packed panels a [kc][MR] and b [kc][NR]; then the epilogue
+/// if `epi`. A single row (a batch-1 gemm) has its own micro-kernel; a
+/// tile narrower than NR is computed in a local tile (one vector wide when
+/// that suffices) and copied out.
+template <int V, int MR, int NRV>
+CNNK_INLINE void gemmTile(int64_t kc, const float *a, const float *b,
+                          float *__restrict c, int64_t ldc, int64_t rows,
+                          int64_t cols, bool accumulate, const TileEpi *epi) {
+  constexpr int NR = NRV * V;
+  if (cols == NR) {
+    // The micro-kernel gets its own copy, so `epi` itself never escapes
+    // and its constant fields fold into the caller.
+    TileEpi e;
+    if (epi)
+      e = *epi;
+    const TileEpi *pe = epi ? &e : nullptr;
+    if (rows == 1)
+      microKernel<V, MR, NRV, 1, NR>(kc, a, b, c, ldc, 1, accumulate, pe);
+    else
+      microKernel<V, MR, NRV, MR, NR>(kc, a, b, c, ldc, rows, accumulate, pe);
+    return;
+  }
+  float t[MR * NR];
+  if (accumulate)
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        t[i * NR + j] = c[i * ldc + j];
+  if (cols <= V)
+    microKernel<V, MR, 1, MR, NR>(kc, a, b, t, NR, MR, accumulate, nullptr);
+  else
+    microKernel<V, MR, NRV, MR, NR>(kc, a, b, t, NR, MR, accumulate, nullptr);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      c[i * ldc + j] =
+          epi ? epiScalar(t[i * NR + j], *epi, i, j) : t[i * NR + j];
+}
+
+/// The tile epilogue of a conv or gemm Epilogue, with no addends yet.
+CNNK_INLINE TileEpi tileEpi(const Epilogue &e) {
+  TileEpi t;
+  t.act = e.act;
+  t.lo = float(e.lo);
+  t.hi = float(e.hi);
+  return t;
+}
+
+} // namespace cnnk
+
+#endif

@@ -1,0 +1,263 @@
+//===- LowerConv.cpp - conv and conv_transpose ----------------------------===//
+//
+// conv lowers to one of two kernels:
+//   conv_depthwise  one input channel per output channel (C/groups == 1)
+//                   over 1 or 2 spatial axes: direct, vectorised along W.
+//   conv_gemm       everything else: implicit GEMM with the weights packed
+//                   in MR-row panels (now when constant, else at run time).
+// The lowering fixes every block size: kc (a multiple of the kernel size
+// when it can), the M rows and output pixels of a task (enough tasks for
+// a few threads, each big enough to be worth one).
+//
+// conv_transpose lowers to a plain gather-form kernel.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/cpu/lower/LowerConv.h"
+
+#include "ir/ops/SlidingWindow.h"
+
+#include <algorithm>
+
+namespace cnnc::cpu {
+
+namespace {
+
+/// Work below which a task is not split further (flops).
+constexpr double kMinTaskFlops = 1024 * 1024;
+/// Tasks worth having for a few threads.
+constexpr int64_t kWantTasks = 12;
+
+int64_t padModeOf(const Node &n) {
+  const std::string &m = n.getEnum("padding_mode");
+  if (m == "reflect")
+    return cnnk::kConvPadReflect;
+  if (m == "replicate")
+    return cnnk::kConvPadReplicate;
+  if (m == "circular")
+    return cnnk::kConvPadCircular;
+  return cnnk::kConvPadZeros;
+}
+
+/// The operands and sizes of a conv node.
+struct ConvNode {
+  const Value *x, *w, *b, *y;
+  int64_t batch, channels, outChannels, groups;
+  cnnk::ConvGeom geom;
+  double flops;
+};
+
+ConvNode convNode(const Node &n) {
+  ConvNode c;
+  c.x = n.operand(0);
+  c.w = n.operand(1);
+  c.b = n.operand("b");
+  c.y = n.result();
+  const Shape &xs = c.x->type().shape, &ws = c.w->type().shape;
+  std::vector<WindowAxis> axes =
+      kernelWindow(n, spatialDims(xs), spatialDims(ws), WindowOptions{});
+  c.geom = convGeom(axes, padModeOf(n));
+  c.batch = xs[0];
+  c.channels = xs[1];
+  c.outChannels = ws[0];
+  c.groups = n.getInt("groups");
+  c.flops = 2.0 * double(c.batch) * double(c.outChannels) *
+            double(c.geom.outSize) * double(ws[1]) * double(c.geom.kSize);
+  return c;
+}
+
+//===--- conv_depthwise ---------------------------------------------------===//
+
+/// Floats of each phase of a depthwise tile row for `cols` output columns
+/// (a multiple of v): the taps reach (kw-1)*dw/sw beyond, and the last
+/// vector reads up to v - 1 more.
+int64_t tilePhase(const cnnk::ConvGeom &g, int64_t cols, int v) {
+  return cols + (g.kernel[2] - 1) * g.dilation[2] / g.stride[2] + v;
+}
+
+/// Input rows of the depthwise tile for `rows` output rows.
+int64_t tileRows(const cnnk::ConvGeom &g, int64_t rows) {
+  return (rows - 1) * g.stride[1] + (g.kernel[1] - 1) * g.dilation[1] + 1;
+}
+
+/// Lowers a conv with C/groups == 1 to conv_depthwise; false when its tile
+/// cannot fit the kernel's stack buffer (the caller uses conv_gemm).
+bool lowerDepthwise(const ConvNode &c, LowerCtx &ctx) {
+  const cnnk::ConvGeom &g = c.geom;
+  if (g.out[0] != 1 || g.kernel[0] != 1 || g.padBegin[0] != 0)
+    return false;
+  int v = ctx.target().vectorWidth;
+  int64_t limit = cnnk::kDwTileFloats, rows1 = tileRows(g, 1);
+  int64_t cols = roundUp(g.out[2], v);
+  int64_t maxPhase = limit / rows1 / g.stride[2];
+  if (tilePhase(g, cols, v) > maxPhase) {
+    cols = (maxPhase - tilePhase(g, 0, v)) / v * v;
+    if (cols < v)
+      return false;
+  }
+  cnnk::DepthwiseParams p{};
+  p.geom = g;
+  p.batch = c.batch;
+  p.channels = c.channels;
+  p.outChannels = c.outChannels;
+  p.mult = c.outChannels / c.channels;
+  p.colBlock = cols;
+  p.colBlocks = divUp(g.out[2], cols);
+  p.phaseLen = tilePhase(g, cols, v);
+  p.tileCols = g.stride[2] * p.phaseLen;
+  int64_t rowBlock = 1;
+  while (rowBlock < g.out[1] && tileRows(g, rowBlock + 1) * p.tileCols <= limit)
+    ++rowBlock;
+  p.rowBlocks = divUp(g.out[1], rowBlock);
+  p.rowBlock = divUp(g.out[1], p.rowBlocks);
+  p.hasBias = c.b != nullptr;
+  p.epi = noEpilogue();
+  ctx.call<KernelId::ConvDepthwise>(
+      p,
+      {ctx.buffer(c.x), ctx.buffer(c.w), bufferOr(ctx, c.b, c.x),
+       ctx.buffer(c.y), ctx.buffer(c.y)},
+      c.batch * c.outChannels * p.rowBlocks * p.colBlocks, c.flops);
+  return true;
+}
+
+//===--- conv_gemm --------------------------------------------------------===//
+
+/// A candidate blocking of conv_gemm's tasks and its estimated cost.
+struct ConvBlocking {
+  int64_t mBlock = 0, perTask = 0, tasks = 0;
+  double cycles = 0;
+};
+
+/// Estimated cycles of the data movement a blocking causes beyond the
+/// multiply-adds: every M block packs the input panels again (about a
+/// cycle per element), and every pixel block streams its rows of packed
+/// weights from L3 again when they do not stay in L2 (`l2` bytes).
+ConvBlocking costConv(const cnnk::ConvParams &p, int64_t mBlock,
+                      int64_t perTask, int64_t panels, int64_t nr, int64_t l2) {
+  ConvBlocking b{mBlock, perTask};
+  int64_t mBlocks = divUp(p.mPad, mBlock), pixelBlocks = divUp(panels, perTask);
+  b.tasks = p.batch * p.groups * mBlocks * pixelBlocks;
+  double slices = double(p.batch * p.groups);
+  double pack = double(mBlocks) * double(p.k) * double(panels * nr);
+  bool weightsInL2 = mBlock * p.k * 4 <= l2 / 2;
+  double stream =
+      weightsInL2 ? 0.0
+                  : 0.1 * double(pixelBlocks) * double(p.mPad) * double(p.k);
+  b.cycles = slices * (pack + stream);
+  return b;
+}
+
+/// Chooses the M rows and output pixels of a conv_gemm task: the cheapest
+/// blocking (costConv) among those with enough tasks for a few threads
+/// (or, failing that, the most tasks), each task worth scheduling. A
+/// task's block of y stays within half of L2 across the K blocks.
+void blockConv(cnnk::ConvParams &p, int64_t mr, int64_t nr, double flops,
+               int64_t l2) {
+  int64_t panels = divUp(p.geom.outSize, nr);
+  int64_t mTop = roundUp(divUp(p.mPad, divUp(p.mPad, 192)), mr);
+  int64_t pTop = panels;
+  if (p.k > p.kc)
+    pTop = std::clamp<int64_t>(l2 / 2 / 4 / (mTop * nr), 1, panels);
+  ConvBlocking best = costConv(p, mTop, pTop, panels, nr, l2);
+  for (int64_t mBlock = mTop;; mBlock = roundUp(divUp(mBlock, 2), mr)) {
+    for (int64_t perTask = pTop;; perTask = divUp(perTask, 2)) {
+      ConvBlocking b = costConv(p, mBlock, perTask, panels, nr, l2);
+      bool worth = flops / double(b.tasks) >= 2 * kMinTaskFlops;
+      bool enough = b.tasks >= kWantTasks,
+           bestEnough = best.tasks >= kWantTasks;
+      if (worth && ((enough && (!bestEnough || b.cycles < best.cycles)) ||
+                    (!enough && !bestEnough && b.tasks > best.tasks)))
+        best = b;
+      if (perTask == 1)
+        break;
+    }
+    if (mBlock <= mr)
+      break;
+  }
+  p.mBlock = best.mBlock;
+  p.mBlocks = divUp(p.mPad, best.mBlock);
+  p.pixelBlock = best.perTask * nr;
+  p.pixelBlocks = divUp(panels, best.perTask);
+}
+
+void lowerConvGemm(const ConvNode &c, LowerCtx &ctx) {
+  int v = ctx.target().vectorWidth;
+  int64_t mr = cnnk::gemmMR(v), nr = cnnk::gemmNR(v);
+  cnnk::ConvParams p{};
+  p.geom = c.geom;
+  p.batch = c.batch;
+  p.channels = c.channels;
+  p.outChannels = c.outChannels;
+  p.groups = c.groups;
+  p.cg = c.channels / c.groups;
+  p.mg = c.outChannels / c.groups;
+  p.k = p.cg * c.geom.kSize;
+  p.kc = chooseKc(p.k, c.geom.kSize, 256, cnnk::kBPanelFloats / nr);
+  p.mPad = roundUp(p.mg, mr);
+  blockConv(p, mr, nr, c.flops, ctx.target().l2Bytes);
+  p.hasBias = c.b != nullptr;
+  p.epi = noEpilogue();
+  // w [M][cg][kSize] is, per group, an mg x K matrix with rows of K.
+  Buffer w = packedOperand(ctx, c.w, p.groups, p.mg * p.k, p.mg, p.k, p.k, 1,
+                           mr, p.kc);
+  ctx.call<KernelId::ConvGemm>(p,
+                               {ctx.buffer(c.x), w, bufferOr(ctx, c.b, c.x),
+                                ctx.buffer(c.y), ctx.buffer(c.y)},
+                               p.batch * p.groups * p.mBlocks * p.pixelBlocks,
+                               c.flops);
+}
+
+} // namespace
+
+bool lowerConv(const Node &n, LowerCtx &ctx) {
+  ConvNode c = convNode(n);
+  if (numElementsOf(c.y) == 0)
+    return true;
+  if (c.channels == c.groups && lowerDepthwise(c, ctx))
+    return true;
+  lowerConvGemm(c, ctx);
+  return true;
+}
+
+//===--- conv_transpose ---------------------------------------------------===//
+
+bool lowerConvTranspose(const Node &n, LowerCtx &ctx) {
+  const Value *x = n.operand(0), *w = n.operand(1), *b = n.operand("b");
+  const Value *y = n.result();
+  if (numElementsOf(y) == 0)
+    return true;
+  const Shape &xs = x->type().shape, &ws = w->type().shape;
+  Shape is = spatialDims(xs), ks = spatialDims(ws);
+  Shape os = spatialDims(y->type().shape);
+  size_t r = is.size();
+  std::vector<int64_t> stride, dilation, pads;
+  std::string error;
+  readWindowList(n, "stride", r, r, 1, Shape(r, 1), stride, error);
+  readWindowList(n, "dilation", r, r, 1, Shape(r, 1), dilation, error);
+  readWindowList(n, "pads", 2 * r, r, 0, Shape(2 * r, 0), pads, error);
+  std::vector<WindowAxis> axes(r);
+  for (size_t i = 0; i < r; ++i) {
+    axes[i].in = is[i];
+    axes[i].out = os[i];
+    axes[i].kernel = ks[i];
+    axes[i].stride = stride[i];
+    axes[i].dilation = dilation[i];
+    axes[i].padBegin = pads[i];
+  }
+  cnnk::ConvTransposeParams p{};
+  p.geom = convGeom(axes);
+  p.batch = xs[0];
+  p.channels = xs[1];
+  p.outChannels = y->type().shape[1];
+  int64_t groups = n.getInt("groups");
+  p.cg = p.channels / groups;
+  p.mg = p.outChannels / groups;
+  p.hasBias = b != nullptr;
+  double flops = 2.0 * double(p.batch) * double(p.channels) *
+                 double(p.geom.inSize) * double(p.mg) * double(p.geom.kSize);
+  ctx.call<KernelId::ConvTranspose>(
+      p, {ctx.buffer(x), ctx.buffer(w), bufferOr(ctx, b, x), ctx.buffer(y)},
+      p.batch * p.outChannels, flops);
+  return true;
+}
+
+} // namespace cnnc::cpu

@@ -1,0 +1,50 @@
+//===- LowerConv.h - Helpers of the conv and GEMM lowerings -----*- C++ -*-===//
+//
+// What the lowerings of conv, conv_transpose, the conv variants, gemm and
+// matmul share: the three-axis geometry the kernels read, the empty
+// epilogue, K blocking, and operands packed into GEMM panels (at compile
+// time when constant, else by a pack_panels call).
+//
+//===----------------------------------------------------------------------===//
+#ifndef CNNC_COMPILER_CPU_LOWER_LOWERCONV_H
+#define CNNC_COMPILER_CPU_LOWER_LOWERCONV_H
+
+#include "compiler/cpu/Lowering.h"
+#include "ir/Window.h"
+
+#include <vector>
+
+namespace cnnc::cpu {
+
+inline int64_t divUp(int64_t a, int64_t b) { return (a + b - 1) / b; }
+inline int64_t roundUp(int64_t a, int64_t b) { return divUp(a, b) * b; }
+
+/// The kernels' geometry of 1 to 3 spatial axes (missing leading axes get
+/// size, kernel, stride and dilation 1, no pads).
+cnnk::ConvGeom convGeom(const std::vector<WindowAxis> &axes,
+                        int64_t padMode = cnnk::kConvPadZeros);
+
+/// The epilogue of a plain conv or gemm: nothing after the bias.
+cnnk::Epilogue noEpilogue();
+
+/// The buffer of `v`, or of `placeholder` when `v` is absent (a kernel
+/// reads an absent operand's buffer never).
+Buffer bufferOr(LowerCtx &ctx, const Value *v, const Value *placeholder);
+
+/// K block of a GEMM over K: K itself when it is at most about `kcMax`,
+/// else about K / ceil(K / kcMax) rounded up to a multiple of `unit` (a
+/// conv's kernel size) when that stays within `limit`.
+int64_t chooseKc(int64_t k, int64_t unit, int64_t kcMax, int64_t limit);
+
+/// A GEMM operand as panels (cnnk::panelOffset): `count` R x K matrices,
+/// matrix b's element (r, k) at v's data [b*srcBatch + r*rs + k*ks],
+/// packed in panels of `panel` rows K-blocked by kc. A constant is packed
+/// now into the weights; anything else by a pack_panels call into a
+/// scratch buffer.
+Buffer packedOperand(LowerCtx &ctx, const Value *v, int64_t count,
+                     int64_t srcBatch, int64_t rows, int64_t k, int64_t rs,
+                     int64_t ks, int64_t panel, int64_t kc);
+
+} // namespace cnnc::cpu
+
+#endif

@@ -1,0 +1,223 @@
+//===- LowerLinalg.cpp - gemm and matmul, and GEMM operand packing --------===//
+//
+// Both ops become one gemm kernel call on operands packed in panels: A in
+// panels of MR rows, B (as its transpose, N rows of K) in panels of NR
+// columns. A constant operand (a fully connected layer's weights) is
+// packed at compile time, anything else by pack_panels at run time.
+// matmul's batch dimensions broadcast through per-axis strides; a matmul
+// whose b has no batch folds a's batch into M (one larger GEMM).
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/cpu/lower/LowerConv.h"
+
+#include "ir/ops/Broadcast.h"
+
+#include <algorithm>
+
+namespace cnnc::cpu {
+
+//===--- Shared with the conv lowerings -----------------------------------===//
+
+cnnk::ConvGeom convGeom(const std::vector<WindowAxis> &axes, int64_t padMode) {
+  cnnk::ConvGeom g{};
+  size_t lead = 3 - axes.size();
+  for (size_t i = 0; i < 3; ++i) {
+    WindowAxis a;
+    a.in = a.out = 1;
+    if (i >= lead)
+      a = axes[i - lead];
+    g.in[i] = a.in;
+    g.out[i] = a.out;
+    g.kernel[i] = a.kernel;
+    g.stride[i] = a.stride;
+    g.dilation[i] = a.dilation;
+    g.padBegin[i] = a.padBegin;
+  }
+  g.padMode = padMode;
+  g.inSize = g.in[0] * g.in[1] * g.in[2];
+  g.outSize = g.out[0] * g.out[1] * g.out[2];
+  g.kSize = g.kernel[0] * g.kernel[1] * g.kernel[2];
+  return g;
+}
+
+cnnk::Epilogue noEpilogue() { return cnnk::Epilogue{cnnk::kEpiNone, 0, 0, 0}; }
+
+Buffer bufferOr(LowerCtx &ctx, const Value *v, const Value *placeholder) {
+  return ctx.buffer(v ? v : placeholder);
+}
+
+int64_t chooseKc(int64_t k, int64_t unit, int64_t kcMax, int64_t limit) {
+  if (k <= kcMax)
+    return std::max<int64_t>(k, 1);
+  int64_t kc = divUp(k, divUp(k, kcMax));
+  if (unit > 1 && roundUp(kc, unit) <= limit)
+    kc = roundUp(kc, unit);
+  return kc;
+}
+
+Buffer packedOperand(LowerCtx &ctx, const Value *v, int64_t count,
+                     int64_t srcBatch, int64_t rows, int64_t k, int64_t rs,
+                     int64_t ks, int64_t panel, int64_t kc) {
+  int64_t matrix = roundUp(rows, panel) * k;
+  if (const Tensor *t = ctx.constant(v)) {
+    std::vector<float> packed(size_t(count * matrix));
+    for (int64_t b = 0; b < count; ++b)
+      cnnk::packPanels(t->ptr() + b * srcBatch, rows, k, rs, ks, panel, kc,
+                       packed.data() + b * matrix);
+    return ctx.addWeights(packed);
+  }
+  Buffer dst = ctx.scratch(std::max<int64_t>(1, count * matrix) *
+                           int64_t(sizeof(float)));
+  if (count * matrix == 0)
+    return dst;
+  cnnk::PackParams p{rows, k, rs, ks, srcBatch, panel, kc, divUp(k, kc)};
+  ctx.call<KernelId::PackPanels>(p, {ctx.buffer(v), dst}, count * p.kBlocks);
+  return dst;
+}
+
+//===--- Task blocking ----------------------------------------------------===//
+
+namespace {
+
+/// Work below which a task is not split further (flops).
+constexpr double kMinTaskFlops = 512 * 1024;
+/// Tasks worth having for a few threads.
+constexpr int64_t kWantTasks = 12;
+
+/// The shape of one gemm kernel call, before blocking.
+struct GemmShape {
+  int64_t batch = 1, m = 0, n = 0, k = 0;
+};
+
+/// Chooses kc, mBlock and nBlock of `p` for vector width v.
+void blockGemm(cnnk::GemmParams &p, const GemmShape &s, int v) {
+  int64_t mr = cnnk::gemmMR(v), nr = cnnk::gemmNR(v);
+  p.m = s.m;
+  p.n = s.n;
+  p.k = s.k;
+  p.batch = s.batch;
+  p.mPad = roundUp(s.m, mr);
+  p.nPad = roundUp(s.n, nr);
+  // One M panel reuses no B panel: stream all of K at once.
+  p.kc = p.mPad == mr ? std::max<int64_t>(s.k, 1) : chooseKc(s.k, 1, 256, 256);
+  p.mBlocks = divUp(p.mPad, 192);
+  p.mBlock = roundUp(divUp(p.mPad, p.mBlocks), mr);
+  p.mBlocks = divUp(p.mPad, p.mBlock);
+  int64_t panels = p.nPad / nr, perTask = panels;
+  double flops =
+      2.0 * double(s.batch) * double(s.m) * double(s.n) * double(s.k);
+  auto tasks = [&] { return s.batch * p.mBlocks * divUp(panels, perTask); };
+  while (perTask > 1 && tasks() < kWantTasks &&
+         flops / double(tasks()) >= 2 * kMinTaskFlops)
+    perTask = divUp(perTask, 2);
+  p.nBlock = perTask * nr;
+  p.nBlocks = divUp(panels, perTask);
+}
+
+/// Appends the gemm call of `p` (blocked) on packed a and b.
+void callGemm(LowerCtx &ctx, const Node &n, cnnk::GemmParams &p, Buffer a,
+              Buffer b, const Value *c) {
+  p.epi = noEpilogue();
+  const Value *y = n.result();
+  double flops =
+      2.0 * double(p.batch) * double(p.m) * double(p.n) * double(p.k);
+  ctx.call<KernelId::Gemm>(
+      p, {a, b, bufferOr(ctx, c, y), ctx.buffer(y), ctx.buffer(y)},
+      p.batch * p.mBlocks * p.nBlocks, flops);
+}
+
+/// Matmul operand shape with a 1-D `a` promoted to [1,K] (or a 1-D `b` to
+/// [K,1]), as the interpreter.
+Shape promoted(const Shape &s, bool isA) {
+  if (s.size() != 1)
+    return s;
+  return isA ? Shape{1, s[0]} : Shape{s[0], 1};
+}
+
+Shape batchDims(const Shape &s) { return Shape(s.begin(), s.end() - 2); }
+
+} // namespace
+
+//===--- gemm -------------------------------------------------------------===//
+
+bool lowerGemm(const Node &n, LowerCtx &ctx) {
+  const Value *a = n.operand(0), *b = n.operand(1), *c = n.operand("c");
+  const Value *y = n.result();
+  bool transA = n.getInt("trans_a") != 0, transB = n.getInt("trans_b") != 0;
+  const Shape &as = a->type().shape, &ys = y->type().shape;
+  GemmShape s;
+  s.m = ys[0];
+  s.n = ys[1];
+  s.k = as[transA ? 0 : 1];
+  if (s.m * s.n == 0)
+    return true;
+  int v = ctx.target().vectorWidth;
+  cnnk::GemmParams p{};
+  blockGemm(p, s, v);
+  p.alpha = n.getFloat("alpha");
+  p.beta = n.getFloat("beta");
+  if (c) {
+    std::vector<int64_t> st = broadcastStrides(c->type().shape, ys);
+    p.hasC = 1;
+    p.cRowStride = st[0];
+    p.cColStride = st[1];
+  }
+  // A: element (i, k) of op(a); B: element (j, k) of op(b)^T.
+  Buffer pa = packedOperand(ctx, a, 1, 0, s.m, s.k, transA ? 1 : s.k,
+                            transA ? s.m : 1, cnnk::gemmMR(v), p.kc);
+  Buffer pb = packedOperand(ctx, b, 1, 0, s.n, s.k, transB ? s.k : 1,
+                            transB ? 1 : s.n, cnnk::gemmNR(v), p.kc);
+  callGemm(ctx, n, p, pa, pb, c);
+  return true;
+}
+
+//===--- matmul -----------------------------------------------------------===//
+
+bool lowerMatMul(const Node &n, LowerCtx &ctx) {
+  const Value *a = n.operand(0), *b = n.operand(1);
+  Shape as = promoted(a->type().shape, true);
+  Shape bs = promoted(b->type().shape, false);
+  Shape batch = *broadcastShapes(batchDims(as), batchDims(bs));
+  int64_t batchA = numElements(batchDims(as));
+  int64_t batchB = numElements(batchDims(bs));
+  GemmShape s;
+  s.m = as[as.size() - 2];
+  s.k = as.back();
+  s.n = bs.back();
+  s.batch = numElements(batch);
+  if (s.batch * s.m * s.n == 0)
+    return true;
+  int v = ctx.target().vectorWidth;
+  cnnk::GemmParams p{};
+  std::vector<int64_t> sa = broadcastStrides(batchDims(as), batch);
+  std::vector<int64_t> sb = broadcastStrides(batchDims(bs), batch);
+  if (batchB == 1) {
+    // b is shared by every batch position: one GEMM of batch * M rows.
+    s.m *= s.batch;
+    s.batch = 1;
+    batchA = 1;
+    batch.clear();
+  } else if (batch.size() > size_t(cnnk::kMaxRank)) {
+    ctx.diag().error(n.loc(),
+                     "matmul supports at most {} batch dimensions "
+                     "on the CPU, found {}",
+                     cnnk::kMaxRank, batch.size());
+    return false;
+  }
+  blockGemm(p, s, v);
+  p.batchRank = int64_t(batch.size());
+  for (size_t d = 0; d < batch.size(); ++d) {
+    p.batchShape[d] = batch[d];
+    p.aStride[d] = sa[d];
+    p.bStride[d] = sb[d];
+  }
+  Buffer pa = packedOperand(ctx, a, batchA, s.m * s.k, s.m, s.k, s.k, 1,
+                            cnnk::gemmMR(v), p.kc);
+  Buffer pb = packedOperand(ctx, b, batchB, s.k * s.n, s.n, s.k, 1, s.n,
+                            cnnk::gemmNR(v), p.kc);
+  p.alpha = 1;
+  callGemm(ctx, n, p, pa, pb, nullptr);
+  return true;
+}
+
+} // namespace cnnc::cpu
