@@ -3,6 +3,7 @@
 
 #include "cnnc/abi.h"
 #include "compiler/cpu/KernelLibrary.h"
+#include "ir/Summary.h"
 
 #include <llvm/Analysis/AliasAnalysis.h>
 #include <llvm/Bitcode/BitcodeReader.h>
@@ -358,9 +359,11 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
        TensorDescTy->getPointerTo(), I64, I8Ptr, I64, I64, I64,
        run->getType()},
       "cnnc_model_desc");
-  double flops = 0;
-  for (const KernelCall &c : Lowered.calls())
-    flops += c.flops;
+  // FLOPs as users compare them: two per multiply-add of the graph's
+  // layers (--emit=summary's MACs), whatever the kernels do besides.
+  uint64_t flops = 0;
+  for (const auto &node : G.nodes())
+    flops += 2 * uint64_t(nodeMacs(*node));
   const std::string &n = Opts.name;
   llvm::Constant *weightsFile =
       Opts.externalWeights
@@ -378,7 +381,7 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
        tensorDescs(G.outputs(), n + ".outputs"),
        B.getInt64(uint64_t(Lowered.workspaceBytes())), weightsFile,
        B.getInt64(weightsBytes), B.getInt64(Opts.weightsHash),
-       B.getInt64(uint64_t(flops)), run});
+       B.getInt64(flops), run});
   auto *desc = new llvm::GlobalVariable(*M, descTy, true,
                                         llvm::GlobalValue::InternalLinkage,
                                         init, n + ".desc");

@@ -82,7 +82,8 @@ typedef struct cnnc_model_desc {
   const char *weights_file;
   uint64_t weights_bytes;
   uint64_t weights_hash;
-  /* Floating-point operations of one run (2 per multiply-add). */
+  /* Floating-point operations of one run: 2 per multiply-add of the
+   * network's layers (as cnnc --emit=summary counts MACs). */
   uint64_t flops;
   cnnc_run_fn run;
 } cnnc_model_desc;
