@@ -5,8 +5,6 @@
 // along the innermost axis or one of them is constant along it.
 //
 //===----------------------------------------------------------------------===//
-// Vectors pass by value only between inlined helpers: no ABI is involved.
-#pragma clang diagnostic ignored "-Wpsabi"
 #include "compiler/cpu/kernels/Walk.h"
 
 using namespace cnnk;

@@ -12,8 +12,6 @@
 // inside the input.
 //
 //===----------------------------------------------------------------------===//
-// Vectors pass by value only between inlined helpers: no ABI is involved.
-#pragma clang diagnostic ignored "-Wpsabi"
 #include "compiler/cpu/kernels/Kernel.h"
 
 using namespace cnnk;

@@ -7,8 +7,6 @@
 // once, vectorised across the inner positions.
 //
 //===----------------------------------------------------------------------===//
-// Vectors pass by value only between inlined helpers: no ABI is involved.
-#pragma clang diagnostic ignored "-Wpsabi"
 #include "compiler/cpu/kernels/Kernel.h"
 
 using namespace cnnk;

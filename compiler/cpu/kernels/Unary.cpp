@@ -7,8 +7,6 @@
 // maxout   the maximum over groups of k consecutive channels.
 //
 //===----------------------------------------------------------------------===//
-// Vectors pass by value only between inlined helpers: no ABI is involved.
-#pragma clang diagnostic ignored "-Wpsabi"
 #include "compiler/cpu/kernels/Activation.h"
 
 using namespace cnnk;

@@ -20,19 +20,7 @@ namespace cnnc::cpu {
 
 cnnk::ConvGeom convGeom(const std::vector<WindowAxis> &axes, int64_t padMode) {
   cnnk::ConvGeom g{};
-  size_t lead = 3 - axes.size();
-  for (size_t i = 0; i < 3; ++i) {
-    WindowAxis a;
-    a.in = a.out = 1;
-    if (i >= lead)
-      a = axes[i - lead];
-    g.in[i] = a.in;
-    g.out[i] = a.out;
-    g.kernel[i] = a.kernel;
-    g.stride[i] = a.stride;
-    g.dilation[i] = a.dilation;
-    g.padBegin[i] = a.padBegin;
-  }
+  setWindow3(axes, g);
   g.padMode = padMode;
   g.inSize = g.in[0] * g.in[1] * g.in[2];
   g.outSize = g.out[0] * g.out[1] * g.out[2];

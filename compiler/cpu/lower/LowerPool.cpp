@@ -43,20 +43,7 @@ bool lowerPool(const Node &n, LowerCtx &ctx, bool isMax) {
   cnnk::PoolParams p = {};
   p.kind = isMax ? cnnk::kPoolMax : cnnk::kPoolAvg;
   p.countIncludePad = isMax ? 0 : n.getInt("count_include_pad");
-  size_t lead = 3 - axes.size();
-  for (size_t i = 0; i < 3; ++i) {
-    WindowAxis a;
-    a.in = a.out = 1;
-    if (i >= lead)
-      a = axes[i - lead];
-    p.in[i] = a.in;
-    p.out[i] = a.out;
-    p.kernel[i] = a.kernel;
-    p.stride[i] = a.stride;
-    p.dilation[i] = a.dilation;
-    p.padBegin[i] = a.padBegin;
-    p.padEnd[i] = a.padEnd;
-  }
+  setWindow3(axes, p);
   interior(axes.back(), p.owLo, p.owHi);
   p.planes = xs[0] * xs[1];
   p.rows = p.planes * p.out[0] * p.out[1];
