@@ -1,5 +1,6 @@
 //===- Header.cpp - The C header of a compiled model -----------------------===//
 #include "compiler/cpu/Header.h"
+#include "compiler/Embed.h"
 
 #include <fmt/format.h>
 
@@ -10,15 +11,7 @@
 #endif
 
 // The ABI header's text, embedded so generated headers are self-contained.
-asm(".section .rodata\n"
-    ".globl cnnc_abi_h_begin\n"
-    "cnnc_abi_h_begin:\n"
-    ".incbin \"" CNNC_ABI_HEADER_PATH "\"\n"
-    ".globl cnnc_abi_h_end\n"
-    "cnnc_abi_h_end:\n"
-    ".previous\n");
-extern "C" const char cnnc_abi_h_begin[];
-extern "C" const char cnnc_abi_h_end[];
+CNNC_EMBED_FILE(cnnc_abi_h, CNNC_ABI_HEADER_PATH)
 
 namespace cnnc::cpu {
 
@@ -54,7 +47,7 @@ std::string generateHeader(const Graph &g, const std::string &name,
                    name, g.name());
   h += fmt::format("#ifndef CNNC_MODEL_{0}_H\n#define CNNC_MODEL_{0}_H\n\n",
                    up);
-  h.append(cnnc_abi_h_begin, size_t(cnnc_abi_h_end - cnnc_abi_h_begin));
+  h += cnnc_abi_h_bytes();
   h += "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   h += fmt::format("#define {}_NUM_INPUTS {}\n", up, g.inputs().size());
   h += fmt::format("#define {}_NUM_OUTPUTS {}\n", up, g.outputs().size());
