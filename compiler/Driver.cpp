@@ -8,6 +8,7 @@
 #include "compiler/cpu/Target.h"
 
 #include <llvm/IR/LLVMContext.h>
+#include <llvm/ADT/SmallVector.h>
 #include <llvm/IR/Module.h>
 
 #include <fmt/format.h>
@@ -148,6 +149,7 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   cpu::LowerCtx lc(g, target->info, diag);
   if (!lowerGraph(g, lc))
     return false;
+  lc.releaseConstants();
   timer.lap("lower");
   if (opts.kind == ArtifactKind::Header)
     return writeFileAtomically(
@@ -174,11 +176,17 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
     cpu::optimizeModule(*m, *target, opts.optLevel);
   timer.lap("optimise");
 
-  std::string artefact;
+  // The module holds its own copy of the weights now; when they are
+  // embedded, the lowering's is no longer needed (large networks).
+  if (!opts.externalWeights)
+    lc.releaseWeights();
+  llvm::SmallVector<char, 0> artefact;
   switch (opts.kind) {
-  case ArtifactKind::LLVM:
-    artefact = cpu::printModule(*m);
+  case ArtifactKind::LLVM: {
+    std::string text = cpu::printModule(*m);
+    artefact.assign(text.begin(), text.end());
     break;
+  }
   case ArtifactKind::Assembly:
   case ArtifactKind::Object:
   case ArtifactKind::SharedObject:
@@ -194,12 +202,14 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   case ArtifactKind::Header:
     break;
   }
+  m.reset();
   timer.lap("emit");
+  std::string_view artefactBytes(artefact.data(), artefact.size());
 
   if (opts.kind == ArtifactKind::SharedObject) {
     std::string obj = fmt::format("{}.tmp{}.o", opts.output, getpid());
     std::string so = fmt::format("{}.tmp{}.so", opts.output, getpid());
-    bool ok = writeFileAtomically(obj, artefact, diag) &&
+    bool ok = writeFileAtomically(obj, artefactBytes, diag) &&
               cpu::linkSharedObject(obj, so, error);
     std::remove(obj.c_str());
     if (!ok) {
@@ -217,7 +227,7 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
       return false;
     }
     timer.lap("link");
-  } else if (!writeFileAtomically(opts.output, artefact, diag)) {
+  } else if (!writeFileAtomically(opts.output, artefactBytes, diag)) {
     return false;
   }
   if (opts.externalWeights && opts.kind != ArtifactKind::LLVM &&

@@ -18,9 +18,8 @@
 namespace cnnc::cpu {
 
 bool emitMachineCode(llvm::Module &m, const Target &target, FileKind kind,
-                     std::string &out, std::string &error) {
-  llvm::SmallString<0> buffer;
-  llvm::raw_svector_ostream os(buffer);
+                     llvm::SmallVectorImpl<char> &out, std::string &error) {
+  llvm::raw_svector_ostream os(out);
   llvm::legacy::PassManager pm;
   auto fileType = kind == FileKind::Object ? llvm::CGFT_ObjectFile
                                            : llvm::CGFT_AssemblyFile;
@@ -29,7 +28,6 @@ bool emitMachineCode(llvm::Module &m, const Target &target, FileKind kind,
     return false;
   }
   pm.run(m);
-  out.assign(buffer.begin(), buffer.end());
   return true;
 }
 

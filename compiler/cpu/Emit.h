@@ -8,7 +8,8 @@
 
 namespace llvm {
 class Module;
-}
+template <typename T> class SmallVectorImpl;
+} // namespace llvm
 
 namespace cnnc::cpu {
 
@@ -16,7 +17,7 @@ enum class FileKind { Object, Assembly };
 
 /// Emits `m` as an ELF object or assembly text through the TargetMachine.
 bool emitMachineCode(llvm::Module &m, const Target &target, FileKind kind,
-                     std::string &out, std::string &error);
+                     llvm::SmallVectorImpl<char> &out, std::string &error);
 
 /// The module as LLVM IR text.
 std::string printModule(const llvm::Module &m);

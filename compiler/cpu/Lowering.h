@@ -126,6 +126,10 @@ public:
   const std::vector<uint8_t> &weights() const { return WeightBytes; }
   int64_t workspaceBytes() const { return WorkspaceEnd; }
   bool hadError() const;
+  /// Frees the materialised consts (after lowering) and the packed weights
+  /// (once the module holds its own copy): VGG-16's are 528 MB each.
+  void releaseConstants() { Consts.clear(); }
+  void releaseWeights() { std::vector<uint8_t>().swap(WeightBytes); }
 
 private:
   const Graph &G;
