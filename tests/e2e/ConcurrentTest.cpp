@@ -33,8 +33,8 @@ Tensor input(const cnnrt::Model &m, int seed) {
 Tensor runOnce(const cnnrt::Model &m, const Tensor &x,
                const cnnrt::Workspace &ws, const cnnrt::Pool *pool) {
   Tensor y(size_t(m.output(0).bytes / 4));
-  m.run({{x.data(), m.input(0).bytes}}, {{y.data(), m.output(0).bytes}}, ws,
-        pool);
+  m.run({{x.data(), uint64_t(m.input(0).bytes)}},
+        {{y.data(), uint64_t(m.output(0).bytes)}}, ws, pool);
   return y;
 }
 
