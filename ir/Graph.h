@@ -12,6 +12,7 @@
 #include "ir/Attr.h"
 #include "ir/Diagnostics.h"
 #include "ir/Op.h"
+#include "ir/Tensor.h"
 #include "ir/Types.h"
 
 #include <memory>
@@ -66,7 +67,15 @@ struct InlineData {
 struct FileRef {
   std::string key;
 };
-using ConstSource = std::variant<RandomInit, InlineData, FileRef>;
+/// Data held in memory: imported (ONNX initializers) or computed by the
+/// compiler (folded constants). Printed as `file("key")`; writing the IR to
+/// a file writes these tensors to its weights file under `key`
+/// (writeGraphFiles in ir/GraphFiles.h).
+struct HeldData {
+  std::shared_ptr<const Tensor> tensor;
+  std::string key;
+};
+using ConstSource = std::variant<RandomInit, InlineData, FileRef, HeldData>;
 
 using Attrs = std::vector<std::pair<std::string, AttrValue>>;
 

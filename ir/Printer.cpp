@@ -40,6 +40,8 @@ std::string constSourceStr(const ConstSource &src) {
       s += (i ? ", " : "") + floatText(d->values[i]);
     return s + "]";
   }
+  if (auto *h = std::get_if<HeldData>(&src))
+    return "file(" + quote(h->key) + ")";
   return "file(" + quote(std::get<FileRef>(src).key) + ")";
 }
 

@@ -44,6 +44,8 @@ std::optional<Tensor> materializeConst(const Graph &g, const Node &n,
       t.data[size_t(i)] = float(d->values[size_t(i)]);
     return t;
   }
+  if (auto *h = std::get_if<HeldData>(&src))
+    return *h->tensor;
   const FileRef &ref = std::get<FileRef>(src);
   if (!g.weightsFile()) {
     diag.error(n.loc(), "weight '{}' needs a weights file", ref.key);

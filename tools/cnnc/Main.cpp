@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Driver.h"
+#include "ir/GraphFiles.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Summary.h"
@@ -149,6 +150,9 @@ int run(const CliOptions &opts) {
     }
     out = formatSummary(*g, computeStats(*g));
   } else if (!opts.interpret) {
+    // Imported or folded weights go to a safetensors file beside the IR.
+    if (!opts.output.empty() && opts.output != "-" && hasHeldData(*g))
+      return writeGraphFiles(*g, opts.output, diag) ? 0 : 1;
     out = printGraph(*g);
   }
   if (opts.interpret) {
