@@ -7,6 +7,9 @@ packages=(
   cmake ninja-build g++ python3
   llvm-14-dev llvm-14-tools clang-14 lld-14   # LLVM, FileCheck, not, lit
   libfmt-dev doctest-dev nlohmann-json3-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler     # the ONNX importer
+  libonnx-testdata                                  # ONNX's own node tests
+  binutils                                          # readelf, nm (tests)
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev libncurses-dev
 )
 
