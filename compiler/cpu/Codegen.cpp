@@ -36,6 +36,11 @@ uint64_t fnv1a64(const uint8_t *bytes, size_t size) {
 
 namespace {
 
+/// Calls with less work than this (an estimate in FLOPs, ~10 us on one
+/// core) run on the caller's thread: handing them to the pool costs more
+/// than it saves.
+constexpr double kMinParallelFlops = 2e5;
+
 /// A name usable inside an LLVM symbol: [A-Za-z0-9_.] only.
 std::string symbolSafe(const std::string &s) {
   std::string r;
@@ -305,9 +310,14 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
                            bufs->getType()->getPointerElementType(), bufs, 0,
                            i));
     }
-    B.CreateCall(dispatch,
-                 {ctx, B.CreateBitCast(k, TaskFnTy->getPointerTo()),
-                  B.CreateBitCast(bufs, I8Ptr), B.getInt64(c.tasks)});
+    llvm::Value *arg = B.CreateBitCast(bufs, I8Ptr);
+    if (c.flops > 0 && c.flops < kMinParallelFlops)
+      B.CreateCall(k, {B.CreateBitCast(bufs, k->getArg(0)->getType()),
+                       B.getInt64(0), B.getInt64(c.tasks)});
+    else
+      B.CreateCall(dispatch,
+                   {ctx, B.CreateBitCast(k, TaskFnTy->getPointerTo()), arg,
+                    B.getInt64(c.tasks)});
   }
   B.CreateRet(B.getInt32(CNNC_RUN_OK));
   return run;
