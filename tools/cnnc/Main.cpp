@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Driver.h"
+#include "compiler/onnx/Importer.h"
 #include "ir/GraphFiles.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
@@ -86,6 +87,28 @@ bool checkPassNames(const CliOptions &opts, DiagEngine &diag) {
   return true;
 }
 
+/// Parses MODEL.ir, or imports MODEL.onnx (by its extension).
+std::unique_ptr<Graph> loadModel(const CliOptions &opts, DiagEngine &diag) {
+  std::string_view m = opts.model;
+  bool isOnnx = m.size() >= 5 && m.substr(m.size() - 5) == ".onnx";
+  if (!isOnnx) {
+    if (!opts.inputShapes.empty()) {
+      diag.error(SourceLoc{}, "--input-shape applies to ONNX models only");
+      return nullptr;
+    }
+    return parseGraphFile(opts.model, diag);
+  }
+  onnx::ImportOptions io;
+  for (const std::string &s : opts.inputShapes) {
+    std::string error;
+    if (!onnx::parseInputShape(s, io, error)) {
+      diag.error(SourceLoc{}, "{}", error);
+      return nullptr;
+    }
+  }
+  return onnx::importOnnxFile(opts.model, io, diag);
+}
+
 int run(const CliOptions &opts) {
   DiagEngine diag;
   if (!checkPassNames(opts, diag))
@@ -97,7 +120,7 @@ int run(const CliOptions &opts) {
   if (opts.printPipeline)
     std::fprintf(stderr, "pipeline: %s\n", pm.pipelineStr().c_str());
 
-  std::unique_ptr<Graph> g = parseGraphFile(opts.model, diag);
+  std::unique_ptr<Graph> g = loadModel(opts, diag);
   if (!g || !verifyGraph(*g, diag) || !pm.run(*g, diag))
     return 1;
 

@@ -14,9 +14,10 @@ void printUsage() {
     passes += fmt::format("  {:<22} {}\n", p.name, p.summary);
   std::printf(
       "usage: cnnc MODEL.ir [options]\n"
+      "       cnnc MODEL.onnx [options]\n"
       "\n"
-      "Parses and verifies a network, infers every shape, and writes what\n"
-      "--emit asks for.\n"
+      "Parses and verifies a network (or imports an ONNX model), infers\n"
+      "every shape, and writes what --emit asks for.\n"
       "\n"
       "output:\n"
       "  --emit=ir              the verified, shape-inferred IR (default)\n"
@@ -29,6 +30,11 @@ void printUsage() {
       "  -o FILE                write to FILE instead of standard output;\n"
       "                         without --emit, the kind follows FILE's\n"
       "                         extension (.so .o .h .s .ll, else IR)\n"
+      "\n"
+      "ONNX import (MODEL.onnx):\n"
+      "  --input-shape NAME=1x3x224x224\n"
+      "                         the static shape of input NAME (repeatable;\n"
+      "                         needed for symbolic dimensions)\n"
       "\n"
       "code generation:\n"
       "  --name=ID              the model's C name: entry ID_cnnc_model "
@@ -151,13 +157,20 @@ std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
       return true;
     };
     std::string value;
-    if (a == "-o" || a == "--input" || a == "--seed" || a == "--output-dir") {
+    if (startsWith(a, "--input-shape=")) {
+      o.inputShapes.push_back(a.substr(14));
+      continue;
+    }
+    if (a == "-o" || a == "--input" || a == "--seed" || a == "--output-dir" ||
+        a == "--input-shape") {
       if (!takeValue(value))
         return usageError(fmt::format("'{}' needs a value", a));
       if (a == "-o")
         o.output = value;
       else if (a == "--input")
         o.inputs.push_back(value);
+      else if (a == "--input-shape")
+        o.inputShapes.push_back(value);
       else if (a == "--output-dir")
         o.outputDir = value;
       else {

@@ -28,6 +28,7 @@ struct CliOptions {
   PassOptions passOpts;
   bool interpret = false;
   std::vector<std::string> inputs; // [NAME=]FILE.npy
+  std::vector<std::string> inputShapes; // --input-shape NAME=1x3x224x224
   uint64_t seed = 0;
   std::string outputDir;
   bool printOutputs = false;

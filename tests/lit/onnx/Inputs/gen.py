@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Writes the small ONNX models of tests/lit/onnx as text protos and encodes
+them with protoc (no Python ONNX package needed). Run from this folder:
+    python3 gen.py
+The .onnx files are committed; rerun after editing a model here."""
+import math
+import subprocess
+
+PROTO = "/usr/include/onnx/onnx.proto"
+
+
+def floats(n, seed):
+    """Deterministic values in [-1, 1]."""
+    return [round(math.sin(seed * 7.1 + i * 1.37), 4) for i in range(n)]
+
+
+def tensor(name, dims, values=None, ints=None):
+    s = f'name: "{name}" ' + " ".join(f"dims: {d}" for d in dims)
+    if ints is not None:
+        return s + " data_type: 7 " + " ".join(f"int64_data: {v}" for v in ints)
+    return s + " data_type: 1 " + " ".join(f"float_data: {v}" for v in values)
+
+
+def init(name, dims, seed):
+    return "initializer { " + tensor(name, dims, floats(math.prod(dims), seed)) + " }"
+
+
+def value_info(name, dims):
+    d = " ".join(
+        f'dim {{ dim_param: "{x}" }}' if isinstance(x, str) else f"dim {{ dim_value: {x} }}"
+        for x in dims)
+    return f'{{ name: "{name}" type {{ tensor_type {{ elem_type: 1 shape {{ {d} }} }} }} }}'
+
+
+def attr(name, value):
+    if isinstance(value, list):
+        if value and isinstance(value[0], float):
+            return f'attribute {{ name: "{name}" type: FLOATS ' + " ".join(f"floats: {v}" for v in value) + " }"
+        return f'attribute {{ name: "{name}" type: INTS ' + " ".join(f"ints: {v}" for v in value) + " }"
+    if isinstance(value, float):
+        return f'attribute {{ name: "{name}" type: FLOAT f: {value} }}'
+    if isinstance(value, str):
+        return f'attribute {{ name: "{name}" type: STRING s: "{value}" }}'
+    return f'attribute {{ name: "{name}" type: INT i: {value} }}'
+
+
+def node(op, ins, outs, name, **attrs):
+    s = "node { " + " ".join(f'input: "{i}"' for i in ins) + " "
+    s += " ".join(f'output: "{o}"' for o in outs)
+    s += f' name: "{name}" op_type: "{op}" '
+    return s + " ".join(attr(k, v) for k, v in attrs.items()) + " }"
+
+
+def model(path, opset, nodes, inputs, outputs, inits=()):
+    text = f'ir_version: 8\nopset_import {{ domain: "" version: {opset} }}\n'
+    text += 'graph {\n  name: "test"\n'
+    text += "".join(f"  {n}\n" for n in list(nodes) + list(inits))
+    text += "".join(f"  input {value_info(*i)}\n" for i in inputs)
+    text += "".join(f"  output {value_info(*o)}\n" for o in outputs)
+    text += "}\n"
+    out = subprocess.run(["protoc", "--encode=onnx.ModelProto", "-I/usr/include", PROTO],
+                         input=text.encode(), capture_output=True, check=True).stdout
+    open(path, "wb").write(out)
+
+
+# Conv + BatchNorm + Relu + MaxPool, then the shape chain exporters emit
+# for a flatten (Shape, Gather, Unsqueeze, Concat, Reshape), Gemm, Softmax.
+model("small.onnx", 13, [
+    node("Conv", ["x", "w", "b"], ["c"], "conv1", pads=[1, 1, 1, 1]),
+    node("BatchNormalization", ["c", "g", "beta", "mean", "var"], ["bn"], "bn1"),
+    node("Relu", ["bn"], ["r"], "relu1"),
+    node("MaxPool", ["r"], ["p"], "pool1", kernel_shape=[2, 2], strides=[2, 2]),
+    node("Shape", ["p"], ["s"], "shape"),
+    node("Gather", ["s", "zero"], ["n"], "gather", axis=0),
+    node("Unsqueeze", ["n", "axes0"], ["n1"], "unsq"),
+    node("Concat", ["n1", "minus1"], ["shape2"], "cat", axis=0),
+    node("Reshape", ["p", "shape2"], ["f"], "flatten"),
+    node("Gemm", ["f", "fcw", "fcb"], ["g1"], "fc", transB=1),
+    node("Softmax", ["g1"], ["y"], "softmax", axis=1),
+], [("x", [1, 3, 8, 8])], [("y", [1, 5])], [
+    init("w", [4, 3, 3, 3], 1), init("b", [4], 2), init("g", [4], 3),
+    init("beta", [4], 4), init("mean", [4], 5),
+    "initializer { " + tensor("var", [4], [0.5, 1.0, 1.5, 2.0]) + " }",
+    "initializer { " + tensor("zero", [], ints=[0]) + " }",
+    "initializer { " + tensor("axes0", [1], ints=[0]) + " }",
+    "initializer { " + tensor("minus1", [1], ints=[-1]) + " }",
+    init("fcw", [5, 64], 6), init("fcb", [5], 7),
+])
+
+# Old-opset forms: Clip with attributes, Softmax coercing to 2-D at axis 1,
+# Upsample with a scales input, Pad with attributes.
+model("opset9.onnx", 9, [
+    node("Clip", ["x"], ["c"], "clip", min=-0.5, max=0.5),
+    node("Upsample", ["c", "scales"], ["u"], "up", mode="nearest"),
+    node("Pad", ["u"], ["p"], "pad", pads=[0, 0, 1, 0, 0, 0, 0, 1]),
+    node("Softmax", ["p"], ["y"], "softmax", axis=1),
+], [("x", [1, 2, 3, 3])], [("y", [1, 2, 7, 7])], [
+    "initializer { " + tensor("scales", [4], [1.0, 1.0, 2.0, 2.0]) + " }",
+])
+
+# The same in opset 13: Clip bounds as inputs, Resize, Pad with inputs.
+model("opset13.onnx", 13, [
+    node("Clip", ["x", "lo", "hi"], ["c"], "clip"),
+    node("Resize", ["c", "", "scales"], ["u"], "up", mode="nearest",
+         coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
+    node("Pad", ["u", "pads"], ["p"], "pad"),
+    node("Softmax", ["p"], ["y"], "softmax", axis=1),
+], [("x", [1, 2, 3, 3])], [("y", [1, 2, 7, 7])], [
+    "initializer { " + tensor("scales", [4], [1.0, 1.0, 2.0, 2.0]) + " }",
+    "initializer { " + tensor("lo", [], [-0.5]) + " }",
+    "initializer { " + tensor("hi", [], [0.5]) + " }",
+    "initializer { " + tensor("pads", [8], ints=[0, 0, 1, 0, 0, 0, 0, 1]) + " }",
+])
+
+# Unsupported ops, and a symbolic batch dimension.
+model("unsupported.onnx", 13, [
+    node("Relu", ["x"], ["a"], "relu"),
+    node("NonMaxSuppression", ["a"], ["b"], "nms"),
+    node("TopK", ["b"], ["c"], "topk"),
+    node("Relu", ["c"], ["y"], "relu2"),
+], [("x", [1, 4])], [("y", [1, 4])])
+
+model("symbolic.onnx", 13, [
+    node("Relu", ["x"], ["y"], "relu"),
+], [("x", ["N", 3, 4, 4])], [("y", ["N", 3, 4, 4])])
+
+# A compute op fed by an integer tensor.
+model("intcompute.onnx", 13, [
+    node("Shape", ["x"], ["s"], "shape"),
+    node("Cast", ["s"], ["sf"], "cast", to=7),
+    node("Add", ["x", "sf"], ["y"], "add"),
+], [("x", [1, 4])], [("y", [1, 4])])
