@@ -9,6 +9,7 @@ packages=(
   libfmt-dev doctest-dev nlohmann-json3-dev
   libonnx-dev libprotobuf-dev protobuf-compiler     # the ONNX importer
   libonnx-testdata                                  # ONNX's own node tests
+  python3-torch python3-torchvision python3-numpy   # networks exported to ONNX
   binutils                                          # readelf, nm (tests)
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev libncurses-dev
 )

@@ -21,14 +21,13 @@
 // output's scale.
 //
 //===----------------------------------------------------------------------===//
-#include "cnnc/abi.h"
-#include "compiler/Driver.h"
 #include "ir/Interpreter.h"
 #include "ir/Op.h"
 #include "ir/Parser.h"
 #include "ir/Safetensors.h"
 #include "ir/ShapeInference.h"
 #include "ir/Verifier.h"
+#include "tests/e2e/RunCompiled.h"
 
 #include <fmt/format.h>
 
@@ -36,7 +35,6 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
-#include <dlfcn.h>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -52,25 +50,6 @@ struct CaseResult {
   std::string log;
   std::set<OpKind> ops;
 };
-
-std::string errorsOf(const DiagEngine &diag) {
-  std::string s;
-  for (const Diagnostic &d : diag.diagnostics())
-    if (d.severity != Severity::Warning)
-      s += "    " + DiagEngine::format(d) + "\n";
-  return s;
-}
-
-/// A parallel_for that splits [0, n) into uneven ranges and runs them in
-/// reverse order on the calling thread: what any thread pool may do.
-void unevenParallelFor(void *, int64_t n, cnnc_task_fn fn, void *arg) {
-  int64_t cuts[] = {0, n / 3, n / 3 + (n > 7 ? 1 : 0), (2 * n) / 3 + 1, n};
-  for (int i = 3; i >= 0; --i) {
-    int64_t b = std::min(cuts[i], n), e = std::min(cuts[i + 1], n);
-    if (b < e)
-      fn(arg, b, e);
-  }
-}
 
 /// Inputs stored with the case, or seeded random ones.
 std::vector<Tensor> caseInputs(const Graph &g, const fs::path &irPath,
@@ -139,61 +118,21 @@ CaseResult runCase(const fs::path &irPath, const fs::path &tmpDir) {
     r.log = "    the interpreter fails\n" + errorsOf(diag);
     return r;
   }
-  CompileOptions co;
-  co.output = (tmpDir / (irPath.stem().string() + ".so")).string();
-  co.name = "m";
-  if (!compileGraph(*g, co, diag)) {
-    r.log = "    does not compile\n" + errorsOf(diag);
-    return r;
-  }
-  void *lib = dlopen(co.output.c_str(), RTLD_NOW | RTLD_LOCAL);
-  fs::remove(co.output);
-  if (!lib) {
-    r.log = fmt::format("    dlopen: {}\n", dlerror());
-    return r;
-  }
-  auto entry = reinterpret_cast<cnnc_model_entry_fn>(dlsym(lib, "cnnc_model"));
-  const cnnc_model_desc *desc = entry ? entry() : nullptr;
-  if (!desc || desc->magic != CNNC_MODEL_MAGIC) {
-    r.log = "    no model descriptor\n";
-    dlclose(lib);
-    return r;
-  }
-  std::vector<const void *> in;
-  for (const Tensor &t : inputs)
-    in.push_back(t.ptr());
-  auto runOnce = [&](const cnnc_exec_ctx *ctx) {
-    std::vector<std::vector<float>> outs;
-    std::vector<void *> outPtrs;
-    for (int i = 0; i < desc->num_outputs; ++i)
-      outs.emplace_back(size_t(desc->outputs[i].bytes / 4), -12345.0f);
-    for (auto &o : outs)
-      outPtrs.push_back(o.data());
-    std::vector<float> ws(size_t(desc->workspace_bytes / 4 + 16), -777.0f);
-    void *wsp = ws.data() + ((16 - (reinterpret_cast<uintptr_t>(ws.data()) /
-                                    4 % 16)) % 16);
-    int rc = desc->run(in.data(), outPtrs.data(), wsp, ctx);
-    if (rc != 0)
-      outs.clear();
-    return outs;
-  };
-  std::vector<std::vector<float>> serial = runOnce(nullptr);
-  cnnc_exec_ctx ctx{unevenParallelFor, nullptr, 4, nullptr};
-  std::vector<std::vector<float>> split = runOnce(&ctx);
-  bool ok = !serial.empty();
+  CompiledRun run = compileAndRun(
+      *g, inputs, (tmpDir / (irPath.stem().string() + ".so")).string());
+  bool ok = !run.serial.empty();
   for (size_t i = 0; ok && i < expected->size(); ++i) {
-    ok &= compareOutput(g->outputs()[i]->name(), serial[i].data(),
+    ok &= compareOutput(g->outputs()[i]->name(), run.serial[i].data(),
                         (*expected)[i], r.log);
-    if (std::memcmp(serial[i].data(), split[i].data(),
-                    serial[i].size() * 4) != 0) {
+    if (run.split.size() != run.serial.size() ||
+        std::memcmp(run.serial[i].data(), run.split[i].data(),
+                    run.serial[i].size() * 4) != 0) {
       r.log += fmt::format("    output %{} differs when its tasks are split\n",
                            g->outputs()[i]->name());
       ok = false;
     }
   }
-  if (serial.empty())
-    r.log += "    run failed\n";
-  dlclose(lib);
+  r.log += run.error;
   r.passed = ok;
   return r;
 }
