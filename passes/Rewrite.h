@@ -1,0 +1,58 @@
+//===- Rewrite.h - Helpers shared by the graph rewrites ---------*- C++ -*-===//
+//
+// What several passes need and Graph does not offer yet: a check that
+// shapes were inferred, new constants holding computed data (HeldData) with
+// fresh names and weight keys, and restoring program order after nodes were
+// appended (Graph::addNode appends; there is no insertion point).
+//
+//===----------------------------------------------------------------------===//
+#ifndef CNNC_PASSES_REWRITE_H
+#define CNNC_PASSES_REWRITE_H
+
+#include "ir/Diagnostics.h"
+#include "ir/Graph.h"
+#include "ir/Tensor.h"
+
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+namespace cnnc {
+
+/// Reports (naming `pass`) and returns false when some value's type is
+/// unknown.
+bool checkShapesKnown(const Graph &g, std::string_view pass, DiagEngine &diag);
+
+/// Makes const nodes holding computed tensors, with value names and weight
+/// keys that clash with nothing in the graph.
+class ConstMaker {
+public:
+  explicit ConstMaker(Graph &g);
+  /// Appends `%name = const file("key")` holding `t`, typed f32 of t's
+  /// shape, at `loc`; `name` and `key` get a ".1", ".2", ... suffix when
+  /// taken. The node is appended: call finishRewrite before the pass
+  /// returns.
+  Value *make(const std::string &name, const std::string &key, Tensor t,
+              SourceLoc loc);
+  /// Makes `name` available again (its value is about to be removed).
+  void release(const std::string &name) { Names.erase(name); }
+
+private:
+  static std::string fresh(std::unordered_set<std::string> &taken,
+                           const std::string &base);
+
+  Graph &G;
+  std::unordered_set<std::string> Names, Keys;
+};
+
+/// Ends a rewrite that appended nodes and left some unused: reorders the
+/// nodes so that every operand is defined before its use, moving as little
+/// as possible (a stable topological order: out-of-order definitions are
+/// pulled right before their first use), then removes the nodes nothing
+/// uses (Graph::removeDeadNodes, which needs program order). Nodes are
+/// moved by cloning them; results keep their names and types.
+void finishRewrite(Graph &g);
+
+} // namespace cnnc
+
+#endif
