@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace cnnc {
@@ -121,6 +122,21 @@ unsigned Graph::numUses(const Value *v) const {
     n += unsigned(
         std::count(node->Operands.begin(), node->Operands.end(), v));
   return n;
+}
+
+void Graph::reorderNodes(const std::vector<Node *> &order) {
+  assert(order.size() == Nodes.size() && "not a permutation of the nodes");
+  std::unordered_map<const Node *, size_t> at;
+  for (size_t i = 0; i < Nodes.size(); ++i)
+    at[Nodes[i].get()] = i;
+  std::vector<std::unique_ptr<Node>> sorted;
+  sorted.reserve(Nodes.size());
+  for (Node *n : order) {
+    auto it = at.find(n);
+    assert(it != at.end() && Nodes[it->second] && "node listed twice");
+    sorted.push_back(std::move(Nodes[it->second]));
+  }
+  Nodes = std::move(sorted);
 }
 
 unsigned Graph::removeDeadNodes() {

@@ -164,6 +164,9 @@ public:
 
   /// Replaces every use of `from` (operands and graph outputs) by `to`.
   void replaceAllUses(Value *from, Value *to);
+  /// Puts the nodes in `order`, which must hold each of them exactly once
+  /// (e.g. a topological order after a rewrite appended definitions).
+  void reorderNodes(const std::vector<Node *> &order);
   /// Removes nodes whose results are unused and not outputs, repeatedly.
   /// Returns the number removed.
   unsigned removeDeadNodes();

@@ -80,49 +80,10 @@ std::vector<Node *> stableOrder(const Graph &g) {
   return order;
 }
 
-/// Appends a copy of `n` whose operands are mapped through `map`.
-Node *cloneNode(Graph &g, const Node &n,
-                const std::unordered_map<Value *, Value *> &map) {
-  std::vector<Value *> ops;
-  for (Value *v : n.operands()) {
-    auto it = map.find(v);
-    ops.push_back(it == map.end() ? v : it->second);
-  }
-  std::vector<std::string> names;
-  for (const Value *r : n.results())
-    names.push_back(r->name());
-  Node *c = g.addNode(n.kind(), n.loc(), std::move(ops), std::move(names));
-  for (const auto &[name, value] : n.attrs())
-    c->setAttr(name, value);
-  c->setConstSource(n.constSource());
-  for (unsigned i = 0; i < n.numResults(); ++i)
-    c->result(i)->setType(n.result(i)->type());
-  return c;
-}
 } // namespace
 
 void finishRewrite(Graph &g) {
-  std::vector<Node *> order = stableOrder(g);
-  size_t first = 0;
-  while (first < order.size() && order[first] == g.nodes()[first].get())
-    ++first;
-  if (first == order.size()) {
-    g.removeDeadNodes();
-    return;
-  }
-  // Clone the reordered tail after the originals, then drop the originals,
-  // which nothing uses any more.
-  std::unordered_map<Value *, Value *> map;
-  for (size_t i = first; i < order.size(); ++i) {
-    Node *c = cloneNode(g, *order[i], map);
-    for (unsigned r = 0; r < c->numResults(); ++r)
-      map[order[i]->result(r)] = c->result(r);
-  }
-  std::vector<Value *> outs = g.outputs();
-  for (Value *&o : outs)
-    if (auto it = map.find(o); it != map.end())
-      o = it->second;
-  g.setOutputs(std::move(outs));
+  g.reorderNodes(stableOrder(g));
   g.removeDeadNodes();
 }
 

@@ -3,7 +3,7 @@
 // What several passes need and Graph does not offer yet: a check that
 // shapes were inferred, new constants holding computed data (HeldData) with
 // fresh names and weight keys, and restoring program order after nodes were
-// appended (Graph::addNode appends; there is no insertion point).
+// appended (Graph::addNode appends).
 //
 //===----------------------------------------------------------------------===//
 #ifndef CNNC_PASSES_REWRITE_H
@@ -49,8 +49,7 @@ private:
 /// nodes so that every operand is defined before its use, moving as little
 /// as possible (a stable topological order: out-of-order definitions are
 /// pulled right before their first use), then removes the nodes nothing
-/// uses (Graph::removeDeadNodes, which needs program order). Nodes are
-/// moved by cloning them; results keep their names and types.
+/// uses (Graph::removeDeadNodes, which needs program order).
 void finishRewrite(Graph &g);
 
 } // namespace cnnc
