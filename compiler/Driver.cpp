@@ -6,6 +6,7 @@
 #include "compiler/cpu/Header.h"
 #include "compiler/cpu/Lowering.h"
 #include "compiler/cpu/Target.h"
+#include "ir/AtomicFile.h"
 
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/ADT/SmallVector.h>
@@ -16,34 +17,11 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <unistd.h>
 
 namespace cnnc {
 
 namespace fs = std::filesystem;
-
-bool writeFileAtomically(const std::string &path, std::string_view data,
-                         DiagEngine &diag) {
-  std::string tmp = fmt::format("{}.tmp{}", path, getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(data.data(), std::streamsize(data.size()));
-    if (!out) {
-      std::remove(tmp.c_str());
-      diag.error(SourceLoc{}, "cannot write '{}'", path);
-      return false;
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    diag.error(SourceLoc{}, "cannot write '{}': {}", path, ec.message());
-    return false;
-  }
-  return true;
-}
 
 static bool isIdentifier(const std::string &s) {
   if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0])))

@@ -38,10 +38,6 @@ std::string modelSymbolName(const Graph &g, const std::string &requested,
 bool compileGraph(const Graph &g, const CompileOptions &opts,
                   DiagEngine &diag);
 
-/// Writes `data` to `path` through a temporary file and a rename.
-bool writeFileAtomically(const std::string &path, std::string_view data,
-                         DiagEngine &diag);
-
 } // namespace cnnc
 
 #endif

@@ -1,15 +1,13 @@
 //===- GraphFiles.cpp - Writing a graph and its weights to files -----------===//
 #include "ir/GraphFiles.h"
 
+#include "ir/AtomicFile.h"
 #include "ir/Printer.h"
 #include "ir/Safetensors.h"
 #include "ir/Weights.h"
 
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <unistd.h>
 
 namespace cnnc {
 
@@ -23,31 +21,9 @@ bool hasHeldData(const Graph &g) {
   return false;
 }
 
-static bool writeText(const std::string &path, const std::string &text,
-                      DiagEngine &diag) {
-  std::string tmp = path + ".tmp" + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) {
-      std::remove(tmp.c_str());
-      diag.error(SourceLoc{}, "cannot write '{}'", path);
-      return false;
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    diag.error(SourceLoc{}, "cannot write '{}': {}", path, ec.message());
-    return false;
-  }
-  return true;
-}
-
 bool writeGraphFiles(Graph &g, const std::string &irPath, DiagEngine &diag) {
   if (!hasHeldData(g))
-    return writeText(irPath, printGraph(g), diag);
+    return writeFileAtomically(irPath, printGraph(g), diag);
 
   // Every file-backed const, under a unique key.
   std::vector<std::pair<std::string, Tensor>> tensors;
@@ -87,7 +63,7 @@ bool writeGraphFiles(Graph &g, const std::string &irPath, DiagEngine &diag) {
   for (size_t i = 0; i < consts.size(); ++i)
     consts[i]->setConstSource(FileRef{tensors[i].first});
   g.setWeightsFile(weights.filename().string(), std::move(file));
-  return writeText(irPath, printGraph(g), diag);
+  return writeFileAtomically(irPath, printGraph(g), diag);
 }
 
 } // namespace cnnc

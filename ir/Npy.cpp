@@ -1,5 +1,6 @@
 //===- Npy.cpp ------------------------------------------------------------===//
 #include "ir/Npy.h"
+#include "ir/AtomicFile.h"
 #include "ir/Attr.h"
 
 #include <cstdio>
@@ -140,31 +141,14 @@ bool writeNpy(const std::string &path, const Tensor &t, DiagEngine &diag) {
   while ((10 + h.size() + 1) % 64 != 0)
     h += ' ';
   h += '\n';
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      diag.error(SourceLoc{}, "cannot write '{}'", path);
-      return false;
-    }
+  return writeFileAtomically(path, diag, [&](std::ostream &out) {
     out.write("\x93NUMPY\x01\x00", 8);
     char len[2] = {char(h.size() & 0xff), char(h.size() >> 8)};
     out.write(len, 2);
     out.write(h.data(), std::streamsize(h.size()));
     out.write(reinterpret_cast<const char *>(t.ptr()),
               std::streamsize(t.size() * 4));
-    if (!out) {
-      std::remove(tmp.c_str());
-      diag.error(SourceLoc{}, "cannot write '{}'", path);
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    diag.error(SourceLoc{}, "cannot write '{}'", path);
-    return false;
-  }
-  return true;
+  });
 }
 
 } // namespace cnnc

@@ -1,5 +1,6 @@
 //===- Safetensors.cpp ----------------------------------------------------===//
 #include "ir/Safetensors.h"
+#include "ir/AtomicFile.h"
 
 #include <nlohmann/json.hpp>
 
@@ -226,13 +227,7 @@ bool writeSafetensors(
   std::string text = header.dump();
   while ((text.size() + 8) % 8 != 0) // align the data to 8 bytes
     text += ' ';
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      diag.error(SourceLoc{}, "cannot write '{}'", path);
-      return false;
-    }
+  return writeFileAtomically(path, diag, [&](std::ostream &out) {
     uint64_t n = text.size();
     char len[8];
     for (int i = 0; i < 8; ++i)
@@ -242,18 +237,7 @@ bool writeSafetensors(
     for (const auto &entry : tensors)
       out.write(reinterpret_cast<const char *>(entry.second->ptr()),
                 std::streamsize(entry.second->size() * 4));
-    if (!out) {
-      diag.error(SourceLoc{}, "cannot write '{}'", path);
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    diag.error(SourceLoc{}, "cannot write '{}'", path);
-    std::remove(tmp.c_str());
-    return false;
-  }
-  return true;
+  });
 }
 
 } // namespace cnnc

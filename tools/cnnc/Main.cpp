@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Driver.h"
 #include "compiler/onnx/Importer.h"
+#include "ir/AtomicFile.h"
 #include "ir/GraphFiles.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
@@ -55,24 +56,7 @@ bool writeOutput(const std::string &path, const std::string &text,
     std::fwrite(text.data(), 1, text.size(), stdout);
     return true;
   }
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) {
-      std::remove(tmp.c_str());
-      diag.error(SourceLoc{}, "cannot write '{}'", path);
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    diag.error(SourceLoc{}, "cannot write '{}': {}", path, ec.message());
-    return false;
-  }
-  return true;
+  return writeFileAtomically(path, text, diag);
 }
 
 /// --stop-after and --print-ir-after must name registered passes.
