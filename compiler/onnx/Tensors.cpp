@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/onnx/ImporterImpl.h"
+#include "compiler/onnx/TensorProto.h"
 
 #include <bit>
 #include <cmath>
@@ -171,10 +172,11 @@ int64_t intAt(const TensorProto &t, int type, bool raw, int64_t k) {
   return int64_t(raw ? rawAt(t.raw_data(), type, k) : typedAt(t, type, int(k)));
 }
 
-} // namespace
-
-std::optional<ConstData>
-readTensor(const TensorProto &t, const std::string &what, std::string &error) {
+/// Checks that `t` can be read (stored in the model, a supported type, a
+/// valid shape whose element count matches the data); returns that count.
+std::optional<int64_t> checkTensor(const TensorProto &t,
+                                   const std::string &what,
+                                   std::string &error) {
   int type = t.data_type();
   if (t.data_location() == TensorProto::EXTERNAL) {
     error = fmt::format("tensor '{}' keeps its data in an external file; "
@@ -205,6 +207,36 @@ readTensor(const TensorProto &t, const std::string &what, std::string &error) {
                         what, shapeStr(shape), found, *count);
     return std::nullopt;
   }
+  return count;
+}
+
+} // namespace
+
+std::optional<std::vector<double>>
+tensorProtoValues(const TensorProto &t, const std::string &what,
+                  std::string &error) {
+  std::optional<int64_t> count = checkTensor(t, what, error);
+  if (!count)
+    return std::nullopt;
+  int type = t.data_type();
+  bool raw = t.has_raw_data();
+  std::vector<double> v(static_cast<size_t>(*count));
+  for (int64_t k = 0; k < *count; ++k)
+    v[size_t(k)] = isFloatType(type)
+                       ? (raw ? rawAt(t.raw_data(), type, k)
+                              : typedAt(t, type, int(k)))
+                       : double(intAt(t, type, raw, k));
+  return v;
+}
+
+std::optional<ConstData>
+readTensor(const TensorProto &t, const std::string &what, std::string &error) {
+  std::optional<int64_t> count = checkTensor(t, what, error);
+  if (!count)
+    return std::nullopt;
+  int type = t.data_type();
+  Shape shape(t.dims().begin(), t.dims().end());
+  bool raw = t.has_raw_data();
   if (!isFloatType(type)) {
     std::vector<int64_t> v(static_cast<size_t>(*count));
     for (int64_t k = 0; k < *count; ++k)

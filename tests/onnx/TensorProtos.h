@@ -2,8 +2,8 @@
 //
 // The node tests store inputs and expected outputs as serialized
 // onnx.TensorProto files (input_N.pb, output_N.pb). These helpers read them
-// with the protobuf classes of libonnx-dev and convert their elements
-// (float, double, integers, bool; raw_data or the typed fields) to numbers.
+// with the protobuf classes of libonnx-dev; their elements are decoded by
+// the importer's reader (compiler/onnx/TensorProto.h).
 //
 //===----------------------------------------------------------------------===//
 #ifndef CNNC_TESTS_ONNX_TENSORPROTOS_H
