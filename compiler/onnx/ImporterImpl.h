@@ -91,6 +91,9 @@ public:
   /// Input `i`'s data as doubles; reports when unknown.
   std::optional<std::vector<double>> constFloats(unsigned i,
                                                  std::string_view what);
+  /// Input `i`'s data, or nullptr after reporting (naming `what`) that it
+  /// must be known at import time.
+  ConstRef requireConst(unsigned i, std::string_view what);
   /// Input `i`'s static shape; nullopt after reporting when undefined.
   std::optional<Shape> shapeOf(unsigned i);
 

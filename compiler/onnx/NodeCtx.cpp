@@ -181,15 +181,20 @@ ConstRef NodeCtx::constIn(unsigned i) const {
   return b->ir ? Imp.dataOf(b->ir) : nullptr;
 }
 
-std::optional<std::vector<int64_t>> NodeCtx::constInts(unsigned i,
-                                                       std::string_view what) {
+ConstRef NodeCtx::requireConst(unsigned i, std::string_view what) {
   ConstRef c = constIn(i);
-  if (!c) {
+  if (!c)
     error("expects its {} (input {}) to be a constant or computable at "
           "import time",
           what, i);
+  return c;
+}
+
+std::optional<std::vector<int64_t>> NodeCtx::constInts(unsigned i,
+                                                       std::string_view what) {
+  ConstRef c = requireConst(i, what);
+  if (!c)
     return std::nullopt;
-  }
   std::vector<int64_t> v(size_t(c->size()));
   for (int64_t k = 0; k < c->size(); ++k)
     v[size_t(k)] = c->intAt(k);
@@ -198,13 +203,9 @@ std::optional<std::vector<int64_t>> NodeCtx::constInts(unsigned i,
 
 std::optional<std::vector<double>> NodeCtx::constFloats(unsigned i,
                                                         std::string_view what) {
-  ConstRef c = constIn(i);
-  if (!c) {
-    error("expects its {} (input {}) to be a constant or computable at "
-          "import time",
-          what, i);
+  ConstRef c = requireConst(i, what);
+  if (!c)
     return std::nullopt;
-  }
   std::vector<double> v(size_t(c->size()));
   for (int64_t k = 0; k < c->size(); ++k)
     v[size_t(k)] = c->at(k);
