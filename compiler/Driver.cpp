@@ -87,12 +87,8 @@ bool lowerGraph(const Graph &g, cpu::LowerCtx &lc) {
     cpu::Buffer b = lc.buffer(v);
     if (b.kind == cpu::Buffer::Output && b.index == int64_t(i))
       continue;
-    cnnk::CopyParams p;
-    p.count = cpu::numElementsOf(v);
-    p.block = 16384;
-    lc.call<cpu::KernelId::Copy>(
-        p, {b, cpu::Buffer{cpu::Buffer::Output, int64_t(i), 0}},
-        (p.count + p.block - 1) / p.block);
+    cpu::lowerCopy(b, cpu::Buffer{cpu::Buffer::Output, int64_t(i), 0},
+                   cpu::numElementsOf(v), lc);
   }
   return !lc.hadError();
 }

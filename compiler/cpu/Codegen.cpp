@@ -486,11 +486,9 @@ void optimizeModule(llvm::Module &m, const Target &target, int optLevel) {
   llvm::OptimizationLevel level = optLevel <= 1   ? llvm::OptimizationLevel::O1
                                   : optLevel == 2 ? llvm::OptimizationLevel::O2
                                                   : llvm::OptimizationLevel::O3;
-  // The library's kernels that no call uses are dead: drop them first, so
-  // the pipeline spends its time on the specialised clones only.
-  llvm::ModulePassManager mpm;
-  mpm.addPass(llvm::GlobalDCEPass());
-  mpm.addPass(pb.buildPerModuleDefaultPipeline(level));
+  // buildModule already dropped the library's unused kernels, so the
+  // pipeline spends its time on the specialised clones only.
+  llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
   mpm.run(m, mam);
 }
 

@@ -179,8 +179,10 @@ void setWindow3(const std::vector<WindowAxis> &axes, Params &p) {
   }
 }
 
-/// Appends a plain copy of x to y (same element count); reshapes, identity
-/// and output copies use it.
+/// Appends a plain copy of `count` floats from `from` to `to`.
+void lowerCopy(Buffer from, Buffer to, int64_t count, LowerCtx &ctx);
+/// Appends a plain copy of x to y (same element count); reshapes and
+/// identity use it.
 void lowerCopy(const Value *x, const Value *y, LowerCtx &ctx);
 
 } // namespace cnnc::cpu

@@ -8,13 +8,17 @@
 
 namespace cnnc::cpu {
 
-/// Copies x to y, in blocks of 64 KiB per task.
-void lowerCopy(const Value *x, const Value *y, LowerCtx &ctx) {
+/// Copies in blocks of 64 KiB per task.
+void lowerCopy(Buffer from, Buffer to, int64_t count, LowerCtx &ctx) {
   cnnk::CopyParams p;
-  p.count = numElementsOf(y);
+  p.count = count;
   p.block = 16384;
   int64_t tasks = (p.count + p.block - 1) / p.block;
-  ctx.call<KernelId::Copy>(p, {ctx.buffer(x), ctx.buffer(y)}, tasks);
+  ctx.call<KernelId::Copy>(p, {from, to}, tasks);
+}
+
+void lowerCopy(const Value *x, const Value *y, LowerCtx &ctx) {
+  lowerCopy(ctx.buffer(x), ctx.buffer(y), numElementsOf(y), ctx);
 }
 
 bool lowerConst(const Node &n, LowerCtx &ctx) {
