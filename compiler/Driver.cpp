@@ -93,6 +93,16 @@ bool lowerGraph(const Graph &g, cpu::LowerCtx &lc) {
   return !lc.hadError();
 }
 
+/// Writes a text or object artefact to `path`, or to standard output for
+/// "-" or an empty path.
+bool writeArtefact(const std::string &path, std::string_view data,
+                   DiagEngine &diag) {
+  if (!path.empty() && path != "-")
+    return writeFileAtomically(path, data, diag);
+  std::fwrite(data.data(), 1, data.size(), stdout);
+  return true;
+}
+
 std::string weightsPathFor(const std::string &output) {
   fs::path p(output);
   p.replace_extension(".weights");
@@ -126,7 +136,7 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   lc.releaseConstants();
   timer.lap("lower");
   if (opts.kind == ArtifactKind::Header)
-    return writeFileAtomically(
+    return writeArtefact(
         opts.output, cpu::generateHeader(g, name, lc.workspaceBytes()), diag);
 
   cpu::CodegenOptions co;
@@ -201,7 +211,7 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
       return false;
     }
     timer.lap("link");
-  } else if (!writeFileAtomically(opts.output, artefactBytes, diag)) {
+  } else if (!writeArtefact(opts.output, artefactBytes, diag)) {
     return false;
   }
   if (opts.externalWeights && opts.kind != ArtifactKind::LLVM &&

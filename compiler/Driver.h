@@ -19,7 +19,8 @@ enum class ArtifactKind { SharedObject, Object, Assembly, LLVM, Header };
 
 struct CompileOptions {
   ArtifactKind kind = ArtifactKind::SharedObject;
-  std::string output;      // the file to write
+  std::string output;      // the file to write; "-" or empty: standard
+                           // output (text and object artefacts only)
   std::string name;        // C identifier; empty: from the graph's name
   std::string targetCpu;   // empty or "native": the host
   std::string targetFeatures;

@@ -19,10 +19,8 @@
 #include "tools/cnnc/RunInterpreter.h"
 
 #include <cstdio>
-#include <unistd.h>
 #include <new>
 #include <filesystem>
-#include <fstream>
 
 using namespace cnnc;
 
@@ -128,25 +126,6 @@ int run(const CliOptions &opts) {
     co.externalWeights = opts.externalWeights;
     co.optLevel = opts.optLevel;
     co.timeStages = opts.timeStages;
-    if (co.output.empty() || co.output == "-") {
-      // Text artefacts go to standard output through a temporary file.
-      char tmpl[] = "/tmp/cnnc-out-XXXXXX";
-      int fd = mkstemp(tmpl);
-      if (fd < 0) {
-        diag.error(SourceLoc{}, "cannot create a temporary file");
-        return 1;
-      }
-      close(fd);
-      co.output = tmpl;
-      bool ok = compileGraph(*g, co, diag);
-      if (ok) {
-        std::ifstream in(tmpl, std::ios::binary);
-        std::string text((std::istreambuf_iterator<char>(in)), {});
-        std::fwrite(text.data(), 1, text.size(), stdout);
-      }
-      std::remove(tmpl);
-      return ok ? 0 : 1;
-    }
     return compileGraph(*g, co, diag) ? 0 : 1;
   }
   if (opts.emit == EmitKind::Summary) {
