@@ -1,5 +1,6 @@
 //===- Interpreter.cpp - Runs the per-op reference kernels ----------------===//
 #include "ir/Interpreter.h"
+#include "ir/Epilogue.h"
 #include "ir/Weights.h"
 
 #include <unordered_map>
@@ -22,7 +23,35 @@ void dispatch(const KernelCtx &ctx) {
 #include "ir/Ops.def"
   }
 }
+/// Applies activation `act` to t in place.
+void activate(const EpilogueAct &act, Tensor &t) {
+  Tensor out(t.shape);
+  dispatch(KernelCtx{*act.node, {&t}, {&out}});
+  t = std::move(out);
+}
+
+/// The epilogue of a fused conv or gemm (ir/Epilogue.h), on its result.
+void applyEpilogue(const Node &n, const KernelCtx &ctx) {
+  Epilogue e = epilogueOf(n);
+  Tensor &y = ctx.out();
+  if (e.act)
+    activate(*e.act, y);
+  if (e.res) {
+    const Tensor &r = ctx.in(residualOperandIndex(n.kind()));
+    for (int64_t i = 0; i < y.size(); ++i)
+      y.data[size_t(i)] =
+          float(double(y.data[size_t(i)]) + double(r.data[size_t(i)]));
+  }
+  if (e.resAct)
+    activate(*e.resAct, y);
+}
 } // namespace
+
+void interpretNode(const KernelCtx &ctx) {
+  dispatch(ctx);
+  if (ctx.node.info().has(kFusable))
+    applyEpilogue(ctx.node, ctx);
+}
 
 // Consts are materialised by the driver; the table still routes them here.
 void interpretConst(const KernelCtx &) {}
@@ -81,7 +110,7 @@ interpret(const Graph &g, std::span<const Tensor> inputs, DiagEngine &diag) {
       env[r] = Tensor(r->type().shape);
       ctx.outs.push_back(&env[r]);
     }
-    dispatch(ctx);
+    interpretNode(ctx);
     for (const Value *v : n.operands())
       if (lastUse[v] == i)
         env.erase(v);

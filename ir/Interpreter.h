@@ -41,6 +41,10 @@ struct KernelCtx {
   Tensor &out(unsigned i = 0) const { return *outs[i]; }
 };
 
+/// Computes one node: its op's reference kernel, then (for a fused conv or
+/// gemm) its epilogue. Passes that evaluate nodes use this too.
+void interpretNode(const KernelCtx &ctx);
+
 // One reference kernel per op, named interpret<Id>.
 #define OP(Id, ...) void interpret##Id(const KernelCtx &ctx);
 #include "ir/Ops.def"

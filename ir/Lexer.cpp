@@ -74,6 +74,7 @@ Token Lexer::next() {
   case ',': return single(Tok::Comma);
   case '=': return single(Tok::Equal);
   case ':': return single(Tok::Colon);
+  case '@': return single(Tok::At);
   case '"': return lexString(loc);
   default: break;
   }

@@ -17,7 +17,7 @@ enum class Tok {
   Float,   // 0.5, 1e-05, -2.0
   String,  // "lenet5.safetensors" (text unescaped)
   LBrace, RBrace, LParen, RParen, LBracket, RBracket,
-  Comma, Equal, Colon,
+  Comma, Equal, Colon, At,
   Error,   // a bad character or literal; already reported
 };
 

@@ -31,6 +31,7 @@ enum OpFlags : unsigned {
   kEpilogue = 1u << 1,
   kBroadcast = 1u << 2,
   kCompute = 1u << 3,
+  kFusable = 1u << 4,
 };
 
 enum class OperandRole : uint8_t { Required, Optional, Stat, Variadic };

@@ -270,6 +270,25 @@ bool Parser::parseType(TensorType &t) {
     return false;
   }
   t = TensorType(*dt, std::move(shape));
+  if (!is(Tok::At))
+    return true;
+  consume();
+  if (!is(Tok::Ident))
+    return expected("a layout such as nchw8c after '@'");
+  std::optional<int64_t> block = parseLayoutName(Cur.text, t.rank());
+  if (!block) {
+    Diag.error(Cur.loc, "'{}' is no layout of a rank-{} tensor; expected {} "
+               "or {}", Cur.text, t.rank(), layoutName(t.rank(), 0),
+               layoutName(t.rank(), 8));
+    return false;
+  }
+  if (*block && t.shape[1] % *block != 0) {
+    Diag.error(Cur.loc, "layout {} needs channels (axis 1) a multiple of "
+               "{}, found {}", Cur.text, *block, t.shape[1]);
+    return false;
+  }
+  t.block = *block;
+  consume();
   return true;
 }
 

@@ -1,5 +1,6 @@
 //===- ShapeInference.cpp - Driver of the per-op shape functions ----------===//
 #include "ir/ShapeInference.h"
+#include "ir/Epilogue.h"
 
 #include <fmt/ranges.h>
 
@@ -43,6 +44,28 @@ bool ShapeCtx::normaliseAxis(int64_t &axis, int64_t r, std::string_view attr) {
 }
 
 namespace {
+
+/// The epilogue and tile attributes of a kFusable op (ir/Epilogue.h).
+bool checkFusable(ShapeCtx &ctx) {
+  const Node &n = ctx.node();
+  Epilogue e;
+  std::string error;
+  if (!readEpilogue(n, e, error))
+    return ctx.error("{} epilogue: {}", ctx.op(), error);
+  unsigned ri = residualOperandIndex(n.kind());
+  if (e.res && !ctx.expectShape(ri, ctx.outs()[0]))
+    return false;
+  const std::vector<int64_t> &tile = n.getInts("tile");
+  if (!tile.empty() && tile.size() != 3)
+    return ctx.error("{} expects 'tile' = [rows, columns, depth], found {} "
+                     "values", ctx.op(), tile.size());
+  for (int64_t t : tile)
+    if (t < 1)
+      return ctx.error("{} expects tile sizes >= 1, found {}", ctx.op(),
+                       shapeStr(tile));
+  return true;
+}
+
 bool dispatch(ShapeCtx &ctx) {
   switch (ctx.node().kind()) {
 #define OP(Id, ...)                                                            \
@@ -85,6 +108,10 @@ bool inferShapes(Graph &g, DiagEngine &diag) {
     }
     if (n.kind() == OpKind::Const)
       continue; // its type is declared
+    if (n.info().has(kFusable) && !checkFusable(ctx)) {
+      ok = false;
+      continue;
+    }
     for (unsigned i = 0; i < n.numResults(); ++i) {
       Value *r = n.result(i);
       std::optional<int64_t> count = checkedNumElements(ctx.Outs[i]);
@@ -97,6 +124,7 @@ bool inferShapes(Graph &g, DiagEngine &diag) {
         continue;
       }
       TensorType inferred(DType::F32, ctx.Outs[i]);
+      inferred.block = r->type().block; // the layout is the layout pass's
       if (r->type().known && !(r->type() == inferred)) {
         diag.error(n.loc(), "result '%{}' of {} is declared {} but inferred {}",
                    r->name(), n.info().name, r->type().str(), inferred.str());

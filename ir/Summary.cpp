@@ -101,6 +101,7 @@ int64_t nodeMacs(const Node &n) {
   case OpKind::DepthToSpace:
   case OpKind::Dropout:
   case OpKind::Identity:
+  case OpKind::Relayout:
     return 0;
   }
   return 0;

@@ -1,5 +1,6 @@
 //===- Types.cpp ----------------------------------------------------------===//
 #include "ir/Types.h"
+#include "ir/Attr.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -57,7 +58,43 @@ std::string shapeStr(const Shape &s) {
 std::string TensorType::str() const {
   if (!known)
     return "?";
-  return fmt::format("{}{}", dtypeName(dtype), shapeStr(shape));
+  std::string s = fmt::format("{}{}", dtypeName(dtype), shapeStr(shape));
+  return blocked() ? s + "@" + layoutName(rank(), block) : s;
+}
+
+namespace {
+/// The spatial axes' letters of a rank-r layout name.
+std::string_view spatialLetters(int64_t rank) {
+  switch (rank) {
+  case 3:
+    return "w";
+  case 4:
+    return "hw";
+  case 5:
+    return "dhw";
+  }
+  return "";
+}
+} // namespace
+
+std::string layoutName(int64_t rank, int64_t block) {
+  std::string s = fmt::format("nc{}", spatialLetters(rank));
+  return block > 1 ? fmt::format("{}{}c", s, block) : s;
+}
+
+std::optional<int64_t> parseLayoutName(std::string_view s, int64_t rank) {
+  std::string plain = layoutName(rank, 0);
+  if (rank < 3 || rank > 5 || s.substr(0, plain.size()) != plain)
+    return std::nullopt;
+  s.remove_prefix(plain.size());
+  if (s.empty())
+    return 0;
+  if (s.back() != 'c')
+    return std::nullopt;
+  std::optional<int64_t> b = parseIntText(s.substr(0, s.size() - 1));
+  if (!b || *b < 2 || *b > 64 || s[0] == '+' || s[0] == '-')
+    return std::nullopt;
+  return b;
 }
 
 } // namespace cnnc

@@ -35,12 +35,20 @@ std::optional<int64_t> checkedNumElements(const Shape &s);
 /// "[1,3,224,224]".
 std::string shapeStr(const Shape &s);
 
-/// The type of a value: element type and static shape. A value whose type
-/// has not been inferred yet has `known == false`.
+/// The type of a value: element type, static shape and memory layout. A
+/// value whose type has not been inferred yet has `known == false`.
+///
+/// The shape is always the logical one ([N,C,H,W]); `block` says how the
+/// elements lie in memory. 0: row-major (NCHW). b > 1: the channel axis
+/// (axis 1, rank 3 to 5) split into blocks of b channels stored innermost,
+/// [N][C/b][*S][b] (oneDNN's nChw8c), written f32[1,64,56,56]@nchw8c; C is
+/// a multiple of b. Only the layout pass and the backends look at it: the
+/// interpreter computes on logical shapes.
 struct TensorType {
   DType dtype = DType::F32;
   Shape shape;
   bool known = false;
+  int64_t block = 0;
 
   TensorType() = default;
   TensorType(DType t, Shape s) : dtype(t), shape(std::move(s)), known(true) {}
@@ -51,10 +59,20 @@ struct TensorType {
   /// "f32[1,3,224,224]", or "?" when unknown.
   std::string str() const;
 
+  bool blocked() const { return block > 1; }
+
   bool operator==(const TensorType &o) const {
-    return known == o.known && dtype == o.dtype && shape == o.shape;
+    return known == o.known && dtype == o.dtype && shape == o.shape &&
+           block == o.block;
   }
 };
+
+/// "nchw8c" for rank 4 and block 8 ("ncw8c", "ncdhw8c"); "nchw" when not
+/// blocked.
+std::string layoutName(int64_t rank, int64_t block);
+/// Parses a layout name for a tensor of `rank`: the block (0 for the plain
+/// layout), or nullopt.
+std::optional<int64_t> parseLayoutName(std::string_view s, int64_t rank);
 
 } // namespace cnnc
 

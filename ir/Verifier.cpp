@@ -92,6 +92,11 @@ bool verifyGraph(const Graph &g, DiagEngine &diag) {
     if (!in->type().known) {
       diag.error(in->loc(), "input '%{}' has no type", in->name());
       ok = false;
+    } else if (in->type().blocked()) {
+      // The caller's buffers are plain; the layout pass blocks inside.
+      diag.error(in->loc(), "input '%{}' must have the plain layout, found {}",
+                 in->name(), in->type().str());
+      ok = false;
     }
     define(in);
   }
@@ -114,6 +119,10 @@ bool verifyGraph(const Graph &g, DiagEngine &diag) {
     if (!defined.count(o)) {
       diag.error(g.loc(), "output '%{}' is not defined in the graph",
                  o->name());
+      ok = false;
+    } else if (o->type().blocked()) {
+      diag.error(g.loc(), "output '%{}' must have the plain layout, found {}",
+                 o->name(), o->type().str());
       ok = false;
     }
   return ok;

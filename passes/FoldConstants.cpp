@@ -26,14 +26,6 @@ namespace {
 /// Largest number of result elements one folded node may produce (64M).
 constexpr int64_t kMaxFoldElements = int64_t(64) << 20;
 
-void evaluate(const KernelCtx &ctx) {
-  switch (ctx.node.kind()) {
-#define OP(Id, ...)                                                            \
-  case OpKind::Id:                                                             \
-    return interpret##Id(ctx);
-#include "ir/Ops.def"
-  }
-}
 
 bool foldable(const Node &n) {
   if (n.kind() == OpKind::Const || n.numOperands() == 0)
@@ -90,7 +82,7 @@ bool FoldConstantsPass::fold(Graph &g, Node &n, ConstMaker &consts,
     outs.emplace_back(r->type().shape);
     kc.outs.push_back(&outs.back());
   }
-  evaluate(kc);
+  interpretNode(kc);
   for (unsigned i = 0; i < n.numResults(); ++i) {
     Value *r = n.result(i);
     // The const takes the result's name, so the IR reads the same.

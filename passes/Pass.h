@@ -10,9 +10,20 @@
 
 namespace cnnc {
 
+/// The figures of the target machine that layout and tiling decisions are
+/// made from (filled from the backend's resolved target; the defaults are
+/// an AVX2 machine's).
+struct PassTarget {
+  int vectorWidth = 8;      // floats per vector register
+  int vectorRegisters = 16; // architectural vector registers
+  int64_t l1Bytes = 32 * 1024;
+  int64_t l2Bytes = 512 * 1024;
+};
+
 /// What a pass may use besides the graph. Passed explicitly; no globals.
 struct PassContext {
   DiagEngine &diag;
+  PassTarget target;
 };
 
 /// A graph-to-graph rewrite. `run` returns false after reporting an error.

@@ -65,7 +65,7 @@ void PassManager::emit(const std::string &s) const {
 }
 
 bool PassManager::run(Graph &g, DiagEngine &diag) {
-  PassContext ctx{diag};
+  PassContext ctx{diag, Opts.target};
   using Clock = std::chrono::steady_clock;
   std::vector<std::pair<std::string_view, double>> times;
   for (const auto &p : Passes) {

@@ -30,6 +30,8 @@ struct PassOptions {
   std::set<std::string> printAfter;
   std::string stopAfter;
   bool timePasses = false;
+  /// The machine the graph is compiled for.
+  PassTarget target;
   /// Where IR dumps and timings go (stderr when unset).
   std::function<void(const std::string &)> dump;
 };
@@ -39,6 +41,7 @@ public:
   explicit PassManager(PassOptions opts = {}) : Opts(std::move(opts)) {}
 
   void add(std::unique_ptr<Pass> p) { Passes.push_back(std::move(p)); }
+  void setTarget(const PassTarget &t) { Opts.target = t; }
   /// Appends passes named in "a,b,c"; reports unknown names (with the list
   /// of known ones) and returns false.
   bool parsePipeline(std::string_view text, DiagEngine &diag);

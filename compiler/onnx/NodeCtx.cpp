@@ -67,14 +67,6 @@ bool dispatchShape(ShapeCtx &ctx) {
   return false;
 }
 
-void dispatchKernel(const KernelCtx &ctx) {
-  switch (ctx.node.kind()) {
-#define OP(Id, ...)                                                            \
-  case OpKind::Id:                                                             \
-    return interpret##Id(ctx);
-#include "ir/Ops.def"
-  }
-}
 } // namespace
 
 bool Importer::inferNode(Node &n, std::string_view where) {
@@ -271,7 +263,7 @@ std::vector<Value *> NodeCtx::emitMulti(OpKind kind,
   KernelCtx kc{*n, ins, {}};
   for (Tensor &t : outs)
     kc.outs.push_back(&t);
-  dispatchKernel(kc);
+  interpretNode(kc);
   for (size_t k = 0; k < results.size(); ++k)
     results[k] =
         Imp.makeConst(ConstData::floats(outs[k].shape, std::move(outs[k].data)),

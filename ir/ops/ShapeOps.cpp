@@ -308,4 +308,12 @@ bool inferIdentity(ShapeCtx &ctx) {
 
 void interpretIdentity(const KernelCtx &ctx) { copyInput(ctx); }
 
+// relayout changes only the memory layout, which the interpreter ignores.
+bool inferRelayout(ShapeCtx &ctx) {
+  ctx.setOut(ctx.in(0));
+  return true;
+}
+
+void interpretRelayout(const KernelCtx &ctx) { copyInput(ctx); }
+
 } // namespace cnnc

@@ -286,7 +286,7 @@ def onnx_resize_cases():
 
 def misc_cases():
     """depth_to_space (crd = pixel_shuffle, dcr by the ONNX formula),
-    dropout and identity."""
+    dropout, identity and relayout."""
     cases = []
     for name, xs, b, mode in (("depth_to_space_crd_b2", [1, 8, 2, 3], 2,
                                "crd"),
@@ -310,7 +310,10 @@ def misc_cases():
                          "F.dropout(x, 0.5, training=False)"),
               unary_case("dropout_ratio", "dropout", [2, 5], {"ratio": 0.3},
                          ident, "F.dropout(x, 0.3, training=False)"),
-              unary_case("identity", "identity", [3, 1, 4], {}, ident, "x")]
+              unary_case("identity", "identity", [3, 1, 4], {}, ident, "x"),
+              # Plain to plain: a copy (blocked layouts never reach graph
+              # inputs or outputs; tests/e2e covers them).
+              unary_case("relayout", "relayout", [2, 8, 3], {}, ident, "x")]
     return cases
 
 

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Driver.h"
+#include "compiler/Pipeline.h"
 #include "compiler/onnx/Importer.h"
 #include "ir/AtomicFile.h"
 #include "ir/GraphFiles.h"
@@ -96,7 +97,12 @@ int run(const CliOptions &opts) {
   if (!checkPassNames(opts, diag))
     return 1;
   PassManager pm(opts.passOpts);
-  if (!pm.parsePipeline(opts.passes.empty() ? "infer-shapes" : opts.passes,
+  PassTarget target;
+  if (!passTargetFor(opts.targetCpu, opts.targetFeatures, target, diag))
+    return 1;
+  pm.setTarget(target);
+  if (!pm.parsePipeline(opts.passes.empty() ? defaultPipeline(opts.optLevel)
+                                            : opts.passes,
                         diag))
     return 1;
   if (opts.printPipeline)

@@ -1,10 +1,11 @@
 //===- LowerCopies.cpp - Ops that move data unchanged ----------------------===//
 //
 // const (its data is placed in the weights where it is used), identity and
-// dropout (copies at inference).
+// dropout (copies at inference), relayout (a strided copy between the
+// plain and a channel-blocked layout).
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/cpu/Lowering.h"
+#include "compiler/cpu/lower/LowerMisc.h"
 
 namespace cnnc::cpu {
 
@@ -34,6 +35,45 @@ bool lowerIdentity(const Node &n, LowerCtx &ctx) {
 bool lowerDropout(const Node &n, LowerCtx &ctx) {
   lowerCopy(n.operand(0), n.result(), ctx);
   return true;
+}
+
+
+std::vector<int64_t> blockedViewStrides(const TensorType &t, int64_t block) {
+  const Shape &s = t.shape;
+  int64_t spatial = product(s, 2, s.size()), c = s[1];
+  std::vector<int64_t> st = {c * spatial, block * spatial};
+  if (t.blocked()) {
+    st.push_back(1);
+    std::vector<int64_t> inner = stridesOf(Shape(s.begin() + 2, s.end()));
+    for (int64_t v : inner)
+      st.push_back(v * block);
+  } else {
+    st.push_back(spatial);
+    for (int64_t v : stridesOf(Shape(s.begin() + 2, s.end())))
+      st.push_back(v);
+  }
+  return st;
+}
+
+bool lowerRelayout(const Node &n, LowerCtx &ctx) {
+  const Value *x = n.operand(0), *y = n.result();
+  const TensorType &xt = x->type(), &yt = y->type();
+  if (xt.block == yt.block) {
+    lowerCopy(x, y, ctx);
+    return true;
+  }
+  int64_t block = yt.blocked() ? yt.block : xt.block;
+  if (xt.blocked() && yt.blocked()) {
+    ctx.diag().error(n.loc(), "relayout between two blocked layouts ({} to "
+                     "{}) is not supported by the cpu backend",
+                     xt.str(), yt.str());
+    return false;
+  }
+  const Shape &s = yt.shape;
+  Shape view = {s[0], s[1] / block, block};
+  view.insert(view.end(), s.begin() + 2, s.end());
+  return lowerStridedCopy(n, ctx, x, y, view, blockedViewStrides(xt, block),
+                          blockedViewStrides(yt, block), 0, 0);
 }
 
 } // namespace cnnc::cpu

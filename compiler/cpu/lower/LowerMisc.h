@@ -51,6 +51,11 @@ bool lowerStridedCopy(const Node &n, LowerCtx &ctx, const Value *x,
                       const std::vector<int64_t> &outStride, int64_t inOffset,
                       int64_t outOffset);
 
+/// Element strides of a [N,C,*S] tensor of type `t` over the view
+/// [N, C/block, block, *S] (channel c = block index * block + lane): t is
+/// plain (block 0) or blocked by `block` itself.
+std::vector<int64_t> blockedViewStrides(const TensorType &t, int64_t block);
+
 } // namespace cnnc::cpu
 
 #endif

@@ -1,0 +1,48 @@
+//===- Pipeline.cpp - The default pass pipelines --------------------------===//
+//
+// One list, read top to bottom, is what cnnc does to a graph before the
+// backend sees it. The order matters:
+//
+//   infer-shapes      every later pass reads types
+//   fold-constants    weights computed from weights become plain consts
+//   fold-pad          explicit pads into the conv or pool after them
+//   fold-batch-norm   batch_norm into the conv / gemm before it
+//   fold-scale-shift  per-channel mul / add by consts into the weights
+//   cse               before fusion, so duplicated tails fuse once
+//   fuse-epilogue     bias, activations, residual add into conv / gemm
+//   conv-to-gemm      1x1 convs and fully connected layers as gemm
+//   assign-layout     channel-blocked layouts where kernels prefer them
+//   choose-tiles      tile sizes of every conv and gemm
+//   dce               drop what the rewrites left unused
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Pipeline.h"
+
+#include "compiler/cpu/Target.h"
+
+namespace cnnc {
+
+std::string_view defaultPipeline(int optLevel) {
+  if (optLevel <= 0)
+    return "infer-shapes";
+  return "infer-shapes,fold-constants,fold-batch-norm,cse,dce";
+}
+
+bool passTargetFor(const std::string &targetCpu,
+                   const std::string &targetFeatures, PassTarget &out,
+                   DiagEngine &diag) {
+  std::string error;
+  std::unique_ptr<cpu::Target> t =
+      cpu::resolveTarget(targetCpu, targetFeatures, error);
+  if (!t) {
+    diag.error(SourceLoc{}, "{}", error);
+    return false;
+  }
+  out.vectorWidth = t->info.vectorWidth;
+  out.vectorRegisters = t->info.vectorRegisters;
+  out.l1Bytes = t->info.l1Bytes;
+  out.l2Bytes = t->info.l2Bytes;
+  return true;
+}
+
+} // namespace cnnc
