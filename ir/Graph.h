@@ -117,6 +117,24 @@ public:
   const std::vector<int64_t> &getInts(std::string_view name) const;
   const std::vector<double> &getFloats(std::string_view name) const;
 
+  /// The source nodes a rewrite folded or fused into this one (besides
+  /// the node itself, whose op, name and location are its own): what
+  /// summaries, kernel dumps and manifests attribute the node's code to.
+  /// Kept in memory only; the printed IR does not carry it.
+  struct Origin {
+    std::string op;   // "relu"
+    std::string name; // its first result's name
+    SourceLoc loc;
+  };
+  const std::vector<Origin> &origins() const { return Origins; }
+  /// Records that `other` (with its own origins) now runs as part of this
+  /// node.
+  void absorb(const Node &other) {
+    Origins.push_back({std::string(other.info().name), other.name(),
+                       other.loc()});
+    Origins.insert(Origins.end(), other.Origins.begin(), other.Origins.end());
+  }
+
   /// For const nodes.
   const ConstSource &constSource() const { return Source; }
   void setConstSource(ConstSource s) { Source = std::move(s); }
@@ -131,6 +149,7 @@ private:
   std::vector<Value *> Results;
   Attrs AttrList;
   ConstSource Source;
+  std::vector<Origin> Origins;
 };
 
 class Graph {
