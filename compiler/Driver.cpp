@@ -6,6 +6,7 @@
 #include "compiler/cpu/Header.h"
 #include "compiler/cpu/Lowering.h"
 #include "compiler/cpu/Target.h"
+#include "compiler/cpu/kernels/ParamsConv.h"
 #include "ir/AtomicFile.h"
 
 #include <llvm/IR/LLVMContext.h>
@@ -13,15 +14,20 @@
 #include <llvm/IR/Module.h>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <set>
 #include <unistd.h>
 
 namespace cnnc {
 
 namespace fs = std::filesystem;
+/// The manifest keeps its keys in the order written.
+using Json = nlohmann::ordered_json;
 
 static bool isIdentifier(const std::string &s) {
   if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0])))
@@ -109,14 +115,222 @@ std::string weightsPathFor(const std::string &output) {
   return p.string();
 }
 
+//===--- --emit=kernels ---------------------------------------------------===//
+
+/// `s` with every character outside [A-Za-z0-9._+-] replaced by '_'.
+std::string fileSafe(const std::string &s) {
+  std::string r;
+  for (char c : s)
+    r += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+                 c == '+' || c == '-'
+             ? c
+             : '_';
+  return r;
+}
+
+/// The file name of each kernel: its index and the label of its first
+/// call's node, plus the library kernel when that node runs several.
+std::vector<std::string>
+kernelFileNames(const std::vector<cpu::SpecialisedKernel> &kernels,
+                const std::vector<cpu::KernelCall> &calls) {
+  std::map<std::string, int> perLabel;
+  for (const cpu::SpecialisedKernel &k : kernels)
+    ++perLabel[cpu::kernelLabel(calls[k.calls[0]].node)];
+  std::vector<std::string> names;
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    std::string label = cpu::kernelLabel(calls[kernels[i].calls[0]].node);
+    if (perLabel[label] > 1)
+      label += "." + kernels[i].library;
+    names.push_back(fmt::format("{:03}_{}.ll", i, fileSafe(label)));
+  }
+  return names;
+}
+
+Json sourceJson(const std::string &op, const std::string &name, SourceLoc loc) {
+  return {{"op", op}, {"name", name}, {"loc", loc.str()}};
+}
+
+/// The block sizes a kernel's parameters fix, for the kernels that block.
+Json paramsBlocks(const cpu::KernelCall &c) {
+  auto read = [&](auto p) {
+    std::memcpy(&p, c.params.data(), std::min(sizeof(p), c.params.size()));
+    return p;
+  };
+  if (c.kernel == cpu::KernelId::ConvGemm) {
+    auto p = read(cnnk::ConvParams{});
+    return {{"rows", p.mBlock}, {"columns", p.pixelBlock}, {"depth", p.kc}};
+  }
+  if (c.kernel == cpu::KernelId::Gemm) {
+    auto p = read(cnnk::GemmParams{});
+    return {{"rows", p.mBlock}, {"columns", p.nBlock}, {"depth", p.kc}};
+  }
+  if (c.kernel == cpu::KernelId::ConvDepthwise) {
+    auto p = read(cnnk::DepthwiseParams{});
+    return {{"rows", p.rowBlock}, {"columns", p.colBlock}};
+  }
+  return nullptr; // the other kernels do not block
+}
+
+/// One kernel's entry of the manifest.
+Json kernelJson(const cpu::SpecialisedKernel &k, const std::string &file,
+                const std::vector<cpu::KernelCall> &calls) {
+  const cpu::KernelCall &first = calls[k.calls[0]];
+  Json sources = Json::array();
+  Json order = Json::array();
+  std::set<const Node *> seen;
+  double flops = 0;
+  for (size_t ci : k.calls) {
+    const cpu::KernelCall &c = calls[ci];
+    flops += c.flops;
+    order.push_back({{"call", ci},
+                     {"name", cpu::kernelLabel(c.node)},
+                     {"flops", uint64_t(c.flops)},
+                     {"tasks", c.tasks}});
+    if (!c.node || !seen.insert(c.node).second)
+      continue;
+    sources.push_back(sourceJson(std::string(c.node->info().name),
+                                 c.node->name(), c.node->loc()));
+    for (const Node::Origin &o : c.node->origins())
+      sources.push_back(sourceJson(o.op, o.name, o.loc));
+  }
+  Json tile = nullptr;
+  if (first.node && first.node->hasAttr("tile"))
+    tile = first.node->getInts("tile");
+  return {{"name", cpu::kernelLabel(first.node)},
+          {"file", file},
+          {"function", k.function},
+          {"library_kernel", k.library},
+          {"sources", sources},
+          {"tile", tile},
+          {"blocks", paramsBlocks(first)},
+          {"flops_per_call", uint64_t(first.flops)},
+          {"flops", uint64_t(flops)},
+          {"tasks", first.tasks},
+          {"calls", order}};
+}
+
+Json manifestJson(const Graph &g, const std::string &name,
+                  const cpu::Target &target, int64_t workspaceBytes,
+                  const std::vector<cpu::SpecialisedKernel> &kernels,
+                  const std::vector<std::string> &files,
+                  const std::vector<cpu::KernelCall> &calls) {
+  Json ks = Json::array();
+  double flops = 0;
+  for (size_t i = 0; i < kernels.size(); ++i)
+    ks.push_back(kernelJson(kernels[i], files[i], calls));
+  for (const cpu::KernelCall &c : calls)
+    flops += c.flops;
+  return {{"model", name},
+          {"graph", g.name()},
+          {"source", g.loc().valid() ? *g.loc().file : ""},
+          {"backend", "cpu"},
+          {"language", "llvm-ir"},
+          {"target", {{"triple", target.info.triple},
+                      {"cpu", target.info.cpu},
+                      {"features", target.requiredFeatures}}},
+          {"workspace_bytes", workspaceBytes},
+          {"num_calls", calls.size()},
+          {"flops", uint64_t(flops)},
+          {"kernels", ks}};
+}
+
+/// Writes `data` to `path`; false on any error.
+bool writePlainFile(const fs::path &path, std::string_view data) {
+  std::ofstream os(path, std::ios::binary);
+  os.write(data.data(), std::streamsize(data.size()));
+  os.close();
+  return bool(os);
+}
+
+/// Moves the finished folder `tmp` to `dir`, replacing an earlier dump
+/// (a folder holding manifest.json) or an empty folder, never anything
+/// else.
+bool publishFolder(const fs::path &tmp, const fs::path &dir,
+                   DiagEngine &diag) {
+  std::error_code ec;
+  fs::path old;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec) ||
+        (!fs::is_empty(dir, ec) && !fs::exists(dir / "manifest.json", ec))) {
+      diag.error(SourceLoc{}, "cannot write '{}': it exists and is not a "
+                              "kernel folder (no manifest.json)",
+                 dir.string());
+      return false;
+    }
+    old = fs::path(dir.string() + fmt::format(".old{}", getpid()));
+    fs::rename(dir, old, ec);
+  }
+  if (!ec)
+    fs::rename(tmp, dir, ec);
+  if (ec) {
+    diag.error(SourceLoc{}, "cannot write '{}': {}", dir.string(),
+               ec.message());
+    return false;
+  }
+  if (!old.empty())
+    fs::remove_all(old, ec);
+  return true;
+}
+
+/// --emit=kernels: each specialised kernel of the optimised module to its
+/// own .ll file in `dir`, and manifest.json.
+bool writeKernelFolder(const std::string &dir, llvm::Module &m,
+                       const Graph &g, const std::string &name,
+                       const cpu::Target &target, cpu::LowerCtx &lc,
+                       const std::vector<cpu::SpecialisedKernel> &kernels,
+                       DiagEngine &diag) {
+  std::vector<std::string> files = kernelFileNames(kernels, lc.calls());
+  fs::path out(dir);
+  fs::path tmp(out.string() + fmt::format(".tmp{}", getpid()));
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  if (!fs::create_directory(tmp, ec) || ec) {
+    diag.error(SourceLoc{}, "cannot write '{}': {}", dir,
+               ec ? ec.message() : "cannot create a folder beside it");
+    return false;
+  }
+  bool ok = true;
+  for (size_t i = 0; i < kernels.size() && ok; ++i) {
+    std::unique_ptr<llvm::Module> km =
+        cpu::extractFunction(m, kernels[i].function);
+    ok = km && writePlainFile(tmp / files[i], cpu::printModule(*km));
+  }
+  std::string manifest =
+      manifestJson(g, name, target, lc.workspaceBytes(), kernels, files,
+                   lc.calls())
+          .dump(2) +
+      "\n";
+  ok = ok && writePlainFile(tmp / "manifest.json", manifest);
+  if (!ok) {
+    fs::remove_all(tmp, ec);
+    diag.error(SourceLoc{}, "cannot write '{}': writing the kernel files "
+                            "failed",
+               dir);
+    return false;
+  }
+  if (publishFolder(tmp, out, diag))
+    return true;
+  fs::remove_all(tmp, ec);
+  return false;
+}
+
 } // namespace
 
 bool compileGraph(const Graph &g, const CompileOptions &opts,
                   DiagEngine &diag) {
   StageTimer timer(opts.timeStages);
-  fs::path dir = fs::path(opts.output).parent_path();
+  std::string output = opts.output;
+  if (opts.kind == ArtifactKind::Kernels) {
+    while (output.size() > 1 && output.back() == '/')
+      output.pop_back();
+    if (output.empty() || output == "-") {
+      diag.error(SourceLoc{}, "--emit=kernels needs -o DIR");
+      return false;
+    }
+  }
+  fs::path dir = fs::path(output).parent_path();
   if (!dir.empty() && !fs::is_directory(dir)) {
-    diag.error(SourceLoc{}, "cannot write '{}': no folder '{}'", opts.output,
+    diag.error(SourceLoc{}, "cannot write '{}': no folder '{}'", output,
                dir.string());
     return false;
   }
@@ -144,13 +358,15 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   co.genericEntry = opts.kind == ArtifactKind::SharedObject;
   co.externalWeights = opts.externalWeights;
   co.optLevel = opts.optLevel;
+  co.profile = opts.profile;
   if (co.externalWeights) {
     co.weightsFile = fs::path(weightsPathFor(opts.output)).filename().string();
     co.weightsHash = cpu::fnv1a64(lc.weights().data(), lc.weights().size());
   }
   llvm::LLVMContext llvmCtx;
+  std::vector<cpu::SpecialisedKernel> kernels;
   std::unique_ptr<llvm::Module> m =
-      cpu::buildModule(llvmCtx, g, lc, *target, co, error);
+      cpu::buildModule(llvmCtx, g, lc, *target, co, error, &kernels);
   if (!m) {
     diag.error(g.loc(), "internal error: {}", error);
     return false;
@@ -159,6 +375,9 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   if (opts.optLevel > 0)
     cpu::optimizeModule(*m, *target, opts.optLevel);
   timer.lap("optimise");
+  if (opts.kind == ArtifactKind::Kernels)
+    return writeKernelFolder(output, *m, g, name, *target, lc, kernels,
+                             diag);
 
   // The module holds its own copy of the weights now; when they are
   // embedded, the lowering's is no longer needed (large networks).
@@ -184,6 +403,7 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
     }
     break;
   case ArtifactKind::Header:
+  case ArtifactKind::Kernels:
     break;
   }
   m.reset();

@@ -2,8 +2,9 @@
 //
 // The compiler driver: lowers a verified, shape-inferred graph with the CPU
 // backend and writes what was asked for (shared object, object file,
-// assembly, LLVM IR, C header). Every file is written through a temporary
-// and renamed, so a failure leaves nothing half-written.
+// assembly, LLVM IR, C header, or a folder of one LLVM IR file per kernel
+// with a JSON manifest). Every file and folder is written through a
+// temporary and renamed, so a failure leaves nothing half-written.
 //
 //===----------------------------------------------------------------------===//
 #ifndef CNNC_COMPILER_DRIVER_H
@@ -15,7 +16,14 @@
 
 namespace cnnc {
 
-enum class ArtifactKind { SharedObject, Object, Assembly, LLVM, Header };
+enum class ArtifactKind {
+  SharedObject,
+  Object,
+  Assembly,
+  LLVM,
+  Header,
+  Kernels // a folder: <index>_<name>.ll per kernel, and manifest.json
+};
 
 struct CompileOptions {
   ArtifactKind kind = ArtifactKind::SharedObject;
@@ -27,6 +35,7 @@ struct CompileOptions {
   bool externalWeights = false; // weights to <output stem>.weights
   int optLevel = 3;
   bool timeStages = false;      // print the time of each stage to stderr
+  bool profile = false;         // time each kernel call (cnnrun --profile)
 };
 
 /// The C identifier a model is named by: `requested` when given (checked),

@@ -25,7 +25,9 @@ namespace cnnc {
 std::string_view defaultPipeline(int optLevel) {
   if (optLevel <= 0)
     return "infer-shapes";
-  return "infer-shapes,fold-constants,fold-batch-norm,cse,dce";
+  return "infer-shapes,fold-constants,fold-pad,fold-batch-norm,"
+         "fold-scale-shift,cse,fuse-epilogue,conv-to-gemm,assign-layout,"
+         "choose-tiles,dce";
 }
 
 bool passTargetFor(const std::string &targetCpu,

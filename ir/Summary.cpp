@@ -1,7 +1,10 @@
 //===- Summary.cpp --------------------------------------------------------===//
 #include "ir/Summary.h"
 
+#include "ir/Epilogue.h"
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <unordered_set>
 
@@ -143,29 +146,98 @@ GraphStats computeStats(const Graph &g) {
   return s;
 }
 
-std::string formatSummary(const Graph &g, const GraphStats &s) {
+namespace {
+
+/// The logical shape, with the layout when it is blocked:
+/// "[1,64,56,56]@nchw8c".
+std::string shapeAndLayout(const TensorType &t) {
+  std::string s = shapeStr(t.shape);
+  return t.blocked() ? s + "@" + layoutName(t.rank(), t.block) : s;
+}
+
+/// The `tile` attribute as "rows x columns x depth", or "-".
+std::string tileStr(const Node &n) {
+  if (!n.hasAttr("tile"))
+    return "-";
+  return fmt::format("{}", fmt::join(n.getInts("tile"), "x"));
+}
+
+/// "1,024", "1,024 in place", "view of input", "output".
+std::string placementStr(const WorkspaceSummary &ws, const Value *v) {
+  auto it = ws.values.find(v);
+  if (it == ws.values.end())
+    return "-";
+  const WorkspaceSummary::Placement &p = it->second;
+  if (p.offset < 0)
+    return p.how == "view" ? std::string("view of input") : p.how;
+  return p.how.empty() ? grouped(p.offset)
+                       : fmt::format("{} {}", grouped(p.offset), p.how);
+}
+
+/// "relu,+res,relu <- bn1 (batch_norm), r (relu)": the epilogue and the
+/// nodes folded or fused into `n`; "" when there are none.
+std::string fusedStr(const Node &n) {
+  std::string s = epilogueStr(n);
+  std::string from;
+  for (const Node::Origin &o : n.origins())
+    from += fmt::format("{}{} ({})", from.empty() ? "" : ", ", o.name, o.op);
+  if (from.empty())
+    return s;
+  return fmt::format("{}{}<- {}", s, s.empty() ? "" : " ", from);
+}
+
+/// One row per result of the layer; the fused ops on a line of their own.
+std::string formatLayer(const LayerStats &l, const WorkspaceSummary *ws,
+                        size_t nameW, size_t shapeW) {
+  const Node &n = *l.node;
+  std::string out;
+  for (unsigned i = 0; i < n.numResults(); ++i) {
+    const Value *r = n.result(i);
+    std::string label =
+        i ? "" : fmt::format("{} ({})", n.name(), n.info().name);
+    std::string row = fmt::format("{:<{}}  {:<{}}", label, nameW,
+                                  shapeAndLayout(r->type()), shapeW);
+    if (i == 0 || ws)
+      row += i ? fmt::format("  {:>13}  {:>15}", "", "")
+               : fmt::format("  {:>13}  {:>15}", grouped(l.params),
+                             grouped(l.macs));
+    if (ws)
+      row += fmt::format("  {:<11}  {}", i ? "" : tileStr(n),
+                         placementStr(*ws, r));
+    while (!row.empty() && row.back() == ' ')
+      row.pop_back();
+    out += row + "\n";
+  }
+  if (!ws)
+    return out;
+  std::string fused = fusedStr(n);
+  if (!fused.empty())
+    out += fmt::format("    fused: {}\n", fused);
+  return out;
+}
+
+} // namespace
+
+std::string formatSummary(const Graph &g, const GraphStats &s,
+                          const WorkspaceSummary *ws) {
   size_t nameW = 5, shapeW = 12;
   for (const LayerStats &l : s.layers) {
-    nameW = std::max(nameW, l.node->name().size() + l.node->info().name.size() + 3);
+    nameW = std::max(nameW,
+                     l.node->name().size() + l.node->info().name.size() + 3);
     for (const Value *r : l.node->results())
-      shapeW = std::max(shapeW, shapeStr(r->type().shape).size());
+      shapeW = std::max(shapeW, shapeAndLayout(r->type()).size());
   }
   std::string out;
-  std::string rule(nameW + shapeW + 34, '=');
+  std::string rule(nameW + shapeW + 34 + (ws ? 26 : 0), '=');
   out += fmt::format("Model: {}\n{}\n", g.name(), rule);
-  out += fmt::format("{:<{}}  {:<{}}  {:>13}  {:>15}\n", "Layer (op)", nameW,
-                     "Output shape", shapeW, "Params", "MACs");
-  out += std::string(rule.size(), '-') + "\n";
-  for (const LayerStats &l : s.layers) {
-    std::string label =
-        fmt::format("{} ({})", l.node->name(), l.node->info().name);
-    out += fmt::format("{:<{}}  {:<{}}  {:>13}  {:>15}\n", label, nameW,
-                       shapeStr(l.node->result()->type().shape), shapeW,
-                       grouped(l.params), grouped(l.macs));
-    for (unsigned i = 1; i < l.node->numResults(); ++i)
-      out += fmt::format("{:<{}}  {:<{}}\n", "", nameW,
-                         shapeStr(l.node->result(i)->type().shape), shapeW);
-  }
+  std::string head = fmt::format("{:<{}}  {:<{}}  {:>13}  {:>15}",
+                                 "Layer (op)", nameW, "Output shape", shapeW,
+                                 "Params", "MACs");
+  if (ws)
+    head += fmt::format("  {:<11}  {}", "Tile", "Workspace");
+  out += head + "\n" + std::string(rule.size(), '-') + "\n";
+  for (const LayerStats &l : s.layers)
+    out += formatLayer(l, ws, nameW, shapeW);
   out += rule + "\n";
   out += fmt::format("Total params: {}\n", grouped(s.params));
   out += fmt::format("Non-trainable (batch-norm statistics): {}\n",
@@ -178,6 +250,10 @@ std::string formatSummary(const Graph &g, const GraphStats &s) {
                      "activations: {}\n",
                      humanBytes(s.weightBytes), humanBytes(s.inputBytes),
                      humanBytes(s.outputBytes), humanBytes(s.activationBytes));
+  if (ws)
+    out += fmt::format("Workspace: {} before planning (each activation in "
+                       "its own region), {} after\n",
+                       humanBytes(ws->before), humanBytes(ws->after));
   return out;
 }
 

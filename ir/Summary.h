@@ -5,6 +5,7 @@
 #include "ir/Graph.h"
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace cnnc {
@@ -29,6 +30,18 @@ struct GraphStats {
   int64_t weightBytes = 0;
 };
 
+/// Where a workspace plan (passes/MemoryPlan.h) put each value, for the
+/// summary's workspace column and totals.
+struct WorkspaceSummary {
+  struct Placement {
+    int64_t offset = -1; // byte offset in the workspace, -1 when outside
+    std::string how;     // "" (own slot), "view", "in place", "input", ...
+  };
+  std::unordered_map<const Value *, Placement> values;
+  int64_t before = 0; // every intermediate value in its own region
+  int64_t after = 0;  // the planned workspace
+};
+
 /// Multiply-adds of one node (0 for ops that do no multiply-accumulate
 /// work). Requires inferred shapes.
 int64_t nodeMacs(const Node &n);
@@ -37,8 +50,11 @@ int64_t nodeMacs(const Node &n);
 GraphStats computeStats(const Graph &g);
 
 /// A torchinfo-like table: layer, op, output shape, parameters, MACs, with
-/// totals.
-std::string formatSummary(const Graph &g, const GraphStats &s);
+/// totals. With a workspace plan, each layer also shows its fused ops,
+/// layout, tile sizes and workspace offset, and the totals the workspace
+/// before and after planning.
+std::string formatSummary(const Graph &g, const GraphStats &s,
+                          const WorkspaceSummary *ws = nullptr);
 
 } // namespace cnnc
 

@@ -13,6 +13,7 @@
 // the folded weights; types are unchanged; a graph output keeps its name.
 //
 //===----------------------------------------------------------------------===//
+#include "ir/Epilogue.h"
 #include "ir/Weights.h"
 #include "passes/Pass.h"
 #include "passes/Rewrite.h"
@@ -41,8 +42,8 @@ Node *foldTarget(const Graph &g, const Node &bn) {
   int64_t m = x->type().shape[1];
   const Value *w = p->numOperands() > 1 ? p->operand(1u) : nullptr;
   const Value *b = p->numOperands() > 2 ? p->operand(2u) : nullptr;
-  if (!isConst(w) || (b && !isConst(b)))
-    return nullptr;
+  if (!isConst(w) || (b && !isConst(b)) || !epilogueOf(*p).empty())
+    return nullptr; // a fused epilogue runs after the bias: too late
   if (p->kind() == OpKind::Conv)
     return w->type().shape[0] == m ? p : nullptr;
   if (p->kind() != OpKind::Gemm || p->getInt("trans_b") != 1 ||
@@ -123,6 +124,7 @@ bool FoldBatchNormPass::fold(Graph &g, Node &bn, Node &p, ConstMaker &consts,
     p.addOperand(nb);
   if (gemm)
     p.removeAttr("beta");
+  p.absorb(bn);
   Value *y = bn.result();
   // A graph output keeps its name.
   bool isOutput =

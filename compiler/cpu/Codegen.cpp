@@ -3,9 +3,9 @@
 
 #include "cnnc/abi.h"
 #include "compiler/cpu/KernelLibrary.h"
+#include "ir/Epilogue.h"
 #include "ir/Summary.h"
 
-#include <llvm/Analysis/AliasAnalysis.h>
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/IRBuilder.h>
@@ -32,6 +32,35 @@ uint64_t fnv1a64(const uint8_t *bytes, size_t size) {
     h *= 0x100000001b3ull;
   }
   return h;
+}
+
+std::string libraryKernelName(KernelId id, const TargetInfo &target) {
+  const KernelInfo &info = kernelInfo(id);
+  std::string name = info.name;
+  if (info.vectorised)
+    name += "_v" + std::to_string(target.vectorWidth);
+  return name;
+}
+
+std::string kernelLabel(const Node *node) {
+  if (!node)
+    return "output";
+  std::string label = node->name();
+  if (!label.empty() && label[0] == '%')
+    label.erase(0, 1);
+  for (const Node::Origin &o : node->origins())
+    label += "+" + o.op;
+  if (!node->origins().empty())
+    return label;
+  // Written fused (no rewrite recorded origins): name the epilogue's ops.
+  Epilogue e = epilogueOf(*node);
+  if (e.act)
+    label += "+" + std::string(e.act->node->info().name);
+  if (e.res)
+    label += "+add";
+  if (e.resAct)
+    label += "+" + std::string(e.resAct->node->info().name);
+  return label;
 }
 
 namespace {
@@ -61,19 +90,29 @@ public:
     TaskFnTy = llvm::FunctionType::get(B.getVoidTy(), {I8Ptr, I64, I64}, false);
     auto *pfTy = llvm::FunctionType::get(
         B.getVoidTy(), {I8Ptr, I64, TaskFnTy->getPointerTo(), I8Ptr}, false);
-    // cnnc_exec_ctx: parallel_for, pool, num_threads, weights.
+    DoublePtr = llvm::Type::getDoublePtrTy(Ctx);
+    // cnnc_exec_ctx: parallel_for, pool, num_threads, weights,
+    // profile_seconds.
     ExecCtxTy = llvm::StructType::create(
-        Ctx, {pfTy->getPointerTo(), I8Ptr, I32, I8Ptr}, "cnnc_exec_ctx");
+        Ctx, {pfTy->getPointerTo(), I8Ptr, I32, I8Ptr, DoublePtr},
+        "cnnc_exec_ctx");
   }
 
   std::unique_ptr<llvm::Module> build(std::string &error);
+  const std::vector<SpecialisedKernel> &kernels() const { return Kernels; }
 
 private:
   bool loadKernels(std::string &error);
-  llvm::Function *specialise(const KernelCall &call, std::string &error);
+  llvm::Function *specialise(const KernelCall &call, size_t index,
+                             std::string &error);
   void flatten(llvm::Function &f);
   llvm::Function *buildDispatch();
   llvm::Function *buildRun(std::string &error);
+  llvm::Function *buildClock();
+  llvm::Value *profileBase(llvm::Value *ctx, llvm::Value *scratch);
+  void addElapsed(llvm::Value *base, size_t index, llvm::Value *start);
+  llvm::Constant *profileTable(llvm::StructType *entryTy);
+  llvm::Constant *internedString(const std::string &s);
   llvm::Value *bufferPtr(const Buffer &b, llvm::Value *inputs,
                          llvm::Value *outputs, llvm::Value *ws,
                          llvm::Value *weights);
@@ -91,12 +130,16 @@ private:
   const CodegenOptions &Opts;
   llvm::IRBuilder<> B;
   std::unique_ptr<llvm::Module> M;
-  llvm::Type *I8, *I32, *I64, *I8Ptr;
+  llvm::Type *I8, *I32, *I64, *I8Ptr, *DoublePtr;
   llvm::FunctionType *TaskFnTy;
   llvm::StructType *ExecCtxTy;
   llvm::StructType *TensorDescTy = nullptr;
   std::map<std::pair<std::string, std::vector<uint8_t>>, llvm::Function *>
       Clones;
+  std::map<llvm::Function *, size_t> KernelIndex;
+  std::vector<SpecialisedKernel> Kernels;
+  std::map<std::string, llvm::Constant *> Strings;
+  llvm::Function *Clock = nullptr; // cnnc.clock, with --profile only
 };
 
 bool ModuleBuilder::loadKernels(std::string &error) {
@@ -135,16 +178,17 @@ bool ModuleBuilder::loadKernels(std::string &error) {
   return true;
 }
 
-llvm::Function *ModuleBuilder::specialise(const KernelCall &call,
+llvm::Function *ModuleBuilder::specialise(const KernelCall &call, size_t index,
                                           std::string &error) {
   const KernelInfo &info = kernelInfo(call.kernel);
-  std::string sym = std::string("cnnk_") + info.name;
-  if (info.vectorised)
-    sym += "_v" + std::to_string(T.info.vectorWidth);
+  std::string library = libraryKernelName(call.kernel, T.info);
+  std::string sym = "cnnk_" + library;
   auto key = std::make_pair(sym, call.params);
   auto it = Clones.find(key);
-  if (it != Clones.end())
+  if (it != Clones.end()) {
+    Kernels[KernelIndex[it->second]].calls.push_back(index);
     return it->second;
+  }
   llvm::Function *f = M->getFunction(sym);
   if (!f || f->isDeclaration() || f->arg_size() != 4) {
     error = fmt::format("kernel '{}' is missing from the kernel library", sym);
@@ -173,6 +217,8 @@ llvm::Function *ModuleBuilder::specialise(const KernelCall &call,
   flatten(*clone);
   clone->addFnAttr(llvm::Attribute::NoInline);
   Clones[key] = clone;
+  KernelIndex[clone] = Kernels.size();
+  Kernels.push_back({clone->getName().str(), library, {index}});
   return clone;
 }
 
@@ -259,6 +305,8 @@ llvm::Value *ModuleBuilder::bufferPtr(const Buffer &b, llvm::Value *inputs,
 ///         const cnnc_exec_ctx *ctx)
 llvm::Function *ModuleBuilder::buildRun(std::string &error) {
   llvm::Function *dispatch = buildDispatch();
+  if (Opts.profile)
+    Clock = buildClock();
   auto *ty = llvm::FunctionType::get(
       I32, {I8Ptr->getPointerTo(), I8Ptr->getPointerTo(), I8Ptr,
             ExecCtxTy->getPointerTo()},
@@ -275,6 +323,13 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
     maxBufs = std::max(maxBufs, c.buffers.size());
   llvm::Value *bufs =
       B.CreateAlloca(llvm::ArrayType::get(I8Ptr, maxBufs), nullptr, "bufs");
+  // Where the times go when the caller gives no profile array.
+  size_t numCalls = Lowered.calls().size();
+  llvm::Value *scratch =
+      Opts.profile ? B.CreateAlloca(llvm::ArrayType::get(B.getDoubleTy(),
+                                                         numCalls),
+                                    nullptr, "profile_scratch")
+                   : nullptr;
 
   llvm::Value *weights = nullptr;
   if (Opts.externalWeights) {
@@ -300,8 +355,10 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
     weights = B.CreateBitCast(gv, I8Ptr);
   }
 
-  for (const KernelCall &c : Lowered.calls()) {
-    llvm::Function *k = specialise(c, error);
+  llvm::Value *profile = scratch ? profileBase(ctx, scratch) : nullptr;
+  for (size_t ci = 0; ci < numCalls; ++ci) {
+    const KernelCall &c = Lowered.calls()[ci];
+    llvm::Function *k = specialise(c, ci, error);
     if (!k)
       return nullptr;
     for (size_t i = 0; i < c.buffers.size(); ++i) {
@@ -311,6 +368,7 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
                            i));
     }
     llvm::Value *arg = B.CreateBitCast(bufs, I8Ptr);
+    llvm::Value *start = profile ? B.CreateCall(Clock) : nullptr;
     if (c.flops > 0 && c.flops < kMinParallelFlops)
       B.CreateCall(k, {B.CreateBitCast(bufs, k->getArg(0)->getType()),
                        B.getInt64(0), B.getInt64(c.tasks)});
@@ -318,9 +376,90 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
       B.CreateCall(dispatch,
                    {ctx, B.CreateBitCast(k, TaskFnTy->getPointerTo()), arg,
                     B.getInt64(c.tasks)});
+    if (profile)
+      addElapsed(profile, ci, start);
   }
   B.CreateRet(B.getInt32(CNNC_RUN_OK));
   return run;
+}
+
+/// double cnnc.clock(): CLOCK_MONOTONIC in seconds, from libc's
+/// clock_gettime (struct timespec is two 64-bit fields on x86-64 Linux).
+llvm::Function *ModuleBuilder::buildClock() {
+  auto *tsTy = llvm::StructType::get(Ctx, {I64, I64});
+  llvm::FunctionCallee gettime = M->getOrInsertFunction(
+      "clock_gettime", llvm::FunctionType::get(I32, {I32, tsTy->getPointerTo()},
+                                               false));
+  auto *f = llvm::Function::Create(
+      llvm::FunctionType::get(B.getDoubleTy(), false),
+      llvm::GlobalValue::InternalLinkage, "cnnc.clock", *M);
+  B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", f));
+  llvm::Value *ts = B.CreateAlloca(tsTy);
+  constexpr int32_t kClockMonotonic = 1;
+  B.CreateCall(gettime, {B.getInt32(kClockMonotonic), ts});
+  llvm::Value *sec = B.CreateLoad(I64, B.CreateStructGEP(tsTy, ts, 0));
+  llvm::Value *nsec = B.CreateLoad(I64, B.CreateStructGEP(tsTy, ts, 1));
+  B.CreateRet(B.CreateFAdd(
+      B.CreateSIToFP(sec, B.getDoubleTy()),
+      B.CreateFMul(B.CreateSIToFP(nsec, B.getDoubleTy()),
+                   llvm::ConstantFP::get(B.getDoubleTy(), 1e-9))));
+  return f;
+}
+
+/// The array the run adds call times to: ctx->profile_seconds when the
+/// caller gave one, else the run's own scratch.
+llvm::Value *ModuleBuilder::profileBase(llvm::Value *ctx,
+                                        llvm::Value *scratch) {
+  llvm::BasicBlock *from = B.GetInsertBlock();
+  llvm::Function *run = from->getParent();
+  auto *load = llvm::BasicBlock::Create(Ctx, "profile_ctx", run);
+  auto *join = llvm::BasicBlock::Create(Ctx, "profile", run);
+  B.CreateCondBr(B.CreateIsNotNull(ctx), load, join);
+  B.SetInsertPoint(load);
+  llvm::Value *given =
+      B.CreateLoad(DoublePtr, B.CreateStructGEP(ExecCtxTy, ctx, 4));
+  B.CreateBr(join);
+  B.SetInsertPoint(join);
+  llvm::PHINode *p = B.CreatePHI(DoublePtr, 2);
+  p->addIncoming(llvm::ConstantPointerNull::get(
+                     llvm::cast<llvm::PointerType>(DoublePtr)),
+                 from);
+  p->addIncoming(given, load);
+  return B.CreateSelect(B.CreateIsNotNull(p), p,
+                        B.CreateBitCast(scratch, DoublePtr));
+}
+
+/// base[index] += clock() - start.
+void ModuleBuilder::addElapsed(llvm::Value *base, size_t index,
+                               llvm::Value *start) {
+  llvm::Value *elapsed = B.CreateFSub(B.CreateCall(Clock), start);
+  llvm::Value *slot = B.CreateConstInBoundsGEP1_64(B.getDoubleTy(), base,
+                                                   uint64_t(index));
+  B.CreateStore(B.CreateFAdd(B.CreateLoad(B.getDoubleTy(), slot), elapsed),
+                slot);
+}
+
+llvm::Constant *ModuleBuilder::internedString(const std::string &s) {
+  llvm::Constant *&c = Strings[s];
+  if (!c)
+    c = cString(s, Opts.name + ".str");
+  return c;
+}
+
+/// cnnc_profile_entry[calls]: what each kernel call computes.
+llvm::Constant *ModuleBuilder::profileTable(llvm::StructType *entryTy) {
+  std::vector<llvm::Constant *> entries;
+  for (const KernelCall &c : Lowered.calls())
+    entries.push_back(llvm::ConstantStruct::get(
+        entryTy, {internedString(kernelLabel(c.node)),
+                  internedString(libraryKernelName(c.kernel, T.info)),
+                  internedString(c.node ? c.node->loc().str() : ""),
+                  B.getInt64(uint64_t(c.flops))}));
+  auto *arrTy = llvm::ArrayType::get(entryTy, entries.size());
+  auto *gv = new llvm::GlobalVariable(
+      *M, arrTy, true, llvm::GlobalValue::PrivateLinkage,
+      llvm::ConstantArray::get(arrTy, entries), Opts.name + ".profile");
+  return llvm::ConstantExpr::getBitCast(gv, entryTy->getPointerTo());
 }
 
 llvm::Constant *ModuleBuilder::cString(const std::string &s,
@@ -363,12 +502,20 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
   // Mirrors cnnc_tensor_desc and cnnc_model_desc of abi.h field by field.
   TensorDescTy = llvm::StructType::create(
       Ctx, {I8Ptr, I32, I32, I64->getPointerTo(), I64}, "cnnc_tensor_desc");
+  auto *profileTy = llvm::StructType::create(
+      Ctx, {I8Ptr, I8Ptr, I8Ptr, I64}, "cnnc_profile_entry");
   auto *descTy = llvm::StructType::create(
       Ctx,
-      {I32, I32, I8Ptr, I8Ptr, I8Ptr, I32, I32, TensorDescTy->getPointerTo(),
-       TensorDescTy->getPointerTo(), I64, I8Ptr, I64, I64, I64,
-       run->getType()},
+      {I32, I32, I64, I8Ptr, I8Ptr, I8Ptr, I32, I32,
+       TensorDescTy->getPointerTo(), TensorDescTy->getPointerTo(), I64, I8Ptr,
+       I64, I64, I64, run->getType(), I32, profileTy->getPointerTo()},
       "cnnc_model_desc");
+  llvm::Constant *profile =
+      Opts.profile ? profileTable(profileTy)
+                   : llvm::ConstantPointerNull::get(profileTy->getPointerTo());
+  int32_t numProfiled = Opts.profile ? int32_t(Lowered.calls().size()) : 0;
+  uint64_t descBytes =
+      M->getDataLayout().getTypeAllocSize(descTy).getFixedSize();
   // FLOPs as users compare them: two per multiply-add of the graph's
   // layers (--emit=summary's MACs), whatever the kernels do besides.
   uint64_t flops = 0;
@@ -383,6 +530,7 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
   auto *init = llvm::ConstantStruct::get(
       descTy,
       {B.getInt32(CNNC_MODEL_MAGIC), B.getInt32(CNNC_ABI_VERSION),
+       B.getInt64(descBytes),
        cString(n, n + ".name"), cString(T.info.cpu, n + ".cpu"),
        cString(T.requiredFeatures, n + ".features"),
        B.getInt32(int32_t(G.inputs().size())),
@@ -391,7 +539,7 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
        tensorDescs(G.outputs(), n + ".outputs"),
        B.getInt64(uint64_t(Lowered.workspaceBytes())), weightsFile,
        B.getInt64(weightsBytes), B.getInt64(Opts.weightsHash),
-       B.getInt64(flops), run});
+       B.getInt64(flops), run, B.getInt32(numProfiled), profile});
   auto *desc = new llvm::GlobalVariable(*M, descTy, true,
                                         llvm::GlobalValue::InternalLinkage,
                                         init, n + ".desc");
@@ -462,34 +610,14 @@ std::unique_ptr<llvm::Module> buildModule(llvm::LLVMContext &llvmCtx,
                                           const Graph &g, LowerCtx &lowered,
                                           const Target &target,
                                           const CodegenOptions &opts,
-                                          std::string &error) {
+                                          std::string &error,
+                                          std::vector<SpecialisedKernel>
+                                              *kernels) {
   ModuleBuilder mb(llvmCtx, g, lowered, target, opts);
-  return mb.build(error);
-}
-
-void optimizeModule(llvm::Module &m, const Target &target, int optLevel) {
-  llvm::PipelineTuningOptions pto;
-  pto.LoopVectorization = true;
-  pto.SLPVectorization = true;
-  pto.LoopUnrolling = true;
-  llvm::PassBuilder pb(target.machine.get(), pto);
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  fam.registerPass([&] { return pb.buildDefaultAAPipeline(); });
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
-  llvm::OptimizationLevel level = optLevel <= 1   ? llvm::OptimizationLevel::O1
-                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
-                                                  : llvm::OptimizationLevel::O3;
-  // buildModule already dropped the library's unused kernels, so the
-  // pipeline spends its time on the specialised clones only.
-  llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
-  mpm.run(m, mam);
+  std::unique_ptr<llvm::Module> m = mb.build(error);
+  if (m && kernels)
+    *kernels = mb.kernels();
+  return m;
 }
 
 } // namespace cnnc::cpu

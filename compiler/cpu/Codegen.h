@@ -5,7 +5,8 @@
 // with its params pointer replaced by a constant; IRBuilder writes the run
 // function (one parallel dispatch per call) and the model descriptor of the
 // ABI (runtime/include/cnnc/abi.h); the module is verified, then optimised
-// for the target with LLVM's -O3 pipeline.
+// for the target (optimizeModule in Emit.h). With `profile`, the run function
+// also times every kernel call into the caller's profile_seconds array.
 //
 //===----------------------------------------------------------------------===//
 #ifndef CNNC_COMPILER_CPU_CODEGEN_H
@@ -35,18 +36,39 @@ struct CodegenOptions {
   uint64_t weightsHash = 0;
   /// 0 skips LLVM's optimisation pipeline (for debugging the glue).
   int optLevel = 3;
+  /// Times each kernel call (cnnc --profile): clock reads around every
+  /// call and the descriptor's profile table. Off: no code at all.
+  bool profile = false;
 };
 
+/// One specialised kernel of the module: a clone of a library kernel with
+/// its parameters fixed, shared by every call with the same parameters.
+struct SpecialisedKernel {
+  std::string function;      ///< The clone's symbol in the module.
+  std::string library;       ///< The library kernel, e.g. "conv_gemm_v8".
+  std::vector<size_t> calls; ///< Indices into LowerCtx::calls(), in order.
+};
+
+/// The library kernel a call runs: its name, with "_v<width>" when the
+/// kernel is vectorised ("conv_gemm_v8", "copy").
+std::string libraryKernelName(KernelId id, const TargetInfo &target);
+
+/// What a kernel call computes, for kernel names, manifests and profiles:
+/// the node's name followed by the ops folded or fused into it
+/// ("layer1.0.conv2+batch_norm+add+relu"); "output" for the copies of
+/// graph outputs that no node writes.
+std::string kernelLabel(const Node *node);
+
 /// Builds and verifies the module. Returns nullptr with `error` set on an
-/// internal failure (a missing kernel symbol, a broken module).
+/// internal failure (a missing kernel symbol, a broken module). `kernels`,
+/// when given, receives the specialised kernels in order of first call.
 std::unique_ptr<llvm::Module> buildModule(llvm::LLVMContext &llvmCtx,
                                           const Graph &g, LowerCtx &lowered,
                                           const Target &target,
                                           const CodegenOptions &opts,
-                                          std::string &error);
-
-/// Runs LLVM's default pipeline at `optLevel` (1-3) for the target.
-void optimizeModule(llvm::Module &m, const Target &target, int optLevel);
+                                          std::string &error,
+                                          std::vector<SpecialisedKernel>
+                                              *kernels = nullptr);
 
 /// 64-bit FNV-1a of `bytes`: the external weights' checksum.
 uint64_t fnv1a64(const uint8_t *bytes, size_t size);

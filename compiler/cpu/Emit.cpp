@@ -1,21 +1,50 @@
 //===- Emit.cpp - Object code, assembly and shared objects -----------------===//
 #include "compiler/cpu/Emit.h"
 
+#include <llvm/ADT/SmallPtrSet.h>
 #include <llvm/ADT/SmallString.h>
+#include <llvm/Analysis/AliasAnalysis.h>
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
+#include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/Process.h>
 #include <llvm/Support/Program.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/Utils/Cloning.h>
 
 #include <fmt/format.h>
 
 #include <cstdlib>
 
 namespace cnnc::cpu {
+
+void optimizeModule(llvm::Module &m, const Target &target, int optLevel) {
+  llvm::PipelineTuningOptions pto;
+  pto.LoopVectorization = true;
+  pto.SLPVectorization = true;
+  pto.LoopUnrolling = true;
+  llvm::PassBuilder pb(target.machine.get(), pto);
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  fam.registerPass([&] { return pb.buildDefaultAAPipeline(); });
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = optLevel <= 1   ? llvm::OptimizationLevel::O1
+                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
+                                                  : llvm::OptimizationLevel::O3;
+  // buildModule already dropped the library's unused kernels, so the
+  // pipeline spends its time on the specialised clones only.
+  llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(m, mam);
+}
 
 bool emitMachineCode(llvm::Module &m, const Target &target, FileKind kind,
                      llvm::SmallVectorImpl<char> &out, std::string &error) {
@@ -29,6 +58,82 @@ bool emitMachineCode(llvm::Module &m, const Target &target, FileKind kind,
   }
   pm.run(m);
   return true;
+}
+
+/// `root` and every function and global it reaches through its code and
+/// the initialisers of the globals it uses.
+static llvm::SmallPtrSet<const llvm::GlobalValue *, 16>
+reachableFrom(const llvm::Function &root) {
+  llvm::SmallPtrSet<const llvm::GlobalValue *, 16> seen;
+  llvm::SmallPtrSet<const llvm::Constant *, 32> visitedConsts;
+  std::vector<const llvm::GlobalValue *> work = {&root};
+  std::vector<const llvm::Constant *> consts;
+  auto use = [&](const llvm::Value *v) {
+    if (auto *gv = llvm::dyn_cast<llvm::GlobalValue>(v))
+      work.push_back(gv);
+    else if (auto *c = llvm::dyn_cast<llvm::Constant>(v))
+      consts.push_back(c);
+  };
+  while (!work.empty() || !consts.empty()) {
+    if (!consts.empty()) {
+      const llvm::Constant *c = consts.back();
+      consts.pop_back();
+      if (visitedConsts.insert(c).second)
+        for (const llvm::Value *op : c->operands())
+          use(op);
+      continue;
+    }
+    const llvm::GlobalValue *gv = work.back();
+    work.pop_back();
+    if (!seen.insert(gv).second)
+      continue;
+    if (auto *var = llvm::dyn_cast<llvm::GlobalVariable>(gv)) {
+      if (var->hasInitializer())
+        use(var->getInitializer());
+    } else if (auto *f = llvm::dyn_cast<llvm::Function>(gv)) {
+      for (const llvm::BasicBlock &bb : *f)
+        for (const llvm::Instruction &i : bb)
+          for (const llvm::Value *op : i.operands())
+            use(op);
+    }
+  }
+  return seen;
+}
+
+std::unique_ptr<llvm::Module> extractFunction(const llvm::Module &m,
+                                              const std::string &name) {
+  const llvm::Function *root = m.getFunction(name);
+  if (!root || root->isDeclaration())
+    return nullptr;
+  auto keep = reachableFrom(*root);
+  llvm::ValueToValueMapTy vmap;
+  std::unique_ptr<llvm::Module> out =
+      llvm::CloneModule(m, vmap, [&](const llvm::GlobalValue *gv) {
+        return keep.count(gv) != 0;
+      });
+  out->setModuleIdentifier(name);
+  llvm::Function *f = out->getFunction(name);
+  f->setLinkage(llvm::GlobalValue::ExternalLinkage);
+  f->setVisibility(llvm::GlobalValue::DefaultVisibility);
+  // Drop what nothing in the kernel refers to: the other functions and
+  // globals (now declarations), and aliases of code left out.
+  for (llvm::GlobalAlias &a : llvm::make_early_inc_range(out->aliases()))
+    a.eraseFromParent();
+  bool erased = true;
+  while (erased) {
+    erased = false;
+    for (llvm::Function &g : llvm::make_early_inc_range(*out))
+      if (g.isDeclaration() && g.use_empty()) {
+        g.eraseFromParent();
+        erased = true;
+      }
+    for (llvm::GlobalVariable &g : llvm::make_early_inc_range(out->globals()))
+      if (g.isDeclaration() && g.use_empty()) {
+        g.eraseFromParent();
+        erased = true;
+      }
+  }
+  return out;
 }
 
 std::string printModule(const llvm::Module &m) {

@@ -1,9 +1,16 @@
 //===- Emit.h - Object code, assembly and shared objects --------*- C++ -*-===//
+//
+// The back half of the CPU backend: LLVM's optimisation pipeline, machine
+// code, LLVM IR text (whole modules, or one kernel for --emit=kernels) and
+// the link into a shared object.
+//
+//===----------------------------------------------------------------------===//
 #ifndef CNNC_COMPILER_CPU_EMIT_H
 #define CNNC_COMPILER_CPU_EMIT_H
 
 #include "compiler/cpu/Target.h"
 
+#include <memory>
 #include <string>
 
 namespace llvm {
@@ -15,12 +22,22 @@ namespace cnnc::cpu {
 
 enum class FileKind { Object, Assembly };
 
+/// Runs LLVM's default pipeline at `optLevel` (1-3) for the target.
+void optimizeModule(llvm::Module &m, const Target &target, int optLevel);
+
 /// Emits `m` as an ELF object or assembly text through the TargetMachine.
 bool emitMachineCode(llvm::Module &m, const Target &target, FileKind kind,
                      llvm::SmallVectorImpl<char> &out, std::string &error);
 
 /// The module as LLVM IR text.
 std::string printModule(const llvm::Module &m);
+
+/// A module of its own for the function `name` of `m` (after optimisation:
+/// the code that really runs): the function (made external) with the
+/// functions and globals it reaches; everything else becomes a declaration
+/// or is dropped. Returns nullptr when `m` has no such function.
+std::unique_ptr<llvm::Module> extractFunction(const llvm::Module &m,
+                                              const std::string &name);
 
 /// Links the object file `objPath` into the shared object `soPath` with the
 /// system C compiler driver (`cc`, or $CNNC_LINKER), depending on libc and

@@ -3,6 +3,8 @@
 
 #include "ir/Weights.h"
 
+#include <cassert>
+
 namespace cnnc::cpu {
 
 const KernelInfo &kernelInfo(KernelId id) {
@@ -67,44 +69,50 @@ Buffer LowerCtx::buffer(const Value *v) {
 }
 
 Buffer LowerCtx::scratch(int64_t bytes) {
-  // Scratch areas are never reused in this simple plan: each gets its own.
-  Buffer b;
-  b.kind = Buffer::Workspace;
-  b.offset = WorkspaceEnd;
-  WorkspaceEnd = alignUp(WorkspaceEnd + bytes, 64);
-  return b;
+  assert(Plan && !Plan->placed() && Current && "scratch outside lowering");
+  return Buffer{Buffer::Workspace, Plan->addScratch(*Current, bytes), 0};
 }
 
 void LowerCtx::planBuffers() {
-  // Graph inputs and outputs are the caller's buffers. A value that is both
-  // (or an output listed twice) keeps its first role; the driver copies it
-  // to the other output slots.
+  Plan = std::make_unique<MemoryPlan>(G);
+  for (const auto &n : G.nodes())
+    for (const Value *r : n->results()) {
+      const MemoryPlan::ValueInfo *vi = Plan->info(r);
+      if (!vi || vi->storage == Storage::Const)
+        continue;
+      if (vi->slot >= 0)
+        Buffers[r] = Buffer{Buffer::Workspace, vi->slot, 0};
+      else if (vi->storage == Storage::Output)
+        Buffers[r] = Buffer{Buffer::Output, vi->index, 0};
+      else
+        Buffers[r] = Buffer{Buffer::Input, vi->index, 0}; // a view of one
+    }
   for (size_t i = 0; i < G.inputs().size(); ++i)
     Buffers[G.inputs()[i]] = Buffer{Buffer::Input, int64_t(i), 0};
-  for (size_t i = 0; i < G.outputs().size(); ++i) {
-    const Value *v = G.outputs()[i];
-    if (Buffers.count(v) || (v->def() && v->def()->kind() == OpKind::Const))
+}
+
+void LowerCtx::finishBuffers() {
+  if (!Plan || Plan->placed())
+    return;
+  Plan->place();
+  for (KernelCall &c : Calls)
+    resolveWorkspace(c);
+}
+
+void LowerCtx::resolveWorkspace(KernelCall &c) const {
+  if (!Plan || !Plan->placed())
+    return;
+  const std::vector<MemoryPlan::Slot> &slots = Plan->slots();
+  for (Buffer &b : c.buffers) {
+    if (b.kind != Buffer::Workspace)
       continue;
-    Buffers[v] = Buffer{Buffer::Output, int64_t(i), 0};
-  }
-  // Every other value computed by a node gets its own workspace slot.
-  for (const auto &n : G.nodes()) {
-    if (n->kind() == OpKind::Const)
-      continue;
-    for (const Value *r : n->results()) {
-      if (Buffers.count(r))
-        continue;
-      Buffer b;
-      b.kind = Buffer::Workspace;
-      b.offset = WorkspaceEnd;
-      WorkspaceEnd = alignUp(
-          WorkspaceEnd + numElementsOf(r) * int64_t(sizeof(float)), 64);
-      Buffers[r] = b;
-    }
+    b.offset += slots[size_t(b.index)].offset;
+    b.index = 0;
   }
 }
 
-bool lowerNode(const Node &n, LowerCtx &ctx) {
+namespace {
+bool lowerByKind(const Node &n, LowerCtx &ctx) {
   switch (n.kind()) {
 #define OP(Id, Name, Operands, Results, Flags, Attrs)                          \
   case OpKind::Id:                                                             \
@@ -112,6 +120,16 @@ bool lowerNode(const Node &n, LowerCtx &ctx) {
 #include "ir/Ops.def"
   }
   return false;
+}
+} // namespace
+
+bool lowerNode(const Node &n, LowerCtx &ctx) {
+  if (!lowerByKind(n, ctx))
+    return false;
+  // Every scratch request is in: the workspace can be placed.
+  if (&n == ctx.graph().nodes().back().get())
+    ctx.finishBuffers();
+  return true;
 }
 
 } // namespace cnnc::cpu

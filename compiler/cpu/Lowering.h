@@ -18,6 +18,7 @@
 #include "ir/Graph.h"
 #include "ir/Tensor.h"
 #include "ir/Window.h"
+#include "passes/MemoryPlan.h"
 
 #include <cstring>
 #include <map>
@@ -59,12 +60,15 @@ struct TargetInfo {
   int64_t l2Bytes = 1024 * 1024;
 };
 
-/// A buffer a kernel reads or writes.
+/// A buffer a kernel reads or writes. While lowering, a workspace buffer
+/// names its memory-plan slot in `index` and `offset` is relative to the
+/// slot; LowerCtx::finishBuffers() turns that into the workspace offset.
 struct Buffer {
   enum Kind { Input, Output, Workspace, Weights };
   Kind kind = Workspace;
-  int64_t index = 0;  // graph input/output number
+  int64_t index = 0;  // graph input/output number (workspace: see above)
   int64_t offset = 0; // byte offset into the workspace or the weights
+  bool operator==(const Buffer &) const = default;
 };
 
 struct KernelCall {
@@ -99,7 +103,8 @@ public:
   Buffer addWeights(const std::vector<float> &data);
 
   /// A workspace scratch area of `bytes`, live for the calls of the current
-  /// node only (e.g. a temporary between two kernels of one node).
+  /// node only (e.g. a temporary between two kernels of one node): planned
+  /// with the values, it may overlap anything not live at this node.
   Buffer scratch(int64_t bytes);
 
   /// Appends a call of kernel K for the node being lowered.
@@ -112,6 +117,7 @@ public:
     c.params.resize(sizeof(params));
     std::memcpy(c.params.data(), &params, sizeof(params));
     c.buffers = std::move(buffers);
+    resolveWorkspace(c);
     c.tasks = tasks;
     c.node = Current;
     c.flops = flops;
@@ -120,11 +126,26 @@ public:
 
   //===--- Used by the backend driver -------------------------------------===//
   void setCurrentNode(const Node *n) { Current = n; }
-  /// Assigns every graph value its buffer (inputs, outputs, workspace).
+  /// Assigns every graph value its buffer (inputs, outputs, or a slot of
+  /// the memory plan, passes/MemoryPlan.h). Call before lowering.
   void planBuffers();
-  std::vector<KernelCall> &calls() { return Calls; }
+  /// After lowering: places the plan's slots (values and scratch) and
+  /// patches the workspace offsets into every call; calls appended later
+  /// get theirs at once. Idempotent; lowerNode() does it after the graph's
+  /// last node and calls() on first use.
+  void finishBuffers();
+  std::vector<KernelCall> &calls() {
+    finishBuffers();
+    return Calls;
+  }
   const std::vector<uint8_t> &weights() const { return WeightBytes; }
-  int64_t workspaceBytes() const { return WorkspaceEnd; }
+  /// The planned workspace (once finishBuffers() ran).
+  int64_t workspaceBytes() const {
+    return Plan && Plan->placed() ? Plan->workspaceBytes() : 0;
+  }
+  /// The memory plan (placed once finishBuffers() ran); null before
+  /// planBuffers().
+  const MemoryPlan *memoryPlan() const { return Plan.get(); }
   bool hadError() const;
   /// Frees the materialised consts (after lowering) and the packed weights
   /// (once the module holds its own copy): VGG-16's are 528 MB each.
@@ -132,6 +153,10 @@ public:
   void releaseWeights() { std::vector<uint8_t>().swap(WeightBytes); }
 
 private:
+  /// Turns a call's slot-relative workspace buffers into workspace offsets
+  /// once the plan is placed.
+  void resolveWorkspace(KernelCall &c) const;
+
   const Graph &G;
   TargetInfo Target;
   DiagEngine &Diag;
@@ -140,7 +165,7 @@ private:
   std::map<const Value *, Buffer> Buffers;
   std::map<const Value *, Buffer> ConstBuffers;
   std::vector<uint8_t> WeightBytes;
-  int64_t WorkspaceEnd = 0;
+  std::unique_ptr<MemoryPlan> Plan;
   std::vector<KernelCall> Calls;
 };
 
@@ -150,7 +175,8 @@ private:
   bool lower##Id(const Node &n, LowerCtx &ctx);
 #include "ir/Ops.def"
 
-/// Lowers node `n` by its kind.
+/// Lowers node `n` by its kind; after the graph's last node, places the
+/// workspace (LowerCtx::finishBuffers).
 bool lowerNode(const Node &n, LowerCtx &ctx);
 
 /// Number of elements of a value's (inferred) type.

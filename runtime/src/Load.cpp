@@ -96,6 +96,24 @@ cnnrt_status checkTensor(const cnnrt_model &m, const cnnc_tensor_desc &t,
   return CNNRT_OK;
 }
 
+/// The profiling table: a count with its entries, each named.
+cnnrt_status checkProfileEntries(const cnnrt_model &m) {
+  const cnnc_model_desc *d = m.Desc;
+  if (d->num_profile_entries < 0 ||
+      (d->num_profile_entries > 0 && !d->profile_entries))
+    return fail(CNNRT_ERR_BAD_DESCRIPTOR,
+                cat(m.Source, ": descriptor declares ",
+                    d->num_profile_entries,
+                    " profile entries but their table is missing"));
+  for (int32_t i = 0; i < d->num_profile_entries; ++i) {
+    const cnnc_profile_entry &e = d->profile_entries[i];
+    if (!e.name || !e.kernel || !e.source)
+      return fail(CNNRT_ERR_BAD_DESCRIPTOR,
+                  cat(m.Source, ": profile entry ", i, " has a null name"));
+  }
+  return CNNRT_OK;
+}
+
 /// Magic, ABI version and the consistency of the descriptor's fields.
 cnnrt_status checkDesc(const cnnrt_model &m) {
   const cnnc_model_desc *d = m.Desc;
@@ -112,6 +130,11 @@ cnnrt_status checkDesc(const cnnrt_model &m) {
                 cat(m.Source, " was compiled for model ABI version ",
                     d->abi_version, ", this runtime expects version ",
                     CNNC_ABI_VERSION, "; recompile the model"));
+  if (d->desc_size < sizeof(cnnc_model_desc))
+    return fail(CNNRT_ERR_BAD_DESCRIPTOR,
+                cat(m.Source, ": descriptor is ", d->desc_size,
+                    " bytes, model ABI ", CNNC_ABI_VERSION,
+                    " needs at least ", sizeof(cnnc_model_desc)));
   if (!d->name || !d->run)
     return fail(CNNRT_ERR_BAD_DESCRIPTOR,
                 cat(m.Source, ": descriptor has a null ",
@@ -122,6 +145,8 @@ cnnrt_status checkDesc(const cnnrt_model &m) {
                 cat(m.Source, ": descriptor declares ", d->num_inputs,
                     " inputs and ", d->num_outputs,
                     " outputs but their tables are missing"));
+  if (cnnrt_status s = checkProfileEntries(m))
+    return s;
   for (int32_t i = 0; i < d->num_inputs; ++i)
     if (cnnrt_status s = checkTensor(m, d->inputs[i], "input", i))
       return s;

@@ -315,6 +315,16 @@ cnnrt_status cnnrt_run(const cnnrt_model *model, const cnnrt_input *inputs,
                        int32_t num_inputs, const cnnrt_output *outputs,
                        int32_t num_outputs, void *workspace,
                        uint64_t workspace_bytes, cnnrt_pool *pool) {
+  return cnnrt_run_profiled(model, inputs, num_inputs, outputs, num_outputs,
+                            workspace, workspace_bytes, pool, nullptr);
+}
+
+cnnrt_status cnnrt_run_profiled(const cnnrt_model *model,
+                                const cnnrt_input *inputs, int32_t num_inputs,
+                                const cnnrt_output *outputs,
+                                int32_t num_outputs, void *workspace,
+                                uint64_t workspace_bytes, cnnrt_pool *pool,
+                                double *profile_seconds) {
   if (!model)
     return fail(CNNRT_ERR_INVALID_ARGUMENT, "cnnrt_run: null model");
   return guarded([&] {
@@ -345,6 +355,7 @@ cnnrt_status cnnrt_run(const cnnrt_model *model, const cnnrt_input *inputs,
     ctx.pool = pool;
     ctx.num_threads = cnnrt_pool_threads(pool);
     ctx.weights = model->Weights;
+    ctx.profile_seconds = profile_seconds;
     int32_t rc = d.run(in, out, workspace, &ctx);
     if (rc == CNNC_RUN_OK)
       return CNNRT_OK;

@@ -1,6 +1,7 @@
 //===- OpTest.cpp - Compiled ops against the reference interpreter --------===//
 //
-// cnnc-op-test [--filter SUBSTR] [--require-all-ops] [--jobs N] PATH...
+// cnnc-op-test [--filter SUBSTR] [--require-all-ops] [--jobs N]
+//              [--pipeline default|PASSES] PATH...
 //
 // For every case (a .ir file, or every .ir file of a folder) it compiles
 // the graph with the CPU backend into a shared object in a temporary
@@ -15,6 +16,11 @@
 // --require-all-ops fails when an op of the op table (but const) appears in
 // no case, so no op goes without a compiled test.
 //
+// --pipeline runs a pass pipeline (`default`: cnnc's default -O2 one, for
+// this machine) on each case after the interpreter computed the expected
+// outputs from the graph as written, so the optimised graph's compiled
+// outputs are compared with the original's.
+//
 // Tolerance, per output: |actual - expected| <= 1e-4 * max(|expected|) +
 // 1e-4 * |expected| + 1e-6: float accumulation in the kernels versus double
 // in the interpreter grows with the reduction length, relative to the
@@ -27,6 +33,8 @@
 #include "ir/Safetensors.h"
 #include "ir/ShapeInference.h"
 #include "ir/Verifier.h"
+#include "compiler/Pipeline.h"
+#include "passes/PassManager.h"
 #include "tests/e2e/RunCompiled.h"
 
 #include <fmt/format.h>
@@ -97,7 +105,19 @@ bool compareOutput(const std::string &name, const float *actual,
   return bad == 0;
 }
 
-CaseResult runCase(const fs::path &irPath, const fs::path &tmpDir) {
+/// Runs `pipeline` on g (after the expected outputs were computed).
+bool optimise(Graph &g, const std::string &pipeline, DiagEngine &diag) {
+  PassTarget target;
+  if (!passTargetFor("", "", target, diag))
+    return false;
+  PassManager pm;
+  pm.setTarget(target);
+  std::string text(pipeline == "default" ? defaultPipeline(2) : pipeline);
+  return pm.parsePipeline(text, diag) && pm.run(g, diag);
+}
+
+CaseResult runCase(const fs::path &irPath, const fs::path &tmpDir,
+                   const std::string &pipeline) {
   CaseResult r;
   DiagEngine diag;
   diag.setPrintImmediately(false);
@@ -116,6 +136,10 @@ CaseResult runCase(const fs::path &irPath, const fs::path &tmpDir) {
   std::optional<std::vector<Tensor>> expected = interpret(*g, inputs, diag);
   if (!expected) {
     r.log = "    the interpreter fails\n" + errorsOf(diag);
+    return r;
+  }
+  if (!pipeline.empty() && !optimise(*g, pipeline, diag)) {
+    r.log = "    the pass pipeline fails\n" + errorsOf(diag);
     return r;
   }
   CompiledRun run = compileAndRun(
@@ -140,7 +164,7 @@ CaseResult runCase(const fs::path &irPath, const fs::path &tmpDir) {
 } // namespace
 
 int main(int argc, char **argv) {
-  std::string filter;
+  std::string filter, pipeline;
   bool requireAll = false;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   std::vector<fs::path> cases;
@@ -150,6 +174,8 @@ int main(int argc, char **argv) {
       filter = argv[++i];
     } else if (a == "--jobs" && i + 1 < argc) {
       jobs = unsigned(std::max(1, std::atoi(argv[++i])));
+    } else if (a == "--pipeline" && i + 1 < argc) {
+      pipeline = argv[++i];
     } else if (a == "--require-all-ops") {
       requireAll = true;
     } else if (fs::is_directory(a)) {
@@ -184,7 +210,7 @@ int main(int argc, char **argv) {
   for (unsigned j = 0; j < jobs; ++j)
     workers.emplace_back([&] {
       for (size_t i; (i = next++) < cases.size();)
-        results[i] = runCase(cases[i], tmpl);
+        results[i] = runCase(cases[i], tmpl, pipeline);
     });
   for (auto &w : workers)
     w.join();

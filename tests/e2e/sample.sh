@@ -1,15 +1,17 @@
 #!/bin/bash
 # A bundled sample network, compiled to a shared object and checked against
 # the reference interpreter with `cnnrun --check` (2 threads), after making
-# sure the .so depends on nothing but libc and libm.
+# sure the .so depends on nothing but libc and libm. Extra arguments go to
+# cnnc (e.g. -O0: no graph passes, unoptimised LLVM).
 #
-#   sample.sh BUILD_DIR SOURCE_DIR NAME
+#   sample.sh BUILD_DIR SOURCE_DIR NAME [CNNC_FLAG...]
 set -euo pipefail
 build=$1 src=$2 name=$3
+shift 3
 tmp=$(mktemp -d /tmp/cnnc-sample-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-"$build/tools/cnnc" "$src/samples/$name.ir" -o "$tmp/$name.so" 2>/dev/null
+"$build/tools/cnnc" "$src/samples/$name.ir" -o "$tmp/$name.so" "$@" 2>/dev/null
 deps=$(readelf -d "$tmp/$name.so" | awk '/NEEDED/ { print $5 }')
 for d in $deps; do
   case "$d" in

@@ -7,6 +7,7 @@
  *
  * Compile-time variants (one shared object each, see CMakeLists.txt):
  *   FAKE_MAGIC, FAKE_ABI     the descriptor's magic and ABI version
+ *   FAKE_DESC_SIZE           its desc_size (sizeof(cnnc_model_desc))
  *   FAKE_FEATURES            its cpu_features ("sse2" by default)
  *   FAKE_WEIGHTS             external weights "fake.weights": the floats
  *                            {0.5, 1.5, 2.5, 3.5} (16 bytes)
@@ -25,6 +26,9 @@
 #endif
 #ifndef FAKE_ABI
 #define FAKE_ABI CNNC_ABI_VERSION
+#endif
+#ifndef FAKE_DESC_SIZE
+#define FAKE_DESC_SIZE sizeof(cnnc_model_desc)
 #endif
 #ifndef FAKE_FEATURES
 #define FAKE_FEATURES "sse2"
@@ -84,6 +88,7 @@ static int32_t run(const void *const *inputs, void *const *outputs,
 static const cnnc_model_desc Desc = {
     FAKE_MAGIC,
     FAKE_ABI,
+    FAKE_DESC_SIZE,
     "fake",
     "x86-64",
     FAKE_FEATURES,
@@ -102,7 +107,9 @@ static const cnnc_model_desc Desc = {
     0,
 #endif
     2 * FAKE_ELEMS,
-    run};
+    run,
+    0,
+    NULL};
 
 static const cnnc_model_desc *entry(void) {
 #ifdef FAKE_NULL_DESC

@@ -130,7 +130,15 @@ TEST_CASE("load: wrong ABI version") {
   std::string msg = loadFails(fakePath("fake_abi999"), CNNRT_ERR_ABI_VERSION);
   CHECK(msg == "'" + fakePath("fake_abi999") +
                    "' was compiled for model ABI version 999, this runtime "
-                   "expects version 1; recompile the model");
+                   "expects version 2; recompile the model");
+}
+
+TEST_CASE("load: a descriptor smaller than the ABI's") {
+  std::string msg =
+      loadFails(fakePath("fake_small_desc"), CNNRT_ERR_BAD_DESCRIPTOR);
+  CHECK(msg == "'" + fakePath("fake_small_desc") +
+                   "': descriptor is 16 bytes, model ABI 2 needs at least " +
+                   std::to_string(sizeof(cnnc_model_desc)));
 }
 
 TEST_CASE("cpu features: the host's list and CNNRT_HIDE_CPU_FEATURES") {

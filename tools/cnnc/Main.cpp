@@ -1,6 +1,6 @@
 //===- Main.cpp - The cnnc compiler driver --------------------------------===//
 //
-// cnnc MODEL.ir [--emit=ir|summary|so|obj|header|asm|llvm] [-o FILE] [--interpret ...]
+// cnnc MODEL.ir [--emit=ir|summary|dot|so|obj|header|asm|llvm] [-o FILE] [--interpret ...]
 //
 // Exit status: 0 on success, 1 on any user error (diagnostics say where and
 // what), 2 on a bad command line.
@@ -10,11 +10,13 @@
 #include "compiler/Pipeline.h"
 #include "compiler/onnx/Importer.h"
 #include "ir/AtomicFile.h"
+#include "ir/Dot.h"
 #include "ir/GraphFiles.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Summary.h"
 #include "ir/Verifier.h"
+#include "passes/MemoryPlan.h"
 #include "passes/PassManager.h"
 #include "tools/cnnc/Options.h"
 #include "tools/cnnc/RunInterpreter.h"
@@ -32,6 +34,7 @@ std::optional<ArtifactKind> artifactKind(EmitKind k) {
   switch (k) {
   case EmitKind::IR:
   case EmitKind::Summary:
+  case EmitKind::Dot:
     return std::nullopt;
   case EmitKind::SharedObject:
     return ArtifactKind::SharedObject;
@@ -43,6 +46,8 @@ std::optional<ArtifactKind> artifactKind(EmitKind k) {
     return ArtifactKind::LLVM;
   case EmitKind::Header:
     return ArtifactKind::Header;
+  case EmitKind::Kernels:
+    return ArtifactKind::Kernels;
   }
   return std::nullopt;
 }
@@ -132,6 +137,7 @@ int run(const CliOptions &opts) {
     co.externalWeights = opts.externalWeights;
     co.optLevel = opts.optLevel;
     co.timeStages = opts.timeStages;
+    co.profile = opts.profile;
     return compileGraph(*g, co, diag) ? 0 : 1;
   }
   if (opts.emit == EmitKind::Summary) {
@@ -140,7 +146,12 @@ int run(const CliOptions &opts) {
                  "the infer-shapes pass");
       return 1;
     }
-    out = formatSummary(*g, computeStats(*g));
+    MemoryPlan plan(*g);
+    plan.place();
+    WorkspaceSummary ws = plan.summary();
+    out = formatSummary(*g, computeStats(*g), &ws);
+  } else if (opts.emit == EmitKind::Dot) {
+    out = formatDot(*g);
   } else if (!opts.interpret) {
     // Imported or folded weights go to a safetensors file beside the IR.
     if (!opts.output.empty() && opts.output != "-" && hasHeldData(*g))

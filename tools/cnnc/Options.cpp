@@ -23,10 +23,17 @@ void printUsage() {
       "  --emit=ir              the verified, shape-inferred IR (default)\n"
       "  --emit=summary         per-layer table: output shape, parameters, "
       "MACs\n"
+      "                         fused ops, tiles, workspace offsets\n"
+      "  --emit=dot             the optimised graph for graphviz (dot -Tsvg)\n"
       "  --emit=so              a shared object for the runtime / cnnrun\n"
       "  --emit=obj             an object file to link into an application\n"
       "  --emit=header          the C header of the model (with --emit=obj)\n"
       "  --emit=asm|llvm        the generated assembly / optimised LLVM IR\n"
+      "  --emit=kernels -o DIR  each kernel's optimised LLVM IR to its own "
+      "file in\n"
+      "                         DIR, and DIR/manifest.json (source nodes, "
+      "tiles,\n"
+      "                         FLOPs)\n"
       "  -o FILE                write to FILE instead of standard output;\n"
       "                         without --emit, the kind follows FILE's\n"
       "                         extension (.so .o .h .s .ll, else IR)\n"
@@ -50,6 +57,7 @@ void printUsage() {
       "                         and hash at load (default: embedded)\n"
       "  -O0 .. -O3             LLVM optimisation level (default -O3)\n"
       "  --time-stages          print the time of each compilation stage\n"
+      "  --profile              time each kernel call (see cnnrun --profile)\n"
       "\n"
       "reference interpreter:\n"
       "  --interpret            run the model in the reference interpreter\n"
@@ -112,6 +120,8 @@ std::optional<EmitKind> emitKindByName(std::string_view k) {
     return EmitKind::IR;
   if (k == "summary")
     return EmitKind::Summary;
+  if (k == "dot")
+    return EmitKind::Dot;
   if (k == "so")
     return EmitKind::SharedObject;
   if (k == "obj")
@@ -122,6 +132,8 @@ std::optional<EmitKind> emitKindByName(std::string_view k) {
     return EmitKind::LLVM;
   if (k == "header")
     return EmitKind::Header;
+  if (k == "kernels")
+    return EmitKind::Kernels;
   return std::nullopt;
 }
 
@@ -206,6 +218,8 @@ std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
       o.optLevel = a[2] - '0';
     } else if (a == "--time-stages") {
       o.timeStages = true;
+    } else if (a == "--profile") {
+      o.profile = true;
     } else if (startsWith(a, "--passes=")) {
       o.passes = a.substr(9);
       if (o.passes.empty())
@@ -252,6 +266,8 @@ std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
                 o.emit == EmitKind::Object;
   if (binary && (o.output.empty() || o.output == "-"))
     return usageError("--emit=so and --emit=obj need -o FILE");
+  if (o.emit == EmitKind::Kernels && (o.output.empty() || o.output == "-"))
+    return usageError("--emit=kernels needs -o DIR");
   if (o.externalWeights && !binary)
     return usageError("--weights=external needs --emit=so or --emit=obj");
   if (o.interpret && o.emit != EmitKind::IR && o.emit != EmitKind::Summary)

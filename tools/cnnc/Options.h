@@ -10,7 +10,17 @@
 
 namespace cnnc {
 
-enum class EmitKind { IR, Summary, SharedObject, Object, Assembly, LLVM, Header };
+enum class EmitKind {
+  IR,
+  Summary,
+  Dot, // the optimised graph for graphviz
+  SharedObject,
+  Object,
+  Assembly,
+  LLVM,
+  Header,
+  Kernels
+};
 
 struct CliOptions {
   std::string model;
@@ -23,6 +33,7 @@ struct CliOptions {
   bool externalWeights = false; // --weights=external
   int optLevel = 3;            // -O0..-O3 (LLVM's pipeline)
   bool timeStages = false;     // --time-stages
+  bool profile = false;        // --profile: time each kernel call
   std::string passes;          // --passes; empty means the default pipeline
   bool printPipeline = false;
   PassOptions passOpts;

@@ -1,7 +1,8 @@
 //===- Main.cpp - cnnrun: run, check and benchmark a compiled model -------===//
 //
 // cnnrun MODEL.so [--input X.npy ...] [--output Y.npy ...] [--threads N]
-//        [--bench N] [--check MODEL.ir] [--seed S] [--tolerance T]
+//        [--bench N] [--profile] [--check MODEL.ir] [--seed S]
+//        [--tolerance T]
 //
 // Exit status: 0 on success, 1 on a runtime error or a failed check, 2 on a
 // bad command line.
@@ -128,6 +129,19 @@ bool bench(Session &s, int64_t runs, DiagEngine &diag, std::string &report) {
   return true;
 }
 
+/// --profile: the --bench runs (or one) with per-kernel times.
+bool profile(Session &s, const RunOptions &opts, DiagEngine &diag,
+             std::string &report) {
+  auto run = [&](double *seconds) {
+    return cnnrt_run_profiled(s.Model, s.Ins.data(), int32_t(s.Ins.size()),
+                              s.Outs.data(), int32_t(s.Outs.size()),
+                              s.Workspace, cnnrt_workspace_bytes(s.Model),
+                              s.Pool, seconds);
+  };
+  return profileModel(s.Model, std::max<int64_t>(opts.bench, 1),
+                      cnnrt_pool_threads(s.Pool), run, diag, report);
+}
+
 bool runModel(const RunOptions &opts, DiagEngine &diag, std::string &report) {
   Session s;
   if (!ok(cnnrt_load(opts.model.c_str(), &s.Model), diag) ||
@@ -146,6 +160,9 @@ bool runModel(const RunOptions &opts, DiagEngine &diag, std::string &report) {
                   std::chrono::steady_clock::now() - t0)
                   .count();
   report += fmt::format("# ran in {:.3f} ms\n", ms);
+  // The outputs below are then those of the last profiled run.
+  if (opts.profile && !profile(s, opts, diag, report))
+    return false;
   std::vector<Tensor> outputs;
   for (const cnnrt_output &o : s.Outs) {
     Tensor t(tensorShape(*cnnrt_output_desc(s.Model, int32_t(outputs.size()))));

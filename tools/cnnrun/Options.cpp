@@ -29,6 +29,12 @@ void printRunUsage() {
       "  --bench N              one warm-up run, then N timed runs: min, "
       "median\n"
       "                         and p90 latency, GFLOP/s\n"
+      "  --profile              time every kernel call over the --bench runs "
+      "(or\n"
+      "                         one run) and print a table per kernel: "
+      "time,\n"
+      "                         share, GFLOP/s; needs a model compiled with\n"
+      "                         cnnc --profile\n"
       "  --check MODEL.ir       run MODEL.ir in the reference interpreter on "
       "the\n"
       "                         same inputs and compare; fails when an "
@@ -126,6 +132,8 @@ std::optional<RunOptions> parseRunOptions(int argc, char **argv) {
         return usageError(err);
     } else if (a == "--print-outputs") {
       o.printOutputs = true;
+    } else if (a == "--profile") {
+      o.profile = true;
     } else if (a == "--help" || a == "-h") {
       o.help = true;
     } else if (a == "--version") {

@@ -15,6 +15,7 @@
 #include "ir/Tensor.h"
 #include "tools/cnnrun/Options.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,14 @@ bool makeInputs(const cnnrt_model *m, const RunOptions &opts, DiagEngine &diag,
 bool writeOutputs(const cnnrt_model *m, const RunOptions &opts,
                   const std::vector<Tensor> &outputs, DiagEngine &diag,
                   std::string &report);
+
+/// --profile: runs the model `runs` times with profiling (the session's
+/// buffers, workspace and pool) and appends the per-kernel table to
+/// `report`. Fails with a clear error for a model compiled without
+/// --profile. `run` performs one profiled run into the given array.
+bool profileModel(const cnnrt_model *m, int64_t runs, int32_t threads,
+                  const std::function<cnnrt_status(double *)> &run,
+                  DiagEngine &diag, std::string &report);
 
 /// Runs MODEL.ir (--check) in the reference interpreter on `inputs` and
 /// compares with `outputs`: appends per output the max absolute and

@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/kernels/ConvCommon.h"
-#include "compiler/cpu/kernels/Gemm.h"
+#include "compiler/cpu/kernels/Epilogue.h"
 
 using namespace cnnk;
 
@@ -56,8 +56,8 @@ CNNK_INLINE void fillTile(const DepthwiseParams &p, const float *__restrict x,
 template <int V>
 CNNK_INLINE void
 depthwiseRow(const DepthwiseParams &p, const float *__restrict tile,
-             const float *__restrict wk, float bias, const TileEpi &e,
-             int64_t ow0, int64_t ow1, float *__restrict y, const float *res) {
+             const float *__restrict wk, float bias, int64_t ow0, int64_t ow1,
+             float *__restrict y, const float *res) {
   const ConvGeom &g = p.geom;
   int64_t kh = g.kernel[1], kw = g.kernel[2], sw = g.stride[2];
   for (int64_t ow = ow0; ow < ow1; ow += V) {
@@ -72,13 +72,11 @@ depthwiseRow(const DepthwiseParams &p, const float *__restrict tile,
       }
     }
     if (ow + V <= ow1) {
-      if (e.res)
-        acc += load<V>(res + ow);
-      store<V>(y + ow, epiActivate<V>(acc, e));
+      store<V>(y + ow, applyEpilogue<V>(acc, p.epi, res + ow));
       continue;
     }
     for (int64_t l = 0; l < ow1 - ow; ++l)
-      y[ow + l] = epiScalar(acc[l], e, 0, ow + l);
+      y[ow + l] = applyEpilogue(acc[l], p.epi, res + ow + l);
   }
 }
 
@@ -104,15 +102,11 @@ void depthwise(const DepthwiseParams &p, void *const *bufs, int64_t begin,
     fillTile(p, x + (n * p.channels + c) * g.inSize, ih0,
              ow0 * g.stride[2] - g.padBegin[2], rows, tile);
     int64_t plane = (n * p.outChannels + m) * g.outSize;
-    TileEpi e = tileEpi(p.epi);
     float b = p.hasBias ? bias[m] : 0.0f;
     for (int64_t oh = oh0; oh < oh1; ++oh) {
       int64_t rowOff = plane + oh * g.out[2];
-      if (p.epi.hasResidual)
-        e.res = res + rowOff;
       depthwiseRow<V>(p, tile + (oh - oh0) * g.stride[1] * p.tileCols,
-                      w + m * g.kSize, b, e, ow0, ow1, y + rowOff,
-                      res + rowOff);
+                      w + m * g.kSize, b, ow0, ow1, y + rowOff, res + rowOff);
     }
   }
 }

@@ -10,8 +10,8 @@
 // A tile either accumulates onto C (a later K block) or starts from zero;
 // the last K block applies the epilogue in registers before storing:
 //
-//   y = act(alpha * acc + rowScale * rowAdd[i * rowStride]
-//           + addScale * add[i][j] + res[i][j])
+//   v = alpha * acc + rowScale * rowAdd[i * rowStride] + addScale * add[i][j]
+//   y = resAct(act(v) + res[i][j])          (Epilogue.h)
 //
 // Rows beyond the matrix (the last M panel, zero padded) are computed but
 // neither loaded nor stored; columns beyond it (the last N panel) go
@@ -23,7 +23,7 @@
 #ifndef CNNC_COMPILER_CPU_KERNELS_GEMM_H
 #define CNNC_COMPILER_CPU_KERNELS_GEMM_H
 
-#include "compiler/cpu/kernels/Kernel.h"
+#include "compiler/cpu/kernels/Epilogue.h"
 
 namespace cnnk {
 
@@ -36,26 +36,10 @@ struct TileEpi {
   const float *add = nullptr; // [rows][cols], pitch ldAdd
   int64_t ldAdd = 0;
   float addScale = 1.0f;
-  const float *res = nullptr; // [rows][cols], pitch ldRes
+  const float *res = nullptr; // [rows][cols], pitch ldRes; epi.hasResidual
   int64_t ldRes = 0;
-  int64_t act = kEpiNone;
-  float lo = 0.0f;
-  float hi = 0.0f;
+  Epilogue epi = noEpilogueParams();
 };
-
-/// A TileEpi's activation (EpiAct) of a vector; NaN passes through.
-template <int V> CNNK_INLINE Vec<V> epiActivate(Vec<V> v, const TileEpi &e) {
-  if (e.act == kEpiRelu) {
-    Vec<V> z = splat<V>(0.0f);
-    return v < z ? z : v;
-  }
-  if (e.act == kEpiClip) {
-    Vec<V> lo = splat<V>(e.lo), hi = splat<V>(e.hi);
-    v = v < lo ? lo : v;
-    return v > hi ? hi : v;
-  }
-  return v;
-}
 
 /// The scalar form of the epilogue for element (i, j) of the tile.
 CNNK_INLINE float epiScalar(float v, const TileEpi &e, int64_t i, int64_t j) {
@@ -64,15 +48,7 @@ CNNK_INLINE float epiScalar(float v, const TileEpi &e, int64_t i, int64_t j) {
     v += e.rowScale * e.rowAdd[i * e.rowStride];
   if (e.add)
     v += e.addScale * e.add[i * e.ldAdd + j];
-  if (e.res)
-    v += e.res[i * e.ldRes + j];
-  if (e.act == kEpiRelu)
-    return v < 0.0f ? 0.0f : v;
-  if (e.act == kEpiClip) {
-    v = v < e.lo ? e.lo : v;
-    return v > e.hi ? e.hi : v;
-  }
-  return v;
+  return applyEpilogue(v, e.epi, e.res + i * e.ldRes + j);
 }
 
 /// The epilogue of the first `rows` rows of a micro-kernel's accumulators
@@ -95,9 +71,7 @@ CNNK_INLINE void epilogueInRegisters(Vec<V> (&acc)[R][NRV], int64_t rows,
         v += r;
       if (e.add)
         v += splat<V>(e.addScale) * load<V>(e.add + i * e.ldAdd + j * V);
-      if (e.res)
-        v += load<V>(e.res + i * e.ldRes + j * V);
-      acc[i][j] = epiActivate<V>(v, e);
+      acc[i][j] = applyEpilogue<V>(v, e.epi, e.res + i * e.ldRes + j * V);
     }
   }
 }
@@ -186,9 +160,7 @@ CNNK_INLINE void gemmTile(int64_t kc, const float *a, const float *b,
 /// The tile epilogue of a conv or gemm Epilogue, with no addends yet.
 CNNK_INLINE TileEpi tileEpi(const Epilogue &e) {
   TileEpi t;
-  t.act = e.act;
-  t.lo = float(e.lo);
-  t.hi = float(e.hi);
+  t.epi = e;
   return t;
 }
 

@@ -27,5 +27,6 @@ struct CopyParams {
 
 #include "compiler/cpu/kernels/ParamsConv.h"
 #include "compiler/cpu/kernels/ParamsMisc.h"
+#include "compiler/cpu/kernels/ParamsBlocked.h"
 
 #endif

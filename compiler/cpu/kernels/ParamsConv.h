@@ -16,6 +16,8 @@
 //
 //===----------------------------------------------------------------------===//
 #pragma once
+#include "compiler/cpu/kernels/ParamsAct.h"
+
 #include <stdint.h>
 
 // Included by Params.h after kMaxRank.
@@ -80,21 +82,6 @@ inline void packPanels(const float *src, int64_t rows, int64_t kTotal,
   for (int64_t kb = 0; kb * kc < kTotal; ++kb)
     packPanelBlock(src, rows, kTotal, rs, ks, p, kc, kb, dst);
 }
-
-//===--- Epilogue ---------------------------------------------------------===//
-
-/// The activation an epilogue applies last.
-enum EpiAct : int64_t { kEpiNone = 0, kEpiRelu, kEpiClip };
-
-/// What conv and gemm do to a result while it is in registers:
-/// y = act(result + residual), where the residual (if any) is a buffer
-/// laid out like y, and act is none, relu or a clamp to [lo, hi].
-struct Epilogue {
-  int64_t act; // EpiAct
-  double lo;
-  double hi;
-  int64_t hasResidual;
-};
 
 //===--- Convolution ------------------------------------------------------===//
 

@@ -8,6 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 #pragma once
+#include "compiler/cpu/kernels/ParamsAct.h"
+
 #include <stdint.h>
 
 // Included by Params.h after kMaxRank.
@@ -16,36 +18,7 @@ namespace cnnk {
 
 //===--- Activations ------------------------------------------------------===//
 
-/// The activation functions of Activation.h, by number (stable: embedded in
-/// params).
-enum ActKind : int64_t {
-  kActNone = 0, // identity
-  kActRelu,
-  kActLeakyRelu, // alpha
-  kActElu,       // alpha
-  kActSelu,      // alpha, gamma
-  kActSigmoid,
-  kActTanh,
-  kActSoftplus,
-  kActSoftsign,
-  kActSilu,
-  kActMish,
-  kActHardSigmoid, // alpha, beta
-  kActHardSwish,
-  kActClip, // min = alpha, max = beta
-  kActStep,
-  kActLogSigmoid,
-  kActGelu,
-  kActGeluTanh,
-};
-
-/// An activation and its attributes (unused ones are 0).
-struct ActParams {
-  int64_t kind; // ActKind
-  double alpha;
-  double beta;
-  double gamma;
-};
+// ActKind and ActParams: ParamsAct.h.
 
 /// bufs: x, y. y = act(x) over `count` elements; task t does elements
 /// [t*block, (t+1)*block), block a multiple of 16.

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/lower/LowerConv.h"
+#include "compiler/cpu/lower/LowerBlocked.h"
 
 #include "ir/ops/SlidingWindow.h"
 
@@ -40,7 +41,8 @@ int64_t padModeOf(const Node &n) {
 
 /// The operands and sizes of a conv node.
 struct ConvNode {
-  const Value *x, *w, *b, *y;
+  const Value *x, *w, *b, *res, *y;
+  cnnk::Epilogue epi;
   int64_t batch, channels, outChannels, groups;
   cnnk::ConvGeom geom;
   double flops;
@@ -51,6 +53,8 @@ ConvNode convNode(const Node &n) {
   c.x = n.operand(0);
   c.w = n.operand(1);
   c.b = n.operand("b");
+  c.res = residualOf(n);
+  c.epi = epilogueParams(n);
   c.y = n.result();
   const Shape &xs = c.x->type().shape, &ws = c.w->type().shape;
   std::vector<WindowAxis> axes =
@@ -110,11 +114,11 @@ bool lowerDepthwise(const ConvNode &c, LowerCtx &ctx) {
   p.rowBlocks = divUp(g.out[1], rowBlock);
   p.rowBlock = divUp(g.out[1], p.rowBlocks);
   p.hasBias = c.b != nullptr;
-  p.epi = noEpilogue();
+  p.epi = c.epi;
   ctx.call<KernelId::ConvDepthwise>(
       p,
       {ctx.buffer(c.x), ctx.buffer(c.w), bufferOr(ctx, c.b, c.x),
-       ctx.buffer(c.y), ctx.buffer(c.y)},
+       bufferOr(ctx, c.res, c.x), ctx.buffer(c.y)},
       c.batch * c.outChannels * p.rowBlocks * p.colBlocks, c.flops);
   return true;
 }
@@ -179,9 +183,8 @@ void blockConv(cnnk::ConvParams &p, int64_t mr, int64_t nr, double flops,
   p.pixelBlocks = divUp(panels, best.perTask);
 }
 
-void lowerConvGemm(const ConvNode &c, LowerCtx &ctx) {
-  int v = ctx.target().vectorWidth;
-  int64_t mr = cnnk::gemmMR(v), nr = cnnk::gemmNR(v);
+/// The conv_gemm params of `c` before blocking (kc and blocks unset).
+cnnk::ConvParams convGemmParams(const ConvNode &c, int64_t mr) {
   cnnk::ConvParams p{};
   p.geom = c.geom;
   p.batch = c.batch;
@@ -191,31 +194,81 @@ void lowerConvGemm(const ConvNode &c, LowerCtx &ctx) {
   p.cg = c.channels / c.groups;
   p.mg = c.outChannels / c.groups;
   p.k = p.cg * c.geom.kSize;
-  p.kc = chooseKc(p.k, c.geom.kSize, 256, cnnk::kBPanelFloats / nr);
   p.mPad = roundUp(p.mg, mr);
-  blockConv(p, mr, nr, c.flops, ctx.target().l2Bytes);
+  return p;
+}
+
+/// Applies tile = [rows, columns, depth] to `p`: rows rounded up to MR,
+/// columns to NR, depth as kc. False (reported) when the depth's packed B
+/// panel does not fit the kernel's stack buffer.
+bool applyConvTile(const Node &n, const std::vector<int64_t> &tile,
+                   cnnk::ConvParams &p, int64_t mr, int64_t nr,
+                   LowerCtx &ctx) {
+  if (tile[2] * nr > cnnk::kBPanelFloats) {
+    ctx.diag().error(n.loc(),
+                     "conv tile depth {} needs a packed B panel of {} floats, "
+                     "more than the kernel's {} (depth at most {})",
+                     tile[2], tile[2] * nr, cnnk::kBPanelFloats,
+                     cnnk::kBPanelFloats / nr);
+    return false;
+  }
+  p.kc = std::min(tile[2], std::max<int64_t>(p.k, 1));
+  p.mBlock = std::min(roundUp(tile[0], mr), p.mPad);
+  p.mBlocks = divUp(p.mPad, p.mBlock);
+  int64_t panels = divUp(p.geom.outSize, nr);
+  int64_t perTask = std::min(divUp(tile[1], nr), panels);
+  p.pixelBlock = perTask * nr;
+  p.pixelBlocks = divUp(panels, perTask);
+  return true;
+}
+
+bool lowerConvGemm(const Node &n, const ConvNode &c, LowerCtx &ctx) {
+  int v = ctx.target().vectorWidth;
+  int64_t mr = cnnk::gemmMR(v), nr = cnnk::gemmNR(v);
+  cnnk::ConvParams p = convGemmParams(c, mr);
+  const std::vector<int64_t> &tile = n.getInts("tile");
+  if (tile.size() == 3) {
+    if (!applyConvTile(n, tile, p, mr, nr, ctx))
+      return false;
+  } else {
+    p.kc = chooseKc(p.k, c.geom.kSize, 256, cnnk::kBPanelFloats / nr);
+    blockConv(p, mr, nr, c.flops, ctx.target().l2Bytes);
+  }
   p.hasBias = c.b != nullptr;
-  p.epi = noEpilogue();
+  p.epi = c.epi;
   // w [M][cg][kSize] is, per group, an mg x K matrix with rows of K.
   Buffer w = packedOperand(ctx, c.w, p.groups, p.mg * p.k, p.mg, p.k, p.k, 1,
                            mr, p.kc);
   ctx.call<KernelId::ConvGemm>(p,
                                {ctx.buffer(c.x), w, bufferOr(ctx, c.b, c.x),
-                                ctx.buffer(c.y), ctx.buffer(c.y)},
+                                bufferOr(ctx, c.res, c.x), ctx.buffer(c.y)},
                                p.batch * p.groups * p.mBlocks * p.pixelBlocks,
                                c.flops);
+  return true;
 }
 
 } // namespace
 
+std::array<int64_t, 3> defaultConvTiles(const Node &n,
+                                        const TargetInfo &target) {
+  ConvNode c = convNode(n);
+  int v = target.vectorWidth;
+  int64_t mr = cnnk::gemmMR(v), nr = cnnk::gemmNR(v);
+  cnnk::ConvParams p = convGemmParams(c, mr);
+  p.kc = chooseKc(p.k, c.geom.kSize, 256, cnnk::kBPanelFloats / nr);
+  blockConv(p, mr, nr, c.flops, target.l2Bytes);
+  return {p.mBlock, p.pixelBlock, p.kc};
+}
+
 bool lowerConv(const Node &n, LowerCtx &ctx) {
+  if (isBlockedNode(n))
+    return lowerConvBlocked(n, ctx);
   ConvNode c = convNode(n);
   if (numElementsOf(c.y) == 0)
     return true;
   if (c.channels == c.groups && lowerDepthwise(c, ctx))
     return true;
-  lowerConvGemm(c, ctx);
-  return true;
+  return lowerConvGemm(n, c, ctx);
 }
 
 //===--- conv_transpose ---------------------------------------------------===//

@@ -12,6 +12,7 @@
 #include "compiler/cpu/Lowering.h"
 #include "ir/Window.h"
 
+#include <array>
 #include <vector>
 
 namespace cnnc::cpu {
@@ -26,6 +27,14 @@ cnnk::ConvGeom convGeom(const std::vector<WindowAxis> &axes,
 
 /// The epilogue of a plain conv or gemm: nothing after the bias.
 cnnk::Epilogue noEpilogue();
+
+/// The kernels' epilogue of a conv or gemm node (ir/Epilogue.h
+/// epilogueOf): its act and res_act as ActParams (activationOf), and
+/// whether it adds a residual.
+cnnk::Epilogue epilogueParams(const Node &n);
+
+/// The residual operand of a conv or gemm node; null when it has none.
+const Value *residualOf(const Node &n);
 
 /// The buffer of `v`, or of `placeholder` when `v` is absent (a kernel
 /// reads an absent operand's buffer never).
@@ -44,6 +53,18 @@ int64_t chooseKc(int64_t k, int64_t unit, int64_t kcMax, int64_t limit);
 Buffer packedOperand(LowerCtx &ctx, const Value *v, int64_t count,
                      int64_t srcBatch, int64_t rows, int64_t k, int64_t rs,
                      int64_t ks, int64_t panel, int64_t kc);
+
+/// The tiles [rows, columns, depth] the conv_gemm lowering chooses for
+/// conv node `n` when it has no `tile` attribute: M rows and output
+/// pixels per task, K block (blockConv, chooseKc). Depthwise convs lower
+/// to conv_depthwise, which has no such tiles.
+std::array<int64_t, 3> defaultConvTiles(const Node &n,
+                                        const TargetInfo &target);
+
+/// The tiles [rows, columns, depth] the gemm lowering chooses for `batch`
+/// products of [m x k] by [k x n] when the node has no `tile` attribute.
+std::array<int64_t, 3> defaultGemmTiles(int64_t batch, int64_t m, int64_t n,
+                                        int64_t k, int vectorWidth);
 
 } // namespace cnnc::cpu
 

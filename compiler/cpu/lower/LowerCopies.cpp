@@ -1,7 +1,8 @@
 //===- LowerCopies.cpp - Ops that move data unchanged ----------------------===//
 //
 // const (its data is placed in the weights where it is used), identity and
-// dropout (copies at inference), relayout (a strided copy between the
+// dropout (views: no call where the memory plan shares the operand's
+// buffer, else copies), relayout (a strided copy between the
 // plain and a channel-blocked layout).
 //
 //===----------------------------------------------------------------------===//
@@ -9,8 +10,11 @@
 
 namespace cnnc::cpu {
 
-/// Copies in blocks of 64 KiB per task.
+/// Copies in blocks of 64 KiB per task; nothing when `from` is `to` (a
+/// view the memory plan placed on its operand).
 void lowerCopy(Buffer from, Buffer to, int64_t count, LowerCtx &ctx) {
+  if (from == to)
+    return;
   cnnk::CopyParams p;
   p.count = count;
   p.block = 16384;

@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/lower/LowerConv.h"
 
+#include "compiler/cpu/lower/LowerMisc.h"
+#include "ir/Epilogue.h"
 #include "ir/ops/Broadcast.h"
 
 #include <algorithm>
@@ -28,7 +30,23 @@ cnnk::ConvGeom convGeom(const std::vector<WindowAxis> &axes, int64_t padMode) {
   return g;
 }
 
-cnnk::Epilogue noEpilogue() { return cnnk::Epilogue{cnnk::kEpiNone, 0, 0, 0}; }
+cnnk::Epilogue noEpilogue() {
+  return cnnk::Epilogue{cnnk::ActParams{cnnk::kActNone, 0, 0, 0}, 0,
+                        cnnk::ActParams{cnnk::kActNone, 0, 0, 0}};
+}
+
+cnnk::Epilogue epilogueParams(const Node &n) {
+  cnnk::Epilogue p = noEpilogue();
+  Epilogue e = epilogueOf(n);
+  if (e.act)
+    activationOf(*e.act->node, p.act);
+  p.hasResidual = e.res != nullptr;
+  if (e.resAct)
+    activationOf(*e.resAct->node, p.resAct);
+  return p;
+}
+
+const Value *residualOf(const Node &n) { return epilogueOf(n).res; }
 
 Buffer bufferOr(LowerCtx &ctx, const Value *v, const Value *placeholder) {
   return ctx.buffer(v ? v : placeholder);
@@ -102,15 +120,29 @@ void blockGemm(cnnk::GemmParams &p, const GemmShape &s, int v) {
   p.nBlocks = divUp(panels, perTask);
 }
 
+/// Applies tile = [rows, columns, depth] to blocked `p`: rows rounded up
+/// to MR, columns to NR, depth as kc.
+void applyGemmTile(const std::vector<int64_t> &tile, cnnk::GemmParams &p,
+                   int v) {
+  int64_t mr = cnnk::gemmMR(v), nr = cnnk::gemmNR(v);
+  p.kc = std::min(tile[2], std::max<int64_t>(p.k, 1));
+  p.mBlock = std::min(roundUp(tile[0], mr), p.mPad);
+  p.mBlocks = divUp(p.mPad, p.mBlock);
+  p.nBlock = std::min(roundUp(tile[1], nr), p.nPad);
+  p.nBlocks = divUp(p.nPad, p.nBlock);
+}
+
 /// Appends the gemm call of `p` (blocked) on packed a and b.
 void callGemm(LowerCtx &ctx, const Node &n, cnnk::GemmParams &p, Buffer a,
               Buffer b, const Value *c) {
-  p.epi = noEpilogue();
+  p.epi = epilogueParams(n);
   const Value *y = n.result();
   double flops =
       2.0 * double(p.batch) * double(p.m) * double(p.n) * double(p.k);
   ctx.call<KernelId::Gemm>(
-      p, {a, b, bufferOr(ctx, c, y), ctx.buffer(y), ctx.buffer(y)},
+      p,
+      {a, b, bufferOr(ctx, c, y), bufferOr(ctx, residualOf(n), y),
+       ctx.buffer(y)},
       p.batch * p.mBlocks * p.nBlocks, flops);
 }
 
@@ -125,6 +157,18 @@ Shape promoted(const Shape &s, bool isA) {
 Shape batchDims(const Shape &s) { return Shape(s.begin(), s.end() - 2); }
 
 } // namespace
+
+std::array<int64_t, 3> defaultGemmTiles(int64_t batch, int64_t m, int64_t n,
+                                        int64_t k, int vectorWidth) {
+  cnnk::GemmParams p{};
+  GemmShape s;
+  s.batch = batch;
+  s.m = m;
+  s.n = n;
+  s.k = k;
+  blockGemm(p, s, vectorWidth);
+  return {p.mBlock, p.nBlock, p.kc};
+}
 
 //===--- gemm -------------------------------------------------------------===//
 
@@ -142,6 +186,9 @@ bool lowerGemm(const Node &n, LowerCtx &ctx) {
   int v = ctx.target().vectorWidth;
   cnnk::GemmParams p{};
   blockGemm(p, s, v);
+  const std::vector<int64_t> &tile = n.getInts("tile");
+  if (tile.size() == 3)
+    applyGemmTile(tile, p, v);
   p.alpha = n.getFloat("alpha");
   p.beta = n.getFloat("beta");
   if (c) {

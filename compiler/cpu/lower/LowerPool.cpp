@@ -3,9 +3,11 @@
 // The window is resolved by resolveWindow (ir/Window.h) with the options the
 // interpreter uses, then padded to three spatial axes (D, H, W) for the pool
 // kernel, with the range of output columns whose window lies inside the
-// input along W precomputed. Tasks are blocks of output rows.
+// input along W precomputed. Tasks are blocks of output rows. Pools of
+// blocked (NCHWc) values go to LowerBlocked.cpp.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/cpu/lower/LowerBlocked.h"
 #include "compiler/cpu/lower/LowerMisc.h"
 
 #include "ir/Window.h"
@@ -27,6 +29,8 @@ void interior(const WindowAxis &a, int64_t &lo, int64_t &hi) {
 }
 
 bool lowerPool(const Node &n, LowerCtx &ctx, bool isMax) {
+  if (isBlockedNode(n))
+    return lowerPoolBlocked(n, ctx, isMax);
   const Value *x = n.operand(0), *y = n.result();
   const Shape &xs = x->type().shape;
   Shape spatial(xs.begin() + 2, xs.end());
@@ -58,6 +62,8 @@ bool lowerPool(const Node &n, LowerCtx &ctx, bool isMax) {
 }
 
 bool lowerGlobalPool(const Node &n, LowerCtx &ctx, bool isMax) {
+  if (isBlockedNode(n))
+    return lowerGlobalPoolBlocked(n, ctx, isMax);
   const Value *x = n.operand(0);
   const Shape &xs = x->type().shape;
   cnnk::GlobalPoolParams p;

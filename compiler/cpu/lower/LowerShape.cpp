@@ -1,6 +1,7 @@
 //===- LowerShape.cpp - flatten, reshape, transpose, concat, split, ... ---===//
 //
-// Reshapes are plain copies (row-major order is kept). Transpose, concat,
+// Reshapes are views of their operand (no call) where the memory plan
+// shares its buffer, else plain copies (row-major order is kept). Transpose, concat,
 // split and depth_to_space are strided copies: each is described as an
 // iteration space with an input and an output stride per axis, simplified,
 // and handed to the strided_copy kernel (one call per concat operand or
@@ -98,7 +99,8 @@ bool lowerStridedCopy(const Node &n, LowerCtx &ctx, const Value *x,
 
 namespace {
 
-/// A plain copy, skipped for an empty tensor.
+/// A plain copy, skipped for an empty tensor and for a view (lowerCopy
+/// emits nothing when x and y share a buffer).
 bool lowerReshapeCopy(const Node &n, LowerCtx &ctx) {
   if (numElementsOf(n.result()) != 0)
     lowerCopy(n.operand(0), n.result(), ctx);

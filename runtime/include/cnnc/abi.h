@@ -12,6 +12,11 @@
  * and touches no global state, so one model may run on several threads at
  * once, each with its own workspace.
  *
+ * Compatibility. abi_version changes when a field moves or changes
+ * meaning. Fields may also be appended to cnnc_model_desc without a new
+ * version: desc_size records the size the model was built with, and a
+ * reader treats appended fields beyond it as zero / null.
+ *
  *===--------------------------------------------------------------------===*/
 #ifndef CNNC_ABI_H
 #define CNNC_ABI_H
@@ -22,8 +27,10 @@
 extern "C" {
 #endif
 
-/* Bumped on any change to the structures below. */
-#define CNNC_ABI_VERSION 1
+/* Bumped on any change to the structures below other than fields appended
+ * at the end of cnnc_model_desc or cnnc_exec_ctx (see desc_size).
+ * 2: desc_size, per-kernel profiling (cnnc --profile). */
+#define CNNC_ABI_VERSION 2
 /* First field of every descriptor: "CNNC" little-endian. */
 #define CNNC_MODEL_MAGIC 0x434e4e43u
 /* Alignment (bytes) the workspace must have. */
@@ -58,15 +65,39 @@ typedef struct cnnc_exec_ctx {
   /* Base of the weights when the model was compiled with external weights
    * (the file's bytes, 64-byte aligned); ignored otherwise. */
   const void *weights;
+  /* Per-kernel profiling (ABI 2): when the model was compiled with
+   * `cnnc --profile` and this is not null, each run adds the elapsed
+   * seconds of kernel call i to profile_seconds[i], for i below the
+   * descriptor's num_profile_entries (the caller zeroes it once). Other
+   * models never read it. Zero-initialise contexts, so fields appended
+   * later read as null. */
+  double *profile_seconds;
 } cnnc_exec_ctx;
 
 typedef int32_t (*cnnc_run_fn)(const void *const *inputs,
                                void *const *outputs, void *workspace,
                                const cnnc_exec_ctx *ctx);
 
+/* One kernel call of the run function, as `cnnc --profile` records it. */
+typedef struct cnnc_profile_entry {
+  /* What the call computes: the node's name and the ops fused into it,
+   * e.g. "layer1.0.conv2+add+relu" ("output" for a final copy). */
+  const char *name;
+  /* The library kernel it runs, e.g. "conv_gemm_v8". */
+  const char *kernel;
+  /* The node's location in the model text ("file:line:col"; "" if none). */
+  const char *source;
+  /* Floating-point operations of one call (2 per multiply-add; 0 for data
+   * movement). */
+  uint64_t flops;
+} cnnc_profile_entry;
+
 typedef struct cnnc_model_desc {
   uint32_t magic;       /* CNNC_MODEL_MAGIC */
   uint32_t abi_version; /* CNNC_ABI_VERSION */
+  /* sizeof(cnnc_model_desc) of the model's compiler: fields appended in
+   * later revisions are present only where desc_size covers them. */
+  uint64_t desc_size;
   const char *name;
   const char *target_cpu;
   /* Comma-separated CPU features the code needs ("avx2,fma,..."), in the
@@ -86,6 +117,10 @@ typedef struct cnnc_model_desc {
    * network's layers (as cnnc --emit=summary counts MACs). */
   uint64_t flops;
   cnnc_run_fn run;
+  /* Kernel calls the run function profiles, in call order (ABI 2): 0 and
+   * null unless the model was compiled with `cnnc --profile`. */
+  int32_t num_profile_entries;
+  const cnnc_profile_entry *profile_entries;
 } cnnc_model_desc;
 
 typedef const cnnc_model_desc *(*cnnc_model_entry_fn)(void);

@@ -228,6 +228,19 @@ cnnrt_status cnnrt_run(const cnnrt_model *model, const cnnrt_input *inputs,
                        int32_t num_outputs, void *workspace,
                        uint64_t workspace_bytes, cnnrt_pool *pool);
 
+/* cnnrt_run that also profiles: for a model compiled with `cnnc --profile`,
+ * adds the elapsed seconds of its kernel call i to profile_seconds[i] (the
+ * descriptor's num_profile_entries entries, described by profile_entries;
+ * zero the array before the first run). profile_seconds may be null, and a
+ * model compiled without --profile (num_profile_entries 0) records
+ * nothing. */
+cnnrt_status cnnrt_run_profiled(const cnnrt_model *model,
+                                const cnnrt_input *inputs, int32_t num_inputs,
+                                const cnnrt_output *outputs,
+                                int32_t num_outputs, void *workspace,
+                                uint64_t workspace_bytes, cnnrt_pool *pool,
+                                double *profile_seconds);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif

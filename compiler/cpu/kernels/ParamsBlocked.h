@@ -1,0 +1,107 @@
+//===- ParamsBlocked.h - Params of the NCHWc kernels ------------*- C++ -*-===//
+//
+// Parameter structs of the kernels that compute on the channel-blocked
+// layout NCHWc (ir/Types.h: [N][C/b][*S][b], b channels innermost), and the
+// register blocking of the blocked convolution. See Params.h for the rules
+// (int64_t, double and fixed arrays only).
+//
+// The kernels are not instantiated per target width: each reads the block
+// b of its blocked tensors from its params (`block`: 4, 8 or 16) and
+// computes with vectors of V = b floats, one vector holding the b channels
+// of one pixel, so every multiply-add, max or sum is a whole vector
+// operation with no shuffles. Once specialised, the dispatch on `block`
+// folds away. On a target whose registers are narrower than b the vectors
+// are split by LLVM (correct, not fast); the layout pass picks b = the
+// target's width.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+#include <stdint.h>
+
+// Included by Params.h after ParamsConv.h (ConvGeom, Epilogue).
+
+namespace cnnk {
+
+/// Output-channel blocks of a conv_blocked register tile for vector width
+/// `v`: NB blocks x MR pixels of accumulators, NB weight vectors and a
+/// broadcast fit the 16 (v = 4, 8) or 32 (v = 16) vector registers.
+constexpr int blockedNB(int v) { return v == 16 ? 4 : 2; }
+/// Output pixels (along W) of a conv_blocked register tile.
+constexpr int blockedMR(int) { return 6; }
+
+/// bufs: x, w (re-laid out), bias, residual, y. Direct convolution with
+/// groups 1, zero padding, over three spatial axes (D, H, W), y in NCHWc
+/// (block V). x is NCHWc with block V (inLanes = V) or plain NCHW
+/// (inLanes = 1). w is [M/V][C/inLanes][KD][KH][KW][inLanes][V]. A task
+/// is (n, group of ocGroup output-channel blocks, block of rowBlock output
+/// rows (od, oh)); it computes whole rows in tiles of MR pixels x NB
+/// blocks kept in registers. Output columns [owLo, owHi) have their whole
+/// window inside the input along W; the others skip the taps that fall
+/// into the padding, one pixel at a time.
+struct ConvBlockedParams {
+  int64_t block; // V: 4, 8 or 16
+  ConvGeom geom;
+  int64_t batch;
+  int64_t channels;    // C
+  int64_t outChannels; // M
+  int64_t inLanes;     // 1: x plain; V: x blocked
+  int64_t ocGroup;     // output-channel blocks per task
+  int64_t ocGroups;    // ceil(M / V / ocGroup)
+  int64_t rowBlock;    // output rows per task
+  int64_t rowBlocks;   // ceil(out[0] * out[1] / rowBlock)
+  int64_t owLo;
+  int64_t owHi;
+  int64_t hasBias;
+  Epilogue epi;
+};
+
+/// bufs: x, w [C/V][KD][KH][KW][V], bias, residual, y. Depthwise conv
+/// (groups == C == M), zero padding, x and y in NCHWc (block V): each
+/// vector holds V channels of one pixel. Tasks are (n, channel block,
+/// block of rowBlock output rows); owLo/owHi as in ConvBlockedParams.
+struct DepthwiseBlockedParams {
+  int64_t block; // V: 4, 8 or 16
+  ConvGeom geom;
+  int64_t batch;
+  int64_t channels;
+  int64_t rowBlock;
+  int64_t rowBlocks;
+  int64_t owLo;
+  int64_t owHi;
+  int64_t hasBias;
+  Epilogue epi;
+};
+
+/// bufs: x, y. max_pool / avg_pool (PoolParams semantics: PoolKind,
+/// count_include_pad, ceil mode through out and padEnd) over three spatial
+/// axes with x and y in NCHWc (block V). Tasks are blocks of `perTask`
+/// output rows (n, channel block, od, oh); `rows` in all.
+struct PoolBlockedParams {
+  int64_t block; // V: 4, 8 or 16
+  int64_t kind; // PoolKind
+  int64_t countIncludePad;
+  int64_t in[3];
+  int64_t out[3];
+  int64_t kernel[3];
+  int64_t stride[3];
+  int64_t dilation[3];
+  int64_t padBegin[3];
+  int64_t padEnd[3];
+  int64_t rows;
+  int64_t perTask;
+};
+
+/// bufs: x, y. global_avg_pool / global_max_pool of x in NCHWc (block V):
+/// the max or mean over `size` pixels of each of `planes` channel blocks
+/// (n, C/V), written as V consecutive floats, which is y [N,C,1,1] in the
+/// plain and the blocked layout alike. Tasks are blocks of `perTask`
+/// channel blocks.
+struct GlobalPoolBlockedParams {
+  int64_t block; // V: 4, 8 or 16
+  int64_t kind; // PoolKind
+  int64_t planes;
+  int64_t size;
+  int64_t perTask;
+};
+
+} // namespace cnnk

@@ -1,0 +1,324 @@
+//===- LowerBlocked.cpp - conv and pools on the NCHWc layout --------------===//
+//
+// Weights are re-laid out here, at compile time, for the blocked kernels:
+//   conv_blocked            [M/V][C/L][KD][KH][KW][L][V], L = V when x is
+//                           blocked, 1 when x is plain;
+//   conv_depthwise_blocked  [C/V][KD][KH][KW][V].
+// Tasks: (n, group of output-channel blocks, block of output rows), sized
+// so that a few threads get work and a task is worth scheduling.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/cpu/lower/LowerBlocked.h"
+
+#include "compiler/cpu/lower/LowerConv.h"
+#include "compiler/cpu/lower/LowerMisc.h"
+#include "ir/ops/SlidingWindow.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace cnnc::cpu {
+
+namespace {
+
+/// Work below which a task is not split further (flops).
+constexpr double kMinTaskFlops = 1024 * 1024;
+/// Tasks worth having for a few threads.
+constexpr int64_t kWantTasks = 12;
+
+int64_t blockOf(const Value *v) { return v ? v->type().block : 0; }
+
+bool isDepthwise(const Node &n) {
+  int64_t c = n.operand(0)->type().shape[1];
+  int64_t m = n.operand(1)->type().shape[0];
+  return n.getInt("groups") == c && c == m && c > 1;
+}
+
+/// Why a conv with a blocked result cannot use the blocked kernels, or "".
+std::string convProblem(const Node &n, int64_t b) {
+  const TensorType &xt = n.operand(0)->type(), &wt = n.operand(1)->type();
+  int64_t c = xt.shape[1], m = wt.shape[0];
+  if (n.getEnum("padding_mode") != "zeros")
+    return "padding_mode " + n.getEnum("padding_mode");
+  if (xt.rank() < 3 || xt.rank() > 5)
+    return "rank " + std::to_string(xt.rank());
+  if (m % b != 0)
+    return "output channels " + std::to_string(m) + " not a multiple of " +
+           std::to_string(b);
+  if (isDepthwise(n))
+    return xt.block == b ? "" : "a depthwise conv of a plain input";
+  if (n.getInt("groups") != 1)
+    return "groups " + std::to_string(n.getInt("groups"));
+  if (xt.blocked() && c % b != 0)
+    return "input channels not a multiple of the block";
+  return "";
+}
+
+/// Why a conv with blocked values cannot be compiled, or "".
+std::string convLayoutProblem(const Node &n, int64_t b) {
+  if (blockOf(n.result()) != b)
+    return "a blocked input needs a blocked result";
+  if (blockOf(n.operand(1)) || blockOf(n.operand("b")))
+    return "weights and bias must be plain";
+  const Value *res = n.operand("res");
+  if (res && blockOf(res) != b)
+    return "the residual must have the result's layout";
+  if (blockOf(n.operand(0)) != 0 && blockOf(n.operand(0)) != b)
+    return "input and result blocks differ";
+  return convProblem(n, b);
+}
+
+/// The expected layout of every operand and result of `n` when any is
+/// blocked with block `b`, or an empty string when `n` accepts them.
+std::string blockedProblem(const Node &n, int64_t b) {
+  auto all = [&](const std::vector<Value *> &vs) {
+    return std::all_of(vs.begin(), vs.end(),
+                       [&](const Value *v) { return blockOf(v) == b; });
+  };
+  const OpInfo &info = n.info();
+  OpKind k = n.kind();
+  if (k == OpKind::Relayout)
+    return "";
+  if (k == OpKind::Conv)
+    return convLayoutProblem(n, b);
+  if (k == OpKind::MaxPool || k == OpKind::AvgPool)
+    return all(n.operands()) && all(n.results()) ? "" : "mixed layouts";
+  if (k == OpKind::GlobalAvgPool || k == OpKind::GlobalMaxPool)
+    return blockOf(n.operand(0)) == b ? ""
+                                      : "a blocked result needs a blocked input";
+  if (k == OpKind::Concat) {
+    int64_t rank = n.result()->type().rank();
+    int64_t axis = n.getInt("axis");
+    if (axis != 1 && axis != 1 - rank)
+      return "concat on an axis other than the channels";
+    return all(n.operands()) && all(n.results()) ? "" : "mixed layouts";
+  }
+  if (info.flags & kElementwise)
+    return all(n.operands()) && all(n.results()) ? "" : "mixed layouts";
+  if (info.flags & kBroadcast) {
+    if (!all(n.operands()) || !all(n.results()))
+      return "mixed layouts";
+    for (const Value *v : n.operands())
+      if (v->type().shape != n.result()->type().shape)
+        return "operands of different shapes";
+    return "";
+  }
+  return "no blocked kernel";
+}
+
+//===--- conv -------------------------------------------------------------===//
+
+/// Output columns [lo, hi) whose window lies wholly inside the input on W.
+void interiorW(const cnnk::ConvGeom &g, int64_t &lo, int64_t &hi) {
+  lo = std::min(ceilDiv(g.padBegin[2], g.stride[2]), g.out[2]);
+  int64_t last = g.in[2] - 1 + g.padBegin[2] - g.dilation[2] * (g.kernel[2] - 1);
+  hi = last < 0 ? 0 : std::min(last / g.stride[2] + 1, g.out[2]);
+  hi = std::max(hi, lo);
+}
+
+cnnk::ConvGeom geomOf(const Node &n) {
+  const Shape &xs = n.operand(0)->type().shape;
+  const Shape &ws = n.operand(1)->type().shape;
+  return convGeom(
+      kernelWindow(n, spatialDims(xs), spatialDims(ws), WindowOptions{}));
+}
+
+/// Rows per task and the number of row blocks: tasks of at least
+/// kMinTaskFlops, and at least kWantTasks of them when the rows allow.
+void blockRows(int64_t rows, int64_t otherTasks, double rowFlops,
+               int64_t &rowBlock, int64_t &rowBlocks) {
+  int64_t byWork = std::max<int64_t>(1, int64_t(kMinTaskFlops / rowFlops));
+  int64_t byTasks =
+      std::max<int64_t>(1, rows * otherTasks / kWantTasks);
+  rowBlock = std::clamp<int64_t>(std::min(byWork, byTasks), 1, rows);
+  rowBlocks = divUp(rows, rowBlock);
+  rowBlock = divUp(rows, rowBlocks);
+}
+
+/// The weights [M][C][taps] as [M/V][C/L][taps][L][V].
+std::vector<float> convWeights(const Tensor &w, int64_t m, int64_t c,
+                               int64_t taps, int64_t v, int64_t l) {
+  std::vector<float> d(w.data.size());
+  size_t i = 0;
+  for (int64_t ob = 0; ob < m / v; ++ob)
+    for (int64_t icb = 0; icb < c / l; ++icb)
+      for (int64_t t = 0; t < taps; ++t)
+        for (int64_t il = 0; il < l; ++il)
+          for (int64_t ol = 0; ol < v; ++ol)
+            d[i++] = w.data[size_t(((ob * v + ol) * c + icb * l + il) * taps +
+                                   t)];
+  return d;
+}
+
+/// The weights [C][1][taps] as [C/V][taps][V].
+std::vector<float> depthwiseWeights(const Tensor &w, int64_t c, int64_t taps,
+                                    int64_t v) {
+  std::vector<float> d(w.data.size());
+  size_t i = 0;
+  for (int64_t cb = 0; cb < c / v; ++cb)
+    for (int64_t t = 0; t < taps; ++t)
+      for (int64_t l = 0; l < v; ++l)
+        d[i++] = w.data[size_t((cb * v + l) * taps + t)];
+  return d;
+}
+
+bool lowerDepthwiseBlocked(const Node &n, const Tensor &w,
+                           const cnnk::ConvGeom &g, LowerCtx &ctx) {
+  const Value *x = n.operand(0), *b = n.operand("b"), *y = n.result();
+  cnnk::DepthwiseBlockedParams p{};
+  p.block = y->type().block;
+  p.geom = g;
+  p.batch = x->type().shape[0];
+  p.channels = x->type().shape[1];
+  interiorW(g, p.owLo, p.owHi);
+  p.hasBias = b != nullptr;
+  p.epi = epilogueParams(n);
+  int64_t rows = g.out[0] * g.out[1], blocks = p.channels / p.block;
+  double flops = 2.0 * double(numElementsOf(y)) * double(g.kSize);
+  blockRows(rows, p.batch * blocks, flops / double(p.batch * blocks * rows),
+            p.rowBlock, p.rowBlocks);
+  Buffer wb = ctx.addWeights(depthwiseWeights(w, p.channels, g.kSize, p.block));
+  ctx.call<KernelId::DepthwiseBlocked>(
+      p,
+      {ctx.buffer(x), wb, bufferOr(ctx, b, x), bufferOr(ctx, residualOf(n), x),
+       ctx.buffer(y)},
+      p.batch * blocks * p.rowBlocks, flops);
+  return true;
+}
+
+} // namespace
+
+bool isBlockedNode(const Node &n) {
+  for (const Value *v : n.operands())
+    if (v->type().blocked())
+      return true;
+  for (const Value *v : n.results())
+    if (v->type().blocked())
+      return true;
+  return false;
+}
+
+bool checkBlockedOperands(const Node &n, LowerCtx &ctx) {
+  int64_t b = 0;
+  const Value *first = nullptr;
+  for (const auto *list : {&n.operands(), &n.results()})
+    for (const Value *v : *list)
+      if (v->type().blocked() && !b) {
+        b = v->type().block;
+        first = v;
+      }
+  if (!b)
+    return true;
+  std::string problem = blockedProblem(n, b);
+  if (problem.empty())
+    return true;
+  ctx.diag().error(n.loc(),
+                   "{} cannot be compiled with blocked %{} ({}) by the cpu "
+                   "backend: {}",
+                   n.info().name, first->name(), first->type().str(), problem);
+  return false;
+}
+
+bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
+  if (!checkBlockedOperands(n, ctx))
+    return false;
+  const Value *x = n.operand(0), *wv = n.operand(1), *b = n.operand("b");
+  const Value *y = n.result();
+  if (numElementsOf(y) == 0)
+    return true;
+  const Tensor *w = ctx.constant(wv);
+  if (!w) {
+    ctx.diag().error(n.loc(), "conv with a blocked result needs constant "
+                              "weights, found %{} computed at run time",
+                     wv->name());
+    return false;
+  }
+  cnnk::ConvGeom g = geomOf(n);
+  if (isDepthwise(n))
+    return lowerDepthwiseBlocked(n, *w, g, ctx);
+  cnnk::ConvBlockedParams p{};
+  int v = int(y->type().block);
+  p.block = v;
+  p.geom = g;
+  p.batch = x->type().shape[0];
+  p.channels = x->type().shape[1];
+  p.outChannels = wv->type().shape[0];
+  p.inLanes = x->type().blocked() ? v : 1;
+  interiorW(g, p.owLo, p.owHi);
+  p.hasBias = b != nullptr;
+  p.epi = epilogueParams(n);
+  int64_t ocBlocks = p.outChannels / v, rows = g.out[0] * g.out[1];
+  // All output-channel blocks in one task (every input row read once per
+  // row), unless that leaves too few tasks.
+  int64_t nb = cnnk::blockedNB(v), perRow = p.batch * rows;
+  p.ocGroup = ocBlocks;
+  if (perRow < kWantTasks)
+    p.ocGroup = std::min(
+        ocBlocks, roundUp(divUp(ocBlocks, divUp(kWantTasks, perRow)), nb));
+  p.ocGroups = divUp(ocBlocks, p.ocGroup);
+  double flops = 2.0 * double(numElementsOf(y)) * double(p.channels) *
+                 double(g.kSize);
+  double rowFlops = flops / double(p.batch * rows) *
+                    double(p.ocGroup) / double(ocBlocks);
+  blockRows(rows, p.batch * p.ocGroups, rowFlops, p.rowBlock, p.rowBlocks);
+  Buffer wb = ctx.addWeights(
+      convWeights(*w, p.outChannels, p.channels, g.kSize, v, p.inLanes));
+  ctx.call<KernelId::ConvBlocked>(
+      p,
+      {ctx.buffer(x), wb, bufferOr(ctx, b, x), bufferOr(ctx, residualOf(n), x),
+       ctx.buffer(y)},
+      p.batch * p.ocGroups * p.rowBlocks, flops);
+  return true;
+}
+
+bool lowerPoolBlocked(const Node &n, LowerCtx &ctx, bool isMax) {
+  if (!checkBlockedOperands(n, ctx))
+    return false;
+  const Value *x = n.operand(0), *y = n.result();
+  const Shape &xs = x->type().shape;
+  Shape spatial(xs.begin() + 2, xs.end());
+  WindowOptions opts;
+  opts.ceilMode = n.getInt("ceil_mode") != 0;
+  opts.hasDilation = isMax;
+  opts.strideIsKernel = true;
+  std::vector<WindowAxis> axes;
+  std::string error;
+  [[maybe_unused]] bool ok =
+      resolveWindow(n, spatial, n.getInts("kernel"), opts, axes, error);
+  assert(ok && "window of a shape-inferred pool does not resolve");
+  cnnk::PoolBlockedParams p{};
+  p.block = y->type().block;
+  p.kind = isMax ? cnnk::kPoolMax : cnnk::kPoolAvg;
+  p.countIncludePad = isMax ? 0 : n.getInt("count_include_pad");
+  setWindow3(axes, p);
+  p.rows = xs[0] * (xs[1] / p.block) * p.out[0] * p.out[1];
+  if (p.rows * p.out[2] == 0)
+    return true;
+  int64_t taps = p.kernel[0] * p.kernel[1] * p.kernel[2];
+  p.perTask = unitsPerTask(p.rows, p.out[2] * taps * p.block);
+  ctx.call<KernelId::PoolBlocked>(p, {ctx.buffer(x), ctx.buffer(y)},
+                                  ceilDiv(p.rows, p.perTask),
+                                  double(numElementsOf(y)) * double(taps));
+  return true;
+}
+
+bool lowerGlobalPoolBlocked(const Node &n, LowerCtx &ctx, bool isMax) {
+  if (!checkBlockedOperands(n, ctx))
+    return false;
+  const Value *x = n.operand(0);
+  const Shape &xs = x->type().shape;
+  cnnk::GlobalPoolBlockedParams p{};
+  p.block = x->type().block;
+  p.kind = isMax ? cnnk::kPoolMax : cnnk::kPoolAvg;
+  p.planes = xs[0] * (xs[1] / p.block);
+  p.size = product(xs, 2, xs.size());
+  if (p.planes == 0)
+    return true;
+  p.perTask = unitsPerTask(p.planes, p.size * p.block);
+  ctx.call<KernelId::GlobalPoolBlocked>(
+      p, {ctx.buffer(x), ctx.buffer(n.result())}, ceilDiv(p.planes, p.perTask),
+      double(numElementsOf(x)));
+  return true;
+}
+
+} // namespace cnnc::cpu

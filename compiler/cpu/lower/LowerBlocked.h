@@ -1,0 +1,41 @@
+//===- LowerBlocked.h - Lowerings of nodes on NCHWc values ------*- C++ -*-===//
+//
+// Nodes whose operands or results are channel-blocked (ir/Types.h, set by
+// the assign-layout pass) lower to the kernels of KernelsBlocked.def: conv
+// (groups 1 or depthwise) to conv_blocked / conv_depthwise_blocked, the
+// pools to pool_blocked / global_pool_blocked. Layout-blind nodes (unary
+// elementwise ops, same-shape binary ops, concat on the channel axis of
+// blocks) keep their plain lowerings, which are correct on blocked values
+// of one layout. checkBlockedOperands says which nodes the backend can
+// compile with blocked values at all.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CNNC_COMPILER_CPU_LOWER_LOWERBLOCKED_H
+#define CNNC_COMPILER_CPU_LOWER_LOWERBLOCKED_H
+
+#include "compiler/cpu/Lowering.h"
+
+namespace cnnc::cpu {
+
+/// Whether some operand or result of `n` is in a blocked layout.
+bool isBlockedNode(const Node &n);
+
+/// Reports a diagnostic and returns false when `n` has a blocked operand or
+/// result that its lowering cannot handle (an op with no blocked kernel,
+/// mixed blocks, a conv the blocked kernels do not cover, ...).
+bool checkBlockedOperands(const Node &n, LowerCtx &ctx);
+
+/// conv with a blocked result: conv_blocked (groups 1, x plain or blocked)
+/// or conv_depthwise_blocked (groups == C == M, x blocked).
+bool lowerConvBlocked(const Node &n, LowerCtx &ctx);
+
+/// max_pool / avg_pool with blocked x and y.
+bool lowerPoolBlocked(const Node &n, LowerCtx &ctx, bool isMax);
+
+/// global_avg_pool / global_max_pool with blocked x (y plain or blocked:
+/// the same bytes).
+bool lowerGlobalPoolBlocked(const Node &n, LowerCtx &ctx, bool isMax);
+
+} // namespace cnnc::cpu
+
+#endif

@@ -1,0 +1,283 @@
+//===- ConvToGemm.cpp - 1x1 convs and fully connected layers to gemm ------===//
+//
+// Two rewrites into `gemm`:
+//
+// A pointwise conv — every kernel size 1, stride 1, no padding, groups 1,
+// batch 1, constant weights (and bias), plain layouts, 1 to 3 spatial axes
+// S — is a matrix product of the weights [M,C] with the input seen as
+// [C,S]:
+//   %x2  = reshape(%x) {shape=[C,S]}
+//   %res2 = reshape(%res) {shape=[M,S]}           (a fused residual only)
+//   %g   = gemm(%w2, %x2, %c, %res2) {act..., res_act...}
+//   %y   = reshape(%g) {shape=[1,M,*S]}
+// with new consts w2 [M,C] (the weights) and c [M,1] (the bias). The
+// epilogue attributes move to the gemm; `tile` does not (it was chosen
+// for the conv). The final reshape takes the conv's result name.
+//
+// A fully connected layer written as `matmul(%x [B,K], %w)` with a const
+// 2-D w [K,N] becomes `gemm(%x, %w)`; when its only use is an add of a
+// const bias of shape [N] or [1,N] (either operand order), the add folds in
+// as the gemm's c and the gemm takes the add's result name.
+//
+// The gemm absorbs the nodes it replaces (Node::absorb). Requires:
+// inferred shapes. Guarantees: the same function up to f32 summation
+// order; every value keeps its type; graph outputs keep their names.
+//
+//===----------------------------------------------------------------------===//
+#include "ir/Weights.h"
+#include "ir/ops/SlidingWindow.h"
+#include "passes/Pass.h"
+#include "passes/Rewrite.h"
+
+#include <algorithm>
+#include <optional>
+#include <unordered_set>
+
+namespace cnnc {
+
+namespace {
+
+bool isConst(const Value *v) {
+  return v && v->def() && v->def()->kind() == OpKind::Const;
+}
+
+bool plain(const Value *v) { return !v || v->type().block == 0; }
+
+/// Whether `conv` is a pointwise conv over one image with const weights.
+bool isPointwise(const Node &conv) {
+  const Value *x = conv.operand(0u), *w = conv.operand(1u);
+  const Value *b = conv.operand("b"), *res = conv.operand("res");
+  const Shape &xs = x->type().shape, &ws = w->type().shape;
+  if (xs.size() < 3 || xs.size() > 5 || xs[0] != 1 ||
+      conv.getInt("groups") != 1 || !isConst(w) || (b && !isConst(b)))
+    return false;
+  if (!plain(x) || !plain(w) || !plain(b) || !plain(res) ||
+      !plain(conv.result()))
+    return false;
+  Shape kernel = spatialDims(ws);
+  if (std::any_of(kernel.begin(), kernel.end(),
+                  [](int64_t k) { return k != 1; }))
+    return false;
+  std::vector<WindowAxis> axes;
+  std::string error;
+  if (!resolveWindow(conv, spatialDims(xs), kernel, WindowOptions{}, axes,
+                     error))
+    return false;
+  return std::all_of(axes.begin(), axes.end(), [](const WindowAxis &a) {
+    return a.stride == 1 && a.padBegin == 0 && a.padEnd == 0;
+  });
+}
+
+/// Value names that clash with nothing in the graph (suffixes ".1", ...).
+class NameMaker {
+public:
+  explicit NameMaker(const Graph &g) {
+    for (const Value *v : g.inputs())
+      Taken.insert(v->name());
+    for (const auto &n : g.nodes())
+      for (const Value *r : n->results())
+        Taken.insert(r->name());
+  }
+  std::string fresh(const std::string &base) {
+    std::string name = base;
+    for (unsigned i = 1; Taken.count(name); ++i)
+      name = base + "." + std::to_string(i);
+    Taken.insert(name);
+    return name;
+  }
+
+private:
+  std::unordered_set<std::string> Taken;
+};
+
+class ConvToGemmPass final : public Pass {
+public:
+  std::string_view name() const override { return "conv-to-gemm"; }
+  bool run(Graph &g, PassContext &ctx) override;
+
+private:
+  bool lowerConv(Graph &g, Node &conv, DiagEngine &diag);
+  bool lowerMatMul(Graph &g, Node &mm, DiagEngine &diag);
+  /// Appends `%name = reshape(%x) {shape=...}` typed as `shape`.
+  Value *reshape(Graph &g, Value *x, const Shape &shape,
+                 const std::string &name, SourceLoc loc);
+  /// Renames `v` (about to die) so its name can go to its replacement.
+  std::string takeName(Value *v);
+
+  std::optional<ConstMaker> Consts;
+  std::optional<NameMaker> Names;
+};
+
+Value *ConvToGemmPass::reshape(Graph &g, Value *x, const Shape &shape,
+                               const std::string &name, SourceLoc loc) {
+  Node *r = g.addNode(OpKind::Reshape, loc, {x}, {name});
+  r->setAttr("shape", std::vector<int64_t>(shape.begin(), shape.end()));
+  r->result()->setType(TensorType(x->type().dtype, shape));
+  return r->result();
+}
+
+std::string ConvToGemmPass::takeName(Value *v) {
+  std::string name = v->name();
+  v->setName(Names->fresh(name + ".replaced"));
+  return name;
+}
+
+/// Copies the epilogue attributes of `from` to `to`.
+void copyEpilogue(const Node &from, Node &to) {
+  for (const char *name : {"act", "act_args", "res_act", "res_act_args"})
+    for (const auto &[attr, value] : from.attrs())
+      if (attr == name)
+        to.setAttr(attr, value);
+}
+
+bool ConvToGemmPass::lowerConv(Graph &g, Node &conv, DiagEngine &diag) {
+  Value *x = conv.operand(0u), *y = conv.result();
+  const Value *w = conv.operand(1u), *b = conv.operand("b");
+  Value *res = conv.operand("res");
+  const Shape &ys = y->type().shape;
+  int64_t c = x->type().shape[1], m = ys[1];
+  int64_t s = numElements(spatialDims(ys));
+  std::optional<Tensor> wt = materializeConst(g, *w->def(), diag);
+  if (!wt)
+    return false;
+  std::string base = conv.name();
+  SourceLoc loc = conv.loc();
+  Value *w2 = Consts->make(base + ".gemm_w", base + ".gemm_w",
+                           Tensor(Shape{m, c}, std::move(wt->data)), loc);
+  std::vector<Value *> operands = {
+      w2, reshape(g, x, {c, s}, Names->fresh(base + ".x2"), loc)};
+  if (b) {
+    std::optional<Tensor> bt = materializeConst(g, *b->def(), diag);
+    if (!bt)
+      return false;
+    operands.push_back(Consts->make(base + ".gemm_c", base + ".gemm_c",
+                                    Tensor(Shape{m, 1}, std::move(bt->data)),
+                                    loc));
+  }
+  if (res) {
+    // gemm's residual is its 4th operand: c must be there, even as 0.
+    if (!b)
+      operands.push_back(Consts->make(base + ".gemm_c", base + ".gemm_c",
+                                      Tensor(Shape{m, 1}), loc));
+    operands.push_back(reshape(g, res, {m, s}, Names->fresh(base + ".res2"),
+                               loc));
+  }
+  std::string yName = takeName(y);
+  Node *gemm = g.addNode(OpKind::Gemm, loc, operands,
+                         {Names->fresh(base + ".gemm")});
+  copyEpilogue(conv, *gemm);
+  gemm->result()->setType(TensorType(y->type().dtype, Shape{m, s}));
+  gemm->absorb(conv);
+  g.replaceAllUses(y, reshape(g, gemm->result(), ys, yName, loc));
+  return true;
+}
+
+/// The add whose bias folds into the gemm replacing `mm`, and that bias.
+std::pair<Node *, Value *> biasAdd(const Graph &g, const Node &mm) {
+  const Value *y = mm.result();
+  if (g.numUses(y) != 1)
+    return {};
+  int64_t n = y->type().shape[1];
+  for (const auto &user : g.nodes()) {
+    if (user->kind() != OpKind::Add)
+      continue;
+    for (unsigned i = 0; i < 2; ++i) {
+      Value *bias = user->operand(1 - i);
+      if (user->operand(i) != y || bias == y || !isConst(bias) ||
+          !plain(bias) || user->result()->type() != y->type())
+        continue;
+      const Shape &bs = bias->type().shape;
+      if (bs == Shape{n} || bs == Shape{1, n})
+        return {user.get(), bias};
+    }
+  }
+  return {};
+}
+
+bool ConvToGemmPass::lowerMatMul(Graph &g, Node &mm, DiagEngine &) {
+  Value *x = mm.operand(0u), *w = mm.operand(1u);
+  auto [add, bias] = biasAdd(g, mm);
+  Node &last = add ? *add : mm;
+  Value *y = last.result();
+  std::vector<Value *> operands = {x, w};
+  if (bias)
+    operands.push_back(bias);
+  std::string yName = takeName(y);
+  Node *gemm = g.addNode(OpKind::Gemm, mm.loc(), operands, {yName});
+  gemm->result()->setType(y->type());
+  gemm->absorb(mm);
+  if (add)
+    gemm->absorb(*add);
+  g.replaceAllUses(y, gemm->result());
+  return true;
+}
+
+/// Reorders g's nodes so that the nodes appended for each replaced node
+/// stand where it stood (`replaced`: its index and the index of the first
+/// node appended for it, in order; `original`: the node count before).
+/// The result is in program order when the original graph was.
+void placeReplacements(Graph &g,
+                       size_t original,
+                       const std::vector<std::pair<size_t, size_t>> &replaced) {
+  std::vector<Node *> order;
+  order.reserve(g.nodes().size());
+  size_t next = 0;
+  for (size_t i = 0; i < original; ++i) {
+    if (next < replaced.size() && replaced[next].first == i) {
+      size_t end = next + 1 < replaced.size() ? replaced[next + 1].second
+                                              : g.nodes().size();
+      for (size_t j = replaced[next].second; j < end; ++j)
+        order.push_back(g.nodes()[j].get());
+      ++next;
+    }
+    order.push_back(g.nodes()[i].get());
+  }
+  g.reorderNodes(order);
+}
+
+/// Whether `mm` is a fully connected layer: x [B,K] times const w [K,N].
+bool isFullyConnected(const Node &mm) {
+  const Value *x = mm.operand(0u), *w = mm.operand(1u);
+  return x->type().rank() == 2 && w->type().rank() == 2 && isConst(w) &&
+         plain(x) && plain(w) && plain(mm.result());
+}
+
+bool ConvToGemmPass::run(Graph &g, PassContext &ctx) {
+  if (!checkShapesKnown(g, name(), ctx.diag))
+    return false;
+  Consts.emplace(g);
+  Names.emplace(g);
+  // Rewrites append nodes: visit the original ones only, and remember
+  // which appended nodes replace which, to put them in its place.
+  size_t original = g.nodes().size();
+  std::vector<std::pair<size_t, size_t>> replaced; // (index, first appended)
+  for (size_t i = 0; i < original; ++i) {
+    Node &n = *g.nodes()[i];
+    size_t first = g.nodes().size();
+    bool ok = true;
+    if (n.kind() == OpKind::Conv && isPointwise(n))
+      ok = lowerConv(g, n, ctx.diag);
+    else if (n.kind() == OpKind::MatMul && isFullyConnected(n))
+      ok = lowerMatMul(g, n, ctx.diag);
+    else
+      continue;
+    if (!ok)
+      return false;
+    replaced.push_back({i, first});
+  }
+  if (!replaced.empty()) {
+    placeReplacements(g, original, replaced);
+    finishRewrite(g);
+  }
+  Consts.reset();
+  Names.reset();
+  return true;
+}
+
+} // namespace
+
+std::unique_ptr<Pass> createConvToGemmPass() {
+  return std::make_unique<ConvToGemmPass>();
+}
+
+} // namespace cnnc

@@ -1,0 +1,185 @@
+//===- FuseEpilogue.cpp - Activations and residual adds into conv/gemm ----===//
+//
+// A conv or gemm (ops flagged kFusable) computes its result in registers;
+// what follows it elementwise can run there too (ir/Epilogue.h):
+//
+//   y = res_act(act(op(x) + bias) + res)
+//
+// For each kFusable node whose result has exactly one use and is no graph
+// output, this pass repeatedly absorbs that single user when it is
+//   - an epilogue activation (flags kElementwise | kEpilogue): into `act`
+//     while there is no residual and act is free, else into `res_act` when
+//     a residual is present and res_act is free;
+//   - an add (kBroadcast | kEpilogue) whose other operand has exactly the
+//     result's type: that operand becomes the residual, when there is none
+//     yet. When that operand is itself the sole use of a kFusable node
+//     later in program order, the add is left to that node, so the earlier
+//     result is the residual and nothing moves (ResNet's downsample).
+// A conv without bias (gemm without c) gets a zero one, since the residual
+// is the fourth operand. The absorbed nodes are recorded (Node::absorb)
+// and removed; the fused node's result takes over all their uses, and a
+// graph output keeps its name. Requires: inferred shapes. Guarantees: the
+// same function, up to the f32 rounding of the fused computation; types
+// unchanged; every residual is defined before its fused node.
+//
+//===----------------------------------------------------------------------===//
+#include "ir/Epilogue.h"
+#include "passes/Pass.h"
+#include "passes/Rewrite.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace cnnc {
+
+namespace {
+
+/// The users of values, ignoring nodes already absorbed.
+class Users {
+public:
+  explicit Users(const Graph &g) : G(g) {}
+  /// The single node using `v`, or null when `v` has another use (or is a
+  /// graph output).
+  Node *sole(const Value *v) const {
+    if (std::find(G.outputs().begin(), G.outputs().end(), v) !=
+        G.outputs().end())
+      return nullptr;
+    Node *user = nullptr;
+    for (const auto &n : G.nodes()) {
+      if (Dead.count(n.get()))
+        continue;
+      for (const Value *o : n->operands()) {
+        if (o != v)
+          continue;
+        if (user)
+          return nullptr;
+        user = n.get();
+      }
+    }
+    return user;
+  }
+  void kill(const Node *n) { Dead.insert(n); }
+
+private:
+  const Graph &G;
+  std::unordered_set<const Node *> Dead;
+};
+
+bool isOutput(const Graph &g, const Value *v) {
+  return std::find(g.outputs().begin(), g.outputs().end(), v) !=
+         g.outputs().end();
+}
+
+bool isResidualAdd(const Node &n) {
+  const OpInfo &info = n.info();
+  return n.kind() == OpKind::Add && info.has(kBroadcast) &&
+         info.has(kEpilogue) && n.numOperands() == 2;
+}
+
+class FuseEpiloguePass final : public Pass {
+public:
+  std::string_view name() const override { return "fuse-epilogue"; }
+  bool run(Graph &g, PassContext &ctx) override;
+
+private:
+  bool absorb(Graph &g, Node &p, Node &u);
+  bool absorbActivation(Node &p, const Node &u);
+  bool absorbResidual(Node &p, const Node &u);
+  /// Whether `v`'s definition would rather absorb an add of it and `p`'s
+  /// result: a free kFusable node later than `p` in program order.
+  bool laterFusable(const Node &p, const Value *v) const;
+
+  Users *Uses = nullptr;
+  ConstMaker *Consts = nullptr;
+  std::unordered_map<const Node *, size_t> Order;
+};
+
+bool FuseEpiloguePass::absorbActivation(Node &p, const Node &u) {
+  if (!isEpilogueActivation(u.kind()) || u.numOperands() != 1 ||
+      u.result()->type() != p.result()->type())
+    return false;
+  bool hasRes = epilogueOf(p).res != nullptr;
+  std::string_view slot = hasRes ? "res_act" : "act";
+  if (!epilogueSlotFree(p, slot))
+    return false;
+  setEpilogueAct(p, slot, u);
+  return true;
+}
+
+bool FuseEpiloguePass::laterFusable(const Node &p, const Value *v) const {
+  const Node *d = v->def();
+  if (!d || !d->info().has(kFusable) || !epilogueOf(*d).empty() ||
+      !Uses->sole(v))
+    return false;
+  auto pi = Order.find(&p), di = Order.find(d);
+  return pi != Order.end() && di != Order.end() && di->second > pi->second;
+}
+
+bool FuseEpiloguePass::absorbResidual(Node &p, const Node &u) {
+  if (!isResidualAdd(u) || epilogueOf(p).res)
+    return false;
+  const Value *y = p.result();
+  Value *r = u.operand(0u) == y ? u.operand(1u) : u.operand(0u);
+  if (r == y || r->type() != y->type() || u.result()->type() != y->type())
+    return false;
+  if (laterFusable(p, r))
+    return false;
+  unsigned ri = residualOperandIndex(p.kind());
+  if (p.numOperands() < ri) {
+    // The bias (conv) or c (gemm) precedes the residual: a zero one.
+    bool conv = p.kind() == OpKind::Conv;
+    Shape s = conv ? Shape{p.operand(1u)->type().shape[0]} : Shape{1};
+    std::string base = p.name() + (conv ? ".zero_b" : ".zero_c");
+    p.addOperand(Consts->make(base, base, Tensor(s), p.loc()));
+  }
+  p.addOperand(r);
+  return true;
+}
+
+bool FuseEpiloguePass::absorb(Graph &g, Node &p, Node &u) {
+  if (!absorbActivation(p, u) && !absorbResidual(p, u))
+    return false;
+  p.absorb(u);
+  Uses->kill(&u);
+  Value *from = u.result();
+  if (isOutput(g, from))
+    p.result()->setName(from->name());
+  g.replaceAllUses(from, p.result());
+  return true;
+}
+
+bool FuseEpiloguePass::run(Graph &g, PassContext &ctx) {
+  if (!checkShapesKnown(g, name(), ctx.diag))
+    return false;
+  Users uses(g);
+  ConstMaker consts(g);
+  Uses = &uses;
+  Consts = &consts;
+  std::vector<Node *> nodes;
+  for (const auto &n : g.nodes()) {
+    Order[n.get()] = nodes.size();
+    nodes.push_back(n.get());
+  }
+  bool changed = false;
+  for (Node *p : nodes) {
+    if (!p->info().has(kFusable))
+      continue;
+    while (Node *u = uses.sole(p->result())) {
+      if (!absorb(g, *p, *u))
+        break;
+      changed = true;
+    }
+  }
+  if (changed)
+    finishRewrite(g);
+  return true;
+}
+
+} // namespace
+
+std::unique_ptr<Pass> createFuseEpiloguePass() {
+  return std::make_unique<FuseEpiloguePass>();
+}
+
+} // namespace cnnc

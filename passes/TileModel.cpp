@@ -1,0 +1,137 @@
+//===- TileModel.cpp - Analytical tile sizes for conv and GEMM ------------===//
+#include "passes/TileModel.h"
+
+#include <algorithm>
+
+namespace cnnc {
+
+namespace {
+
+/// Work below which a task is not split further (flops).
+constexpr double kMinTaskFlops = 1024 * 1024;
+/// Tasks worth having for a few threads.
+constexpr int64_t kWantTasks = 12;
+
+int64_t divUp(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t roundUp(int64_t a, int64_t b) { return divUp(a, b) * b; }
+
+/// K block of a GEMM over K: K itself when it is at most `kcMax`, else K
+/// split evenly into blocks of at most kcMax, rounded up to a multiple of
+/// `unit` (a conv's kernel size) when that stays within `limit`.
+int64_t splitK(int64_t k, int64_t unit, int64_t kcMax, int64_t limit) {
+  if (k <= kcMax)
+    return std::max<int64_t>(k, 1);
+  int64_t kc = divUp(k, divUp(k, kcMax));
+  if (unit > 1 && roundUp(kc, unit) <= limit)
+    kc = roundUp(kc, unit);
+  return kc;
+}
+
+/// The most M rows of one task: an A block of rows x kc floats within a
+/// quarter of L2, a multiple of MR.
+int64_t maxRows(const PassTarget &t, int64_t mr) {
+  int64_t rows = t.l2Bytes / 4 / (4 * maxKBlock(t));
+  return std::max(mr, rows / mr * mr);
+}
+
+/// A candidate split of a conv's GEMM and its estimated cost.
+struct Split {
+  int64_t mBlock = 0, perTask = 0, tasks = 0;
+  double cycles = 0;
+};
+
+/// Estimated cycles of the data movement beyond the multiply-adds: every
+/// M block packs the input panels again (about a cycle per element), and
+/// every pixel block streams its rows of packed weights from L3 again when
+/// they do not stay in half of L2.
+Split costConv(const ConvGemmShape &s, int64_t mPad, int64_t mBlock,
+               int64_t perTask, int64_t panels, int64_t nr, int64_t l2) {
+  Split b{mBlock, perTask};
+  int64_t mBlocks = divUp(mPad, mBlock), pixelBlocks = divUp(panels, perTask);
+  b.tasks = s.batch * s.groups * mBlocks * pixelBlocks;
+  double slices = double(s.batch * s.groups);
+  double pack = double(mBlocks) * double(s.k) * double(panels * nr);
+  bool weightsInL2 = mBlock * s.k * 4 <= l2 / 2;
+  double stream =
+      weightsInL2 ? 0.0 : 0.1 * double(pixelBlocks) * double(mPad) * double(s.k);
+  b.cycles = slices * (pack + stream);
+  return b;
+}
+
+} // namespace
+
+RegisterTile registerTile(const PassTarget &t) {
+  // MR * NRV accumulators + NRV B vectors + one broadcast, NRV = 2; with
+  // 32 registers the kernels stop at 8 rows (more rows would not raise the
+  // FMA rate further and cost packing).
+  const int64_t nrv = 2;
+  int64_t mr = std::min<int64_t>((t.vectorRegisters - nrv - 1) / nrv, 8);
+  return RegisterTile{std::max<int64_t>(mr, 1), nrv * t.vectorWidth};
+}
+
+int64_t maxKBlock(const PassTarget &t) {
+  RegisterTile rt = registerTile(t);
+  int64_t fit = t.l1Bytes * 3 / 4 / (4 * (rt.mr + rt.nr));
+  int64_t kc = 16;
+  while (kc * 2 <= fit)
+    kc *= 2;
+  return std::min(kc, kTileBPanelFloats / rt.nr);
+}
+
+Tiles chooseConvTiles(const ConvGemmShape &s, const PassTarget &t) {
+  RegisterTile rt = registerTile(t);
+  int64_t mr = rt.mr, nr = rt.nr;
+  Tiles tiles;
+  tiles.depth = splitK(s.k, s.kSize, maxKBlock(t), kTileBPanelFloats / nr);
+  int64_t mPad = roundUp(s.mg, mr);
+  int64_t panels = divUp(s.outSize, nr);
+  int64_t mTop = roundUp(divUp(mPad, divUp(mPad, maxRows(t, mr))), mr);
+  int64_t pTop = panels;
+  if (s.k > tiles.depth)
+    pTop = std::clamp<int64_t>(t.l2Bytes / 2 / 4 / (mTop * nr), 1, panels);
+  double flops = 2.0 * double(s.batch) * double(s.groups) * double(s.mg) *
+                 double(s.outSize) * double(s.k);
+  Split best = costConv(s, mPad, mTop, pTop, panels, nr, t.l2Bytes);
+  for (int64_t mBlock = mTop;; mBlock = roundUp(divUp(mBlock, 2), mr)) {
+    for (int64_t perTask = pTop;; perTask = divUp(perTask, 2)) {
+      Split b = costConv(s, mPad, mBlock, perTask, panels, nr, t.l2Bytes);
+      bool worth = flops / double(b.tasks) >= 2 * kMinTaskFlops;
+      bool enough = b.tasks >= kWantTasks,
+           bestEnough = best.tasks >= kWantTasks;
+      if (worth && ((enough && (!bestEnough || b.cycles < best.cycles)) ||
+                    (!enough && !bestEnough && b.tasks > best.tasks)))
+        best = b;
+      if (perTask == 1)
+        break;
+    }
+    if (mBlock <= mr)
+      break;
+  }
+  tiles.rows = best.mBlock;
+  tiles.columns = best.perTask * nr;
+  return tiles;
+}
+
+Tiles chooseGemmTiles(const GemmShape &s, const PassTarget &t) {
+  RegisterTile rt = registerTile(t);
+  int64_t mr = rt.mr, nr = rt.nr;
+  int64_t mPad = roundUp(s.m, mr), nPad = roundUp(s.n, nr);
+  Tiles tiles;
+  // One M panel reuses no B panel: stream all of K at once.
+  tiles.depth = mPad == mr ? std::max<int64_t>(s.k, 1)
+                           : splitK(s.k, 1, maxKBlock(t), maxKBlock(t));
+  int64_t mBlocks = divUp(mPad, maxRows(t, mr));
+  tiles.rows = roundUp(divUp(mPad, mBlocks), mr);
+  mBlocks = divUp(mPad, tiles.rows);
+  int64_t panels = nPad / nr, perTask = panels;
+  double flops = 2.0 * double(s.batch) * double(s.m) * double(s.n) *
+                 double(s.k);
+  auto tasks = [&] { return s.batch * mBlocks * divUp(panels, perTask); };
+  while (perTask > 1 && tasks() < kWantTasks &&
+         flops / double(tasks()) >= 2 * kMinTaskFlops)
+    perTask = divUp(perTask, 2);
+  tiles.columns = perTask * nr;
+  return tiles;
+}
+
+} // namespace cnnc

@@ -1,0 +1,70 @@
+//===- TileModel.h - Analytical tile sizes for conv and GEMM ----*- C++ -*-===//
+//
+// The CPU backend computes every conv (but depthwise) and gemm as a GEMM
+// C[M][N] += A[M][K] B[K][N] in register tiles of MR x NR (the micro-kernel,
+// compiler/cpu/kernels/Gemm.h), over K blocks of kc, in tasks of `rows` M
+// rows by `columns` N columns. This model picks those three sizes from the
+// target's vector width, register count and cache sizes, without running
+// anything:
+//
+//   MR x NR   the largest tile whose MR * NRV accumulators, NRV B vectors
+//             and one broadcast fit the vector registers (NRV = 2 vectors
+//             of V floats per row; this is what the kernels implement)
+//   kc        an A micro-panel (MR x kc) and a B micro-panel (kc x NR)
+//             fill at most 3/4 of L1, rounded down to a power of two; K is
+//             split evenly into blocks of at most that, rounded up to a
+//             conv's kernel size when the B panel still fits the kernel's
+//             stack buffer
+//   rows,     the cheapest split by an estimate of data movement: every M
+//   columns   block packs the input panels again, every N block streams the
+//             task's packed weights from L3 again unless rows x K floats
+//             stay in half of L2; among splits with enough tasks for a few
+//             threads, each worth scheduling
+//
+// The tile pass records the result as the `tile` attribute; the backend
+// uses the same model when a node has none.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CNNC_PASSES_TILEMODEL_H
+#define CNNC_PASSES_TILEMODEL_H
+
+#include "passes/Pass.h"
+
+#include <cstdint>
+
+namespace cnnc {
+
+/// Floats of the kernels' stack buffer for one packed B panel (kc x NR);
+/// equals cnnk::kBPanelFloats (checked by a unit test).
+constexpr int64_t kTileBPanelFloats = 8192;
+
+/// The micro-kernel's register tile for a target.
+struct RegisterTile {
+  int64_t mr = 6, nr = 16;
+};
+RegisterTile registerTile(const PassTarget &t);
+
+/// Tile sizes of one conv or gemm: M rows and N columns per task, K block.
+struct Tiles {
+  int64_t rows = 0, columns = 0, depth = 0;
+};
+
+/// The GEMM a conv computes per batch element and group: mg output
+/// channels, outSize output pixels, k = cg * kSize.
+struct ConvGemmShape {
+  int64_t batch = 1, groups = 1, mg = 0, outSize = 0, k = 0, kSize = 1;
+};
+Tiles chooseConvTiles(const ConvGemmShape &s, const PassTarget &t);
+
+/// `batch` products of [m x k] by [k x n].
+struct GemmShape {
+  int64_t batch = 1, m = 0, n = 0, k = 0;
+};
+Tiles chooseGemmTiles(const GemmShape &s, const PassTarget &t);
+
+/// The largest K block the model allows (kc of a long K).
+int64_t maxKBlock(const PassTarget &t);
+
+} // namespace cnnc
+
+#endif
