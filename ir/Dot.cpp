@@ -94,7 +94,7 @@ void DotWriter::writeNode(const Node &n, const std::string &id) {
     Out += fmt::format("    {}_fused [label=\"{}\\l\", shape=note, "
                        "fontsize=9];\n",
                        id, note);
-    Out += fmt::format("    {} -> {}_fused [style=invis];\n", id, id);
+    Out += fmt::format("    {{rank=same; {}; {}_fused;}}\n", id, id);
   }
   Out += "  }\n";
 }

@@ -35,7 +35,6 @@
 #include "passes/Pass.h"
 #include "passes/Rewrite.h"
 
-#include <functional>
 #include <map>
 #include <numeric>
 #include <set>

@@ -579,6 +579,10 @@ void ModuleBuilder::stampTarget() {
     f.addFnAttr("target-features", T.info.features);
     f.removeFnAttr("tune-cpu");
     f.addFnAttr(llvm::Attribute::NoUnwind);
+    // Spill slots of 32/64-byte vectors are aligned accesses; LLVM 14
+    // otherwise assumed an aligned incoming stack in internal fastcc
+    // functions (micro-kernels calling libm in their epilogue) and faulted.
+    f.addFnAttr("stackrealign");
     if (T.info.vectorWidth == 16) {
       f.addFnAttr("prefer-vector-width", "512");
       f.addFnAttr("min-legal-vector-width", "512");

@@ -197,8 +197,8 @@ std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
       std::optional<EmitKind> kind = emitKindByName(k);
       if (!kind)
         return usageError(fmt::format("unknown --emit kind '{}'; expected "
-                                      "ir, summary, so, obj, header, asm or "
-                                      "llvm",
+                                      "ir, summary, dot, so, obj, header, "
+                                      "asm, llvm or kernels",
                                       k));
       o.emit = *kind;
       o.emitGiven = true;

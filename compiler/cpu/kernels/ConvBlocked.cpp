@@ -8,12 +8,18 @@
 // blocks of conv_blocked keeps NB * R vectors of V channels in registers
 // and accumulates broadcast(x[c][ih][iw]) * w[ocb][c][kd][kh][kw][0..V)
 // over input channels and taps. Taps in the padding along D and H are
-// skipped for the whole row; along W, pixels [owLo, owHi) have their whole
-// window inside the input and are computed in full tiles (R = MR, then 4,
-// 2, 1 for the rest) with no bounds checks, the pixels outside it one at a
-// time over the taps that fall inside. Bias and the epilogue are applied in
-// registers. The accumulation order of a pixel does not depend on the task
-// split, so any thread count gives identical results.
+// skipped for the whole row. conv_blocked cuts a row into tiles of R = MR
+// pixels (then 4, 2, 1 for the rest); a tile whose windows all lie inside
+// the input reads x directly, one that reaches into the padding reads a
+// zero vector there instead (a pointer chosen per pixel and tap, used for
+// the lanes of a channel block). The depthwise kernel computes pixels
+// outside [owLo, owHi) one at a time over their taps inside the input.
+// Bias and the epilogue are applied in registers. A conv_blocked task
+// walks its output-channel blocks NB at a time, all its rows for each, so
+// a block's weights are read from memory once per task (the lowering keeps
+// the input rows of a task within L2). The accumulation order of a pixel
+// does not depend on the task split, so any thread count gives identical
+// results.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/kernels/Epilogue.h"
@@ -48,16 +54,17 @@ struct RowCtx {
 
 //===--- conv_blocked -----------------------------------------------------===//
 
-/// Output pixels ow0 .. ow0+R-1 of NB channel blocks: taps [kwLo, kwHi)
-/// along W (all of them for interior tiles).
-template <int V, int NB, int R>
+/// Output pixels ow0 .. ow0+R-1 of NB channel blocks. Checked tiles (at
+/// the borders along W) read a pixel in the padding from a zero vector
+/// instead of x; the others read x directly.
+template <int V, int NB, int R, bool Checked>
 CNNK_INLINE void convTile(const ConvBlockedParams &p, const RowCtx &rc,
-                          const float *res, float *__restrict y, int64_t ow0,
-                          int64_t kwLo, int64_t kwHi) {
+                          const float *res, float *__restrict y, int64_t ow0) {
   const ConvGeom &g = p.geom;
   const int64_t L = p.inLanes, sw = g.stride[2];
-  const int64_t pixStride = L, rowStride = g.in[2] * L;
+  const int64_t rowStride = g.in[2] * L;
   const int64_t icbStride = g.inSize * L, ocbStride = p.channels * g.kSize * V;
+  float zeros[V] = {};
   Vec<V> acc[NB][R];
   for (int j = 0; j < NB; ++j) {
     Vec<V> b = rc.bias ? load<V>(rc.bias + j * V) : splat<V>(0.0f);
@@ -74,15 +81,21 @@ CNNK_INLINE void convTile(const ConvBlockedParams &p, const RowCtx &rc,
         int64_t ih = rc.ih0 + kh * g.dilation[1];
         const float *xrow = xc + (id * g.in[1] + ih) * rowStride;
         const float *wrow = wc + (kd * g.kernel[1] + kh) * g.kernel[2] * L * V;
-        for (int64_t kw = kwLo; kw < kwHi; ++kw) {
-          const float *xp = xrow + (iw0 + kw * g.dilation[2]) * pixStride;
+        for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
+          const float *xp[R];
+          for (int r = 0; r < R; ++r) {
+            int64_t iw = iw0 + r * sw + kw * g.dilation[2];
+            xp[r] = xrow + iw * L;
+            if (Checked && (iw < 0 || iw >= g.in[2]))
+              xp[r] = zeros;
+          }
           const float *wp = wrow + kw * L * V;
           for (int64_t l = 0; l < L; ++l) {
             Vec<V> wv[NB];
             for (int j = 0; j < NB; ++j)
               wv[j] = load<V>(wp + j * ocbStride + l * V);
             for (int r = 0; r < R; ++r) {
-              Vec<V> b = splat<V>(xp[r * sw * pixStride + l]);
+              Vec<V> b = splat<V>(xp[r][l]);
               for (int j = 0; j < NB; ++j)
                 acc[j][r] += b * wv[j];
             }
@@ -98,36 +111,36 @@ CNNK_INLINE void convTile(const ConvBlockedParams &p, const RowCtx &rc,
     }
 }
 
-/// One output row of NB channel blocks: border pixels one by one over their
-/// valid taps, interior pixels in tiles of MR, then 4, 2 and 1.
+/// A tile of R pixels at ow, checked when it reaches outside [owLo, owHi).
+template <int V, int NB, int R>
+CNNK_INLINE void convTileAt(const ConvBlockedParams &p, const RowCtx &rc,
+                            const float *res, float *__restrict y,
+                            int64_t ow) {
+  if (ow < p.owLo || ow + R > p.owHi)
+    convTile<V, NB, R, true>(p, rc, res, y, ow);
+  else
+    convTile<V, NB, R, false>(p, rc, res, y, ow);
+}
+
+/// One output row of NB channel blocks in tiles of MR pixels, then 4, 2
+/// and 1 for the rest.
 template <int V, int NB>
 CNNK_INLINE void convRow(const ConvBlockedParams &p, const RowCtx &rc,
                          const float *res, float *__restrict y) {
-  const ConvGeom &g = p.geom;
-  int64_t kw = g.kernel[2], width = g.out[2];
-  auto border = [&](int64_t ow) {
-    TapRange t = tapRange(ow * g.stride[2] - g.padBegin[2], kw,
-                          g.dilation[2], g.in[2]);
-    convTile<V, NB, 1>(p, rc, res, y, ow, t.lo, t.hi);
-  };
-  for (int64_t ow = 0; ow < p.owLo; ++ow)
-    border(ow);
   constexpr int MR = blockedMR(V);
-  int64_t ow = p.owLo;
-  for (; ow + MR <= p.owHi; ow += MR)
-    convTile<V, NB, MR>(p, rc, res, y, ow, 0, kw);
-  if (ow + 4 <= p.owHi) {
-    convTile<V, NB, 4>(p, rc, res, y, ow, 0, kw);
+  int64_t width = p.geom.out[2], ow = 0;
+  for (; ow + MR <= width; ow += MR)
+    convTileAt<V, NB, MR>(p, rc, res, y, ow);
+  if (ow + 4 <= width) {
+    convTileAt<V, NB, 4>(p, rc, res, y, ow);
     ow += 4;
   }
-  if (ow + 2 <= p.owHi) {
-    convTile<V, NB, 2>(p, rc, res, y, ow, 0, kw);
+  if (ow + 2 <= width) {
+    convTileAt<V, NB, 2>(p, rc, res, y, ow);
     ow += 2;
   }
-  if (ow < p.owHi)
-    convTile<V, NB, 1>(p, rc, res, y, ow++, 0, kw);
-  for (ow = max(ow, p.owHi); ow < width; ++ow)
-    border(ow);
+  if (ow < width)
+    convTileAt<V, NB, 1>(p, rc, res, y, ow);
 }
 
 /// The window of output row `row` (od, oh) of batch element n.
@@ -157,21 +170,22 @@ void convBlockedV(const ConvBlockedParams &p, void *const *bufs, int64_t begin,
     int64_t rb = t % p.rowBlocks, r = t / p.rowBlocks;
     int64_t og = r % p.ocGroups, n = r / p.ocGroups;
     int64_t ob0 = og * p.ocGroup, ob1 = min(ob0 + p.ocGroup, ocBlocks);
-    int64_t row1 = min((rb + 1) * p.rowBlock, rows);
-    for (int64_t row = rb * p.rowBlock; row < row1; ++row) {
-      RowCtx rc = rowCtx(p, x, n, row);
-      for (int64_t ob = ob0; ob < ob1;) {
+    int64_t row0 = rb * p.rowBlock, row1 = min(row0 + p.rowBlock, rows);
+    // The weights of NB blocks stay in cache across the task's rows, whose
+    // input the lowering keeps within L2.
+    for (int64_t ob = ob0; ob < ob1;) {
+      int64_t nb = ob + NB <= ob1 ? NB : 1;
+      for (int64_t row = row0; row < row1; ++row) {
+        RowCtx rc = rowCtx(p, x, n, row);
         rc.outOff = ((n * ocBlocks + ob) * g.outSize + row * g.out[2]) * V;
         rc.w = w + ob * p.channels * g.kSize * V;
         rc.bias = p.hasBias ? bias + ob * V : nullptr;
-        if (ob + NB <= ob1) {
+        if (nb == NB)
           convRow<V, NB>(p, rc, res, y);
-          ob += NB;
-        } else {
+        else
           convRow<V, 1>(p, rc, res, y);
-          ob += 1;
-        }
       }
+      ob += nb;
     }
   }
 }

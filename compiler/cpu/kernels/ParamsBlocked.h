@@ -36,8 +36,8 @@ constexpr int blockedMR(int) { return 6; }
 /// is (n, group of ocGroup output-channel blocks, block of rowBlock output
 /// rows (od, oh)); it computes whole rows in tiles of MR pixels x NB
 /// blocks kept in registers. Output columns [owLo, owHi) have their whole
-/// window inside the input along W; the others skip the taps that fall
-/// into the padding, one pixel at a time.
+/// window inside the input along W: tiles within them read x unchecked,
+/// the others read zeros for the taps in the padding.
 struct ConvBlockedParams {
   int64_t block; // V: 4, 8 or 16
   ConvGeom geom;

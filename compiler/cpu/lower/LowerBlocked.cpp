@@ -124,13 +124,14 @@ cnnk::ConvGeom geomOf(const Node &n) {
 }
 
 /// Rows per task and the number of row blocks: tasks of at least
-/// kMinTaskFlops, and at least kWantTasks of them when the rows allow.
+/// kMinTaskFlops, and at least kWantTasks of them when the rows allow, but
+/// at most `maxRows` (the input a task reads stays within L2).
 void blockRows(int64_t rows, int64_t otherTasks, double rowFlops,
-               int64_t &rowBlock, int64_t &rowBlocks) {
+               int64_t maxRows, int64_t &rowBlock, int64_t &rowBlocks) {
   int64_t byWork = std::max<int64_t>(1, int64_t(kMinTaskFlops / rowFlops));
-  int64_t byTasks =
-      std::max<int64_t>(1, rows * otherTasks / kWantTasks);
-  rowBlock = std::clamp<int64_t>(std::min(byWork, byTasks), 1, rows);
+  int64_t byTasks = std::max<int64_t>(1, rows * otherTasks / kWantTasks);
+  rowBlock = std::clamp<int64_t>(std::min({byWork, byTasks, maxRows}), 1,
+                                 rows);
   rowBlocks = divUp(rows, rowBlock);
   rowBlock = divUp(rows, rowBlocks);
 }
@@ -176,7 +177,7 @@ bool lowerDepthwiseBlocked(const Node &n, const Tensor &w,
   int64_t rows = g.out[0] * g.out[1], blocks = p.channels / p.block;
   double flops = 2.0 * double(numElementsOf(y)) * double(g.kSize);
   blockRows(rows, p.batch * blocks, flops / double(p.batch * blocks * rows),
-            p.rowBlock, p.rowBlocks);
+            rows, p.rowBlock, p.rowBlocks);
   Buffer wb = ctx.addWeights(depthwiseWeights(w, p.channels, g.kSize, p.block));
   ctx.call<KernelId::DepthwiseBlocked>(
       p,
@@ -260,7 +261,15 @@ bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
                  double(g.kSize);
   double rowFlops = flops / double(p.batch * rows) *
                     double(p.ocGroup) / double(ocBlocks);
-  blockRows(rows, p.batch * p.ocGroups, rowFlops, p.rowBlock, p.rowBlocks);
+  // A block of r output rows reads (r - 1) * stride + halo input rows of
+  // all channels per depth tap: kept within half of L2.
+  int64_t rowBytes = g.in[2] * p.channels * 4;
+  int64_t halo = (g.kernel[1] - 1) * g.dilation[1] + 1;
+  int64_t maxRows = std::max<int64_t>(
+      1, (ctx.target().l2Bytes / 2 / rowBytes / g.kernel[0] - halo) /
+             g.stride[1] + 1);
+  blockRows(rows, p.batch * p.ocGroups, rowFlops, maxRows, p.rowBlock,
+            p.rowBlocks);
   Buffer wb = ctx.addWeights(
       convWeights(*w, p.outChannels, p.channels, g.kSize, v, p.inLanes));
   ctx.call<KernelId::ConvBlocked>(
