@@ -10,8 +10,11 @@
 //   fold-scale-shift  per-channel mul / add by consts into the weights
 //   cse               before fusion, so duplicated tails fuse once
 //   fuse-epilogue     bias, activations, residual add into conv / gemm
-//   conv-to-gemm      1x1 convs and fully connected layers as gemm
-//   assign-layout     channel-blocked layouts where kernels prefer them
+//   assign-layout     channel-blocked layouts (NCHWc) for convs, pools and
+//                     the ops between them: before conv-to-gemm, which
+//                     would leave depthwise convs isolated between gemms
+//   conv-to-gemm      the 1x1 convs left plain, and fully connected layers,
+//                     as gemm
 //   choose-tiles      tile sizes of every conv and gemm
 //   dce               drop what the rewrites left unused
 //
@@ -26,7 +29,7 @@ std::string_view defaultPipeline(int optLevel) {
   if (optLevel <= 0)
     return "infer-shapes";
   return "infer-shapes,fold-constants,fold-pad,fold-batch-norm,"
-         "fold-scale-shift,cse,fuse-epilogue,conv-to-gemm,assign-layout,"
+         "fold-scale-shift,cse,fuse-epilogue,assign-layout,conv-to-gemm,"
          "choose-tiles,dce";
 }
 

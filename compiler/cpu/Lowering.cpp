@@ -1,5 +1,6 @@
 //===- Lowering.cpp - Lowering context and per-node dispatch -------------===//
 #include "compiler/cpu/Lowering.h"
+#include "compiler/cpu/lower/LowerBlocked.h"
 
 #include "ir/Weights.h"
 
@@ -124,7 +125,7 @@ bool lowerByKind(const Node &n, LowerCtx &ctx) {
 } // namespace
 
 bool lowerNode(const Node &n, LowerCtx &ctx) {
-  if (!lowerByKind(n, ctx))
+  if (!checkBlockedOperands(n, ctx) || !lowerByKind(n, ctx))
     return false;
   // Every scratch request is in: the workspace can be placed.
   if (&n == ctx.graph().nodes().back().get())

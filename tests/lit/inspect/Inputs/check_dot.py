@@ -63,6 +63,9 @@ class Parser:
         self.take("}")
 
     def stmt(self):
+        if self.peek() == "{":  # an anonymous subgraph, e.g. {rank=same; a;}
+            self.body()
+            return
         t = self.take()
         if t == "subgraph":
             name = self.take()
