@@ -1,4 +1,5 @@
-//===- Driver.cpp - From a graph to artefacts ------------------------------===//
+//===- Driver.cpp - From a graph to artefacts
+//------------------------------===//
 #include "compiler/Driver.h"
 
 #include "compiler/cpu/Codegen.h"
@@ -9,8 +10,8 @@
 #include "compiler/cpu/kernels/ParamsConv.h"
 #include "ir/AtomicFile.h"
 
-#include <llvm/IR/LLVMContext.h>
 #include <llvm/ADT/SmallVector.h>
+#include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
 #include <fmt/format.h>
@@ -42,8 +43,9 @@ std::string modelSymbolName(const Graph &g, const std::string &requested,
                             DiagEngine &diag) {
   if (!requested.empty()) {
     if (!isIdentifier(requested)) {
-      diag.error(SourceLoc{}, "--name expects a C identifier "
-                              "([A-Za-z_][A-Za-z0-9_]*), found '{}'",
+      diag.error(SourceLoc{},
+                 "--name expects a C identifier "
+                 "([A-Za-z_][A-Za-z0-9_]*), found '{}'",
                  requested);
       return "";
     }
@@ -66,9 +68,9 @@ public:
   void lap(const char *stage) {
     auto now = Clock::now();
     if (On)
-      std::fprintf(stderr, "cnnc: %-10s %8.1f ms\n", stage,
-                   std::chrono::duration<double, std::milli>(now - Start)
-                       .count());
+      std::fprintf(
+          stderr, "cnnc: %-10s %8.1f ms\n", stage,
+          std::chrono::duration<double, std::milli>(now - Start).count());
     Start = now;
   }
 
@@ -225,9 +227,10 @@ Json manifestJson(const Graph &g, const std::string &name,
           {"source", g.loc().valid() ? *g.loc().file : ""},
           {"backend", "cpu"},
           {"language", "llvm-ir"},
-          {"target", {{"triple", target.info.triple},
-                      {"cpu", target.info.cpu},
-                      {"features", target.requiredFeatures}}},
+          {"target",
+           {{"triple", target.info.triple},
+            {"cpu", target.info.cpu},
+            {"features", target.requiredFeatures}}},
           {"workspace_bytes", workspaceBytes},
           {"num_calls", calls.size()},
           {"flops", uint64_t(flops)},
@@ -245,15 +248,15 @@ bool writePlainFile(const fs::path &path, std::string_view data) {
 /// Moves the finished folder `tmp` to `dir`, replacing an earlier dump
 /// (a folder holding manifest.json) or an empty folder, never anything
 /// else.
-bool publishFolder(const fs::path &tmp, const fs::path &dir,
-                   DiagEngine &diag) {
+bool publishFolder(const fs::path &tmp, const fs::path &dir, DiagEngine &diag) {
   std::error_code ec;
   fs::path old;
   if (fs::exists(dir, ec)) {
     if (!fs::is_directory(dir, ec) ||
         (!fs::is_empty(dir, ec) && !fs::exists(dir / "manifest.json", ec))) {
-      diag.error(SourceLoc{}, "cannot write '{}': it exists and is not a "
-                              "kernel folder (no manifest.json)",
+      diag.error(SourceLoc{},
+                 "cannot write '{}': it exists and is not a "
+                 "kernel folder (no manifest.json)",
                  dir.string());
       return false;
     }
@@ -274,9 +277,9 @@ bool publishFolder(const fs::path &tmp, const fs::path &dir,
 
 /// --emit=kernels: each specialised kernel of the optimised module to its
 /// own .ll file in `dir`, and manifest.json.
-bool writeKernelFolder(const std::string &dir, llvm::Module &m,
-                       const Graph &g, const std::string &name,
-                       const cpu::Target &target, cpu::LowerCtx &lc,
+bool writeKernelFolder(const std::string &dir, llvm::Module &m, const Graph &g,
+                       const std::string &name, const cpu::Target &target,
+                       cpu::LowerCtx &lc,
                        const std::vector<cpu::SpecialisedKernel> &kernels,
                        DiagEngine &diag) {
   std::vector<std::string> files = kernelFileNames(kernels, lc.calls());
@@ -295,16 +298,16 @@ bool writeKernelFolder(const std::string &dir, llvm::Module &m,
         cpu::extractFunction(m, kernels[i].function);
     ok = km && writePlainFile(tmp / files[i], cpu::printModule(*km));
   }
-  std::string manifest =
-      manifestJson(g, name, target, lc.workspaceBytes(), kernels, files,
-                   lc.calls())
-          .dump(2) +
-      "\n";
+  std::string manifest = manifestJson(g, name, target, lc.workspaceBytes(),
+                                      kernels, files, lc.calls())
+                             .dump(2) +
+                         "\n";
   ok = ok && writePlainFile(tmp / "manifest.json", manifest);
   if (!ok) {
     fs::remove_all(tmp, ec);
-    diag.error(SourceLoc{}, "cannot write '{}': writing the kernel files "
-                            "failed",
+    diag.error(SourceLoc{},
+               "cannot write '{}': writing the kernel files "
+               "failed",
                dir);
     return false;
   }
@@ -376,8 +379,7 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
     cpu::optimizeModule(*m, *target, opts.optLevel);
   timer.lap("optimise");
   if (opts.kind == ArtifactKind::Kernels)
-    return writeKernelFolder(output, *m, g, name, *target, lc, kernels,
-                             diag);
+    return writeKernelFolder(output, *m, g, name, *target, lc, kernels, diag);
 
   // The module holds its own copy of the weights now; when they are
   // embedded, the lowering's is no longer needed (large networks).

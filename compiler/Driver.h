@@ -27,15 +27,15 @@ enum class ArtifactKind {
 
 struct CompileOptions {
   ArtifactKind kind = ArtifactKind::SharedObject;
-  std::string output;      // the file to write; "-" or empty: standard
-                           // output (text and object artefacts only)
-  std::string name;        // C identifier; empty: from the graph's name
-  std::string targetCpu;   // empty or "native": the host
+  std::string output;    // the file to write; "-" or empty: standard
+                         // output (text and object artefacts only)
+  std::string name;      // C identifier; empty: from the graph's name
+  std::string targetCpu; // empty or "native": the host
   std::string targetFeatures;
   bool externalWeights = false; // weights to <output stem>.weights
   int optLevel = 3;
-  bool timeStages = false;      // print the time of each stage to stderr
-  bool profile = false;         // time each kernel call (cnnrun --profile)
+  bool timeStages = false; // print the time of each stage to stderr
+  bool profile = false;    // time each kernel call (cnnrun --profile)
 };
 
 /// The C identifier a model is named by: `requested` when given (checked),
@@ -45,8 +45,7 @@ std::string modelSymbolName(const Graph &g, const std::string &requested,
                             DiagEngine &diag);
 
 /// Compiles `g` (verified, shapes inferred) and writes the artefact.
-bool compileGraph(const Graph &g, const CompileOptions &opts,
-                  DiagEngine &diag);
+bool compileGraph(const Graph &g, const CompileOptions &opts, DiagEngine &diag);
 
 } // namespace cnnc
 

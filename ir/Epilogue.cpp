@@ -139,7 +139,8 @@ bool readEpilogue(const Node &n, Epilogue &e, std::string &error) {
   e = Epilogue{};
   if (!n.info().has(kFusable))
     return true;
-  if (!readAct(n, "act", e.act, error) || !readAct(n, "res_act", e.resAct, error))
+  if (!readAct(n, "act", e.act, error) ||
+      !readAct(n, "res_act", e.resAct, error))
     return false;
   unsigned ri = residualOperandIndex(n.kind());
   e.res = ri < n.numOperands() ? n.operand(ri) : nullptr;

@@ -130,8 +130,8 @@ public:
   /// Records that `other` (with its own origins) now runs as part of this
   /// node.
   void absorb(const Node &other) {
-    Origins.push_back({std::string(other.info().name), other.name(),
-                       other.loc()});
+    Origins.push_back(
+        {std::string(other.info().name), other.name(), other.loc()});
     Origins.insert(Origins.end(), other.Origins.begin(), other.Origins.end());
   }
 

@@ -61,8 +61,7 @@ std::vector<Tensor> randomInputs(const Graph &g, uint64_t seed) {
   for (size_t i = 0; i < g.inputs().size(); ++i) {
     Tensor t(g.inputs()[i]->type().shape);
     for (int64_t j = 0; j < t.size(); ++j)
-      t.data[size_t(j)] =
-          2.0f * randomUniform01(seed + i, uint64_t(j)) - 1.0f;
+      t.data[size_t(j)] = 2.0f * randomUniform01(seed + i, uint64_t(j)) - 1.0f;
     ins.push_back(std::move(t));
   }
   return ins;

@@ -65,18 +65,30 @@ Token Lexer::next() {
     return Token{k, std::string(1, c), loc};
   };
   switch (c) {
-  case '{': return single(Tok::LBrace);
-  case '}': return single(Tok::RBrace);
-  case '(': return single(Tok::LParen);
-  case ')': return single(Tok::RParen);
-  case '[': return single(Tok::LBracket);
-  case ']': return single(Tok::RBracket);
-  case ',': return single(Tok::Comma);
-  case '=': return single(Tok::Equal);
-  case ':': return single(Tok::Colon);
-  case '@': return single(Tok::At);
-  case '"': return lexString(loc);
-  default: break;
+  case '{':
+    return single(Tok::LBrace);
+  case '}':
+    return single(Tok::RBrace);
+  case '(':
+    return single(Tok::LParen);
+  case ')':
+    return single(Tok::RParen);
+  case '[':
+    return single(Tok::LBracket);
+  case ']':
+    return single(Tok::RBracket);
+  case ',':
+    return single(Tok::Comma);
+  case '=':
+    return single(Tok::Equal);
+  case ':':
+    return single(Tok::Colon);
+  case '@':
+    return single(Tok::At);
+  case '"':
+    return lexString(loc);
+  default:
+    break;
   }
   if (c == '%') {
     advance();

@@ -11,14 +11,22 @@ namespace cnnc {
 
 enum class Tok {
   Eof,
-  Ident,   // conv, f32, same_upper, inf
-  Value,   // %conv1.w (text without the '%')
-  Int,     // 42, -3
-  Float,   // 0.5, 1e-05, -2.0
-  String,  // "lenet5.safetensors" (text unescaped)
-  LBrace, RBrace, LParen, RParen, LBracket, RBracket,
-  Comma, Equal, Colon, At,
-  Error,   // a bad character or literal; already reported
+  Ident,  // conv, f32, same_upper, inf
+  Value,  // %conv1.w (text without the '%')
+  Int,    // 42, -3
+  Float,  // 0.5, 1e-05, -2.0
+  String, // "lenet5.safetensors" (text unescaped)
+  LBrace,
+  RBrace,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  Comma,
+  Equal,
+  Colon,
+  At,
+  Error, // a bad character or literal; already reported
 };
 
 struct Token {

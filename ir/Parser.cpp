@@ -26,8 +26,8 @@ size_t editDistance(std::string_view a, std::string_view b) {
     row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
-                         diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      row[j] = std::min(
+          {row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
       diag = up;
     }
   }
@@ -51,8 +51,6 @@ std::string suggest(std::string_view word,
   return best.empty() ? ""
                       : fmt::format("; did you mean '{}{}'?", prefix, best);
 }
-
-
 
 std::unique_ptr<Graph> Parser::parse() {
   if (!isIdent("graph")) {
@@ -241,8 +239,10 @@ bool Parser::parseType(TensorType &t) {
     return expected("a tensor type such as f32[1,3,224,224]");
   std::optional<DType> dt = parseDTypeName(Cur.text);
   if (!dt) {
-    Diag.error(Cur.loc, "unknown element type '{}'; expected one of f32, f16, "
-               "bf16, f64, i8, u8, i32, i64, bool", Cur.text);
+    Diag.error(Cur.loc,
+               "unknown element type '{}'; expected one of f32, f16, "
+               "bf16, f64, i8, u8, i32, i64, bool",
+               Cur.text);
     return false;
   }
   SourceLoc loc = Cur.loc;
@@ -277,14 +277,18 @@ bool Parser::parseType(TensorType &t) {
     return expected("a layout such as nchw8c after '@'");
   std::optional<int64_t> block = parseLayoutName(Cur.text, t.rank());
   if (!block) {
-    Diag.error(Cur.loc, "'{}' is no layout of a rank-{} tensor; expected {} "
-               "or {}", Cur.text, t.rank(), layoutName(t.rank(), 0),
+    Diag.error(Cur.loc,
+               "'{}' is no layout of a rank-{} tensor; expected {} "
+               "or {}",
+               Cur.text, t.rank(), layoutName(t.rank(), 0),
                layoutName(t.rank(), 8));
     return false;
   }
   if (*block && t.shape[1] % *block != 0) {
-    Diag.error(Cur.loc, "layout {} needs channels (axis 1) a multiple of "
-               "{}, found {}", Cur.text, *block, t.shape[1]);
+    Diag.error(Cur.loc,
+               "layout {} needs channels (axis 1) a multiple of "
+               "{}, found {}",
+               Cur.text, *block, t.shape[1]);
     return false;
   }
   t.block = *block;
@@ -293,7 +297,6 @@ bool Parser::parseType(TensorType &t) {
 }
 
 } // namespace detail
-
 
 bool readFile(const std::string &path, std::string &out, DiagEngine &diag) {
   std::error_code ec;
@@ -316,7 +319,7 @@ std::unique_ptr<Graph> parseGraph(std::string_view text,
                                   std::string_view fileName, DiagEngine &diag) {
   if (text.find('\0') != std::string_view::npos) {
     diag.error(diag.fileLoc(fileName), "file contains a NUL byte; expected "
-               "IR text");
+                                       "IR text");
     return nullptr;
   }
   return detail::Parser(text, fileName, diag).parse();

@@ -58,7 +58,8 @@ bool checkFusable(ShapeCtx &ctx) {
   const std::vector<int64_t> &tile = n.getInts("tile");
   if (!tile.empty() && tile.size() != 3)
     return ctx.error("{} expects 'tile' = [rows, columns, depth], found {} "
-                     "values", ctx.op(), tile.size());
+                     "values",
+                     ctx.op(), tile.size());
   for (int64_t t : tile)
     if (t < 1)
       return ctx.error("{} expects tile sizes >= 1, found {}", ctx.op(),
@@ -116,9 +117,10 @@ bool inferShapes(Graph &g, DiagEngine &diag) {
       Value *r = n.result(i);
       std::optional<int64_t> count = checkedNumElements(ctx.Outs[i]);
       if (!count) {
-        diag.error(n.loc(), "{} result '%{}' of shape {} is negative or has "
-                   "more than 2^40 elements", n.info().name, r->name(),
-                   shapeStr(ctx.Outs[i]));
+        diag.error(n.loc(),
+                   "{} result '%{}' of shape {} is negative or has "
+                   "more than 2^40 elements",
+                   n.info().name, r->name(), shapeStr(ctx.Outs[i]));
         ok = false;
         r->setType(TensorType());
         continue;

@@ -222,17 +222,17 @@ std::string formatSummary(const Graph &g, const GraphStats &s,
                           const WorkspaceSummary *ws) {
   size_t nameW = 5, shapeW = 12;
   for (const LayerStats &l : s.layers) {
-    nameW = std::max(nameW,
-                     l.node->name().size() + l.node->info().name.size() + 3);
+    nameW =
+        std::max(nameW, l.node->name().size() + l.node->info().name.size() + 3);
     for (const Value *r : l.node->results())
       shapeW = std::max(shapeW, shapeAndLayout(r->type()).size());
   }
   std::string out;
   std::string rule(nameW + shapeW + 34 + (ws ? 26 : 0), '=');
   out += fmt::format("Model: {}\n{}\n", g.name(), rule);
-  std::string head = fmt::format("{:<{}}  {:<{}}  {:>13}  {:>15}",
-                                 "Layer (op)", nameW, "Output shape", shapeW,
-                                 "Params", "MACs");
+  std::string head =
+      fmt::format("{:<{}}  {:<{}}  {:>13}  {:>15}", "Layer (op)", nameW,
+                  "Output shape", shapeW, "Params", "MACs");
   if (ws)
     head += fmt::format("  {:<11}  {}", "Tile", "Workspace");
   out += head + "\n" + std::string(rule.size(), '-') + "\n";

@@ -30,9 +30,9 @@ bool verifyNode(const Node &n, DiagEngine &diag) {
   unsigned lo = info.minOperands(), hi = info.maxOperands();
   unsigned count = n.numOperands();
   if (count < lo || count > hi) {
-    std::string want = lo == hi          ? fmt::format("{}", lo)
-                       : hi == ~0u       ? fmt::format("at least {}", lo)
-                                         : fmt::format("{} to {}", lo, hi);
+    std::string want = lo == hi    ? fmt::format("{}", lo)
+                       : hi == ~0u ? fmt::format("at least {}", lo)
+                                   : fmt::format("{} to {}", lo, hi);
     bool one = lo == 1 && (hi == 1 || hi == ~0u);
     diag.error(n.loc(), "{} expects {} operand{} ({}), found {}", info.name,
                want, one ? "" : "s", info.operandList(), count);

@@ -249,8 +249,8 @@ void LayoutPlanner::rewrite() {
     if (!o->type().blocked())
       continue;
     Value *plain = converted(o, 0);
-    std::string name = o->name(), base = name + "." + layoutName(
-                                                          o->type().rank(), V);
+    std::string name = o->name(),
+                base = name + "." + layoutName(o->type().rank(), V);
     std::string fresh = base;
     for (int i = 1; Names.count(fresh); ++i)
       fresh = base + "." + std::to_string(i);

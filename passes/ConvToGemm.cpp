@@ -159,12 +159,12 @@ bool ConvToGemmPass::lowerConv(Graph &g, Node &conv, DiagEngine &diag) {
     if (!b)
       operands.push_back(Consts->make(base + ".gemm_c", base + ".gemm_c",
                                       Tensor(Shape{m, 1}), loc));
-    operands.push_back(reshape(g, res, {m, s}, Names->fresh(base + ".res2"),
-                               loc));
+    operands.push_back(
+        reshape(g, res, {m, s}, Names->fresh(base + ".res2"), loc));
   }
   std::string yName = takeName(y);
-  Node *gemm = g.addNode(OpKind::Gemm, loc, operands,
-                         {Names->fresh(base + ".gemm")});
+  Node *gemm =
+      g.addNode(OpKind::Gemm, loc, operands, {Names->fresh(base + ".gemm")});
   copyEpilogue(conv, *gemm);
   gemm->result()->setType(TensorType(y->type().dtype, Shape{m, s}));
   gemm->absorb(conv);
@@ -216,8 +216,7 @@ bool ConvToGemmPass::lowerMatMul(Graph &g, Node &mm, DiagEngine &) {
 /// stand where it stood (`replaced`: its index and the index of the first
 /// node appended for it, in order; `original`: the node count before).
 /// The result is in program order when the original graph was.
-void placeReplacements(Graph &g,
-                       size_t original,
+void placeReplacements(Graph &g, size_t original,
                        const std::vector<std::pair<size_t, size_t>> &replaced) {
   std::vector<Node *> order;
   order.reserve(g.nodes().size());

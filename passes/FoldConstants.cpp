@@ -26,7 +26,6 @@ namespace {
 /// Largest number of result elements one folded node may produce (64M).
 constexpr int64_t kMaxFoldElements = int64_t(64) << 20;
 
-
 bool foldable(const Node &n) {
   if (n.kind() == OpKind::Const || n.numOperands() == 0)
     return false;

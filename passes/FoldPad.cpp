@@ -102,9 +102,9 @@ Shape kernelOf(const Node &n) {
 /// How one consumer takes the padding: its new attributes.
 struct FoldPlan {
   Node *user = nullptr;
-  std::vector<int64_t> pads;      // [begin..., end...] over spatial axes
-  std::string paddingMode;        // conv only
-  bool countIncludePad = false;   // avg_pool: set count_include_pad=1
+  std::vector<int64_t> pads;    // [begin..., end...] over spatial axes
+  std::string paddingMode;      // conv only
+  bool countIncludePad = false; // avg_pool: set count_include_pad=1
 };
 
 /// The padding mode a conv takes `p` with, or "" when it cannot.

@@ -225,7 +225,7 @@ bool FoldScaleShiftPass::tryFold(Graph &g, Node &p, Node &u, bool &failed) {
     return false;
   std::optional<std::vector<double>> d =
       channelValues(g, other, y->type().shape[1], *Diag);
-  Fold f = k == OpKind::Mul ? Fold::Scale
+  Fold f = k == OpKind::Mul   ? Fold::Scale
            : k == OpKind::Add ? Fold::Add
                               : Fold::Sub;
   bool ok = d && (p.kind() == OpKind::Conv ? foldConv(g, p, u, f, *d)

@@ -118,7 +118,8 @@ bool MemoryPlan::tryInPlace(const Node &n, const Value *r, int64_t pos) {
     bool clash = false;
     for (const Value *o : n.operands()) {
       const ValueInfo *oi = info(o);
-      clash |= o != x && oi && oi->slot == xi->slot && !(o->type() == x->type());
+      clash |=
+          o != x && oi && oi->slot == xi->slot && !(o->type() == x->type());
     }
     if (clash)
       continue;

@@ -55,14 +55,14 @@ public:
   /// A region of the workspace and the node positions it is live across.
   struct Slot {
     int64_t bytes = 0;
-    int64_t first = 0, last = 0; // inclusive program positions
-    int64_t offset = -1;         // set by place()
+    int64_t first = 0, last = 0;  // inclusive program positions
+    int64_t offset = -1;          // set by place()
     const Value *owner = nullptr; // the value it was made for; null: scratch
   };
   struct ValueInfo {
     Storage storage = Storage::Workspace;
-    int slot = -1;          // its slot when in the workspace, else -1
-    int64_t index = -1;     // graph input/output number for Input/Output
+    int slot = -1;                 // its slot when in the workspace, else -1
+    int64_t index = -1;            // graph input/output number for Input/Output
     const Value *source = nullptr; // View / InPlace: the operand it shares
   };
 

@@ -52,8 +52,9 @@ Split costConv(const ConvGemmShape &s, int64_t mPad, int64_t mBlock,
   double slices = double(s.batch * s.groups);
   double pack = double(mBlocks) * double(s.k) * double(panels * nr);
   bool weightsInL2 = mBlock * s.k * 4 <= l2 / 2;
-  double stream =
-      weightsInL2 ? 0.0 : 0.1 * double(pixelBlocks) * double(mPad) * double(s.k);
+  double stream = weightsInL2
+                      ? 0.0
+                      : 0.1 * double(pixelBlocks) * double(mPad) * double(s.k);
   b.cycles = slices * (pack + stream);
   return b;
 }
@@ -124,8 +125,8 @@ Tiles chooseGemmTiles(const GemmShape &s, const PassTarget &t) {
   tiles.rows = roundUp(divUp(mPad, mBlocks), mr);
   mBlocks = divUp(mPad, tiles.rows);
   int64_t panels = nPad / nr, perTask = panels;
-  double flops = 2.0 * double(s.batch) * double(s.m) * double(s.n) *
-                 double(s.k);
+  double flops =
+      2.0 * double(s.batch) * double(s.m) * double(s.n) * double(s.k);
   auto tasks = [&] { return s.batch * mBlocks * divUp(panels, perTask); };
   while (perTask > 1 && tasks() < kWantTasks &&
          flops / double(tasks()) >= 2 * kMinTaskFlops)

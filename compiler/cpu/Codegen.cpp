@@ -1,4 +1,5 @@
-//===- Codegen.cpp - LLVM module of a lowered model ------------------------===//
+//===- Codegen.cpp - LLVM module of a lowered model
+//------------------------===//
 #include "compiler/cpu/Codegen.h"
 
 #include "cnnc/abi.h"
@@ -144,9 +145,8 @@ private:
 
 bool ModuleBuilder::loadKernels(std::string &error) {
   std::string_view bc = kernelBitcode();
-  auto buf = llvm::MemoryBuffer::getMemBuffer(llvm::StringRef(bc.data(),
-                                                              bc.size()),
-                                              "cnnc_kernels.bc", false);
+  auto buf = llvm::MemoryBuffer::getMemBuffer(
+      llvm::StringRef(bc.data(), bc.size()), "cnnc_kernels.bc", false);
   auto mod = llvm::parseBitcodeFile(buf->getMemBufferRef(), Ctx);
   if (!mod) {
     error = "cannot read the embedded kernel bitcode: " +
@@ -307,10 +307,11 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
   llvm::Function *dispatch = buildDispatch();
   if (Opts.profile)
     Clock = buildClock();
-  auto *ty = llvm::FunctionType::get(
-      I32, {I8Ptr->getPointerTo(), I8Ptr->getPointerTo(), I8Ptr,
-            ExecCtxTy->getPointerTo()},
-      false);
+  auto *ty =
+      llvm::FunctionType::get(I32,
+                              {I8Ptr->getPointerTo(), I8Ptr->getPointerTo(),
+                               I8Ptr, ExecCtxTy->getPointerTo()},
+                              false);
   auto *run = llvm::Function::Create(ty, llvm::GlobalValue::InternalLinkage,
                                      Opts.name + ".run", *M);
   llvm::Value *inputs = run->getArg(0), *outputs = run->getArg(1),
@@ -326,10 +327,10 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
   // Where the times go when the caller gives no profile array.
   size_t numCalls = Lowered.calls().size();
   llvm::Value *scratch =
-      Opts.profile ? B.CreateAlloca(llvm::ArrayType::get(B.getDoubleTy(),
-                                                         numCalls),
-                                    nullptr, "profile_scratch")
-                   : nullptr;
+      Opts.profile
+          ? B.CreateAlloca(llvm::ArrayType::get(B.getDoubleTy(), numCalls),
+                           nullptr, "profile_scratch")
+          : nullptr;
 
   llvm::Value *weights = nullptr;
   if (Opts.externalWeights) {
@@ -363,9 +364,9 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
       return nullptr;
     for (size_t i = 0; i < c.buffers.size(); ++i) {
       llvm::Value *p = bufferPtr(c.buffers[i], inputs, outputs, ws, weights);
-      B.CreateStore(p, B.CreateConstInBoundsGEP2_64(
-                           bufs->getType()->getPointerElementType(), bufs, 0,
-                           i));
+      B.CreateStore(p,
+                    B.CreateConstInBoundsGEP2_64(
+                        bufs->getType()->getPointerElementType(), bufs, 0, i));
     }
     llvm::Value *arg = B.CreateBitCast(bufs, I8Ptr);
     llvm::Value *start = profile ? B.CreateCall(Clock) : nullptr;
@@ -373,9 +374,8 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
       B.CreateCall(k, {B.CreateBitCast(bufs, k->getArg(0)->getType()),
                        B.getInt64(0), B.getInt64(c.tasks)});
     else
-      B.CreateCall(dispatch,
-                   {ctx, B.CreateBitCast(k, TaskFnTy->getPointerTo()), arg,
-                    B.getInt64(c.tasks)});
+      B.CreateCall(dispatch, {ctx, B.CreateBitCast(k, TaskFnTy->getPointerTo()),
+                              arg, B.getInt64(c.tasks)});
     if (profile)
       addElapsed(profile, ci, start);
   }
@@ -388,8 +388,8 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
 llvm::Function *ModuleBuilder::buildClock() {
   auto *tsTy = llvm::StructType::get(Ctx, {I64, I64});
   llvm::FunctionCallee gettime = M->getOrInsertFunction(
-      "clock_gettime", llvm::FunctionType::get(I32, {I32, tsTy->getPointerTo()},
-                                               false));
+      "clock_gettime",
+      llvm::FunctionType::get(I32, {I32, tsTy->getPointerTo()}, false));
   auto *f = llvm::Function::Create(
       llvm::FunctionType::get(B.getDoubleTy(), false),
       llvm::GlobalValue::InternalLinkage, "cnnc.clock", *M);
@@ -399,10 +399,10 @@ llvm::Function *ModuleBuilder::buildClock() {
   B.CreateCall(gettime, {B.getInt32(kClockMonotonic), ts});
   llvm::Value *sec = B.CreateLoad(I64, B.CreateStructGEP(tsTy, ts, 0));
   llvm::Value *nsec = B.CreateLoad(I64, B.CreateStructGEP(tsTy, ts, 1));
-  B.CreateRet(B.CreateFAdd(
-      B.CreateSIToFP(sec, B.getDoubleTy()),
-      B.CreateFMul(B.CreateSIToFP(nsec, B.getDoubleTy()),
-                   llvm::ConstantFP::get(B.getDoubleTy(), 1e-9))));
+  B.CreateRet(
+      B.CreateFAdd(B.CreateSIToFP(sec, B.getDoubleTy()),
+                   B.CreateFMul(B.CreateSIToFP(nsec, B.getDoubleTy()),
+                                llvm::ConstantFP::get(B.getDoubleTy(), 1e-9))));
   return f;
 }
 
@@ -421,9 +421,9 @@ llvm::Value *ModuleBuilder::profileBase(llvm::Value *ctx,
   B.CreateBr(join);
   B.SetInsertPoint(join);
   llvm::PHINode *p = B.CreatePHI(DoublePtr, 2);
-  p->addIncoming(llvm::ConstantPointerNull::get(
-                     llvm::cast<llvm::PointerType>(DoublePtr)),
-                 from);
+  p->addIncoming(
+      llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(DoublePtr)),
+      from);
   p->addIncoming(given, load);
   return B.CreateSelect(B.CreateIsNotNull(p), p,
                         B.CreateBitCast(scratch, DoublePtr));
@@ -433,8 +433,8 @@ llvm::Value *ModuleBuilder::profileBase(llvm::Value *ctx,
 void ModuleBuilder::addElapsed(llvm::Value *base, size_t index,
                                llvm::Value *start) {
   llvm::Value *elapsed = B.CreateFSub(B.CreateCall(Clock), start);
-  llvm::Value *slot = B.CreateConstInBoundsGEP1_64(B.getDoubleTy(), base,
-                                                   uint64_t(index));
+  llvm::Value *slot =
+      B.CreateConstInBoundsGEP1_64(B.getDoubleTy(), base, uint64_t(index));
   B.CreateStore(B.CreateFAdd(B.CreateLoad(B.getDoubleTy(), slot), elapsed),
                 slot);
 }
@@ -465,9 +465,8 @@ llvm::Constant *ModuleBuilder::profileTable(llvm::StructType *entryTy) {
 llvm::Constant *ModuleBuilder::cString(const std::string &s,
                                        const std::string &name) {
   auto *init = llvm::ConstantDataArray::getString(Ctx, s, true);
-  auto *gv = new llvm::GlobalVariable(*M, init->getType(), true,
-                                      llvm::GlobalValue::PrivateLinkage, init,
-                                      name);
+  auto *gv = new llvm::GlobalVariable(
+      *M, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init, name);
   gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
   return llvm::ConstantExpr::getBitCast(gv, I8Ptr);
 }
@@ -491,10 +490,9 @@ llvm::Constant *ModuleBuilder::tensorDescs(const std::vector<Value *> &values,
          B.getInt64(uint64_t(numElements(shape)) * sizeof(float))}));
   }
   auto *arrTy = llvm::ArrayType::get(TensorDescTy, descs.size());
-  auto *gv = new llvm::GlobalVariable(*M, arrTy, true,
-                                      llvm::GlobalValue::PrivateLinkage,
-                                      llvm::ConstantArray::get(arrTy, descs),
-                                      name);
+  auto *gv = new llvm::GlobalVariable(
+      *M, arrTy, true, llvm::GlobalValue::PrivateLinkage,
+      llvm::ConstantArray::get(arrTy, descs), name);
   return llvm::ConstantExpr::getBitCast(gv, TensorDescTy->getPointerTo());
 }
 
@@ -502,8 +500,8 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
   // Mirrors cnnc_tensor_desc and cnnc_model_desc of abi.h field by field.
   TensorDescTy = llvm::StructType::create(
       Ctx, {I8Ptr, I32, I32, I64->getPointerTo(), I64}, "cnnc_tensor_desc");
-  auto *profileTy = llvm::StructType::create(
-      Ctx, {I8Ptr, I8Ptr, I8Ptr, I64}, "cnnc_profile_entry");
+  auto *profileTy = llvm::StructType::create(Ctx, {I8Ptr, I8Ptr, I8Ptr, I64},
+                                             "cnnc_profile_entry");
   auto *descTy = llvm::StructType::create(
       Ctx,
       {I32, I32, I64, I8Ptr, I8Ptr, I8Ptr, I32, I32,
@@ -523,26 +521,24 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
     flops += 2 * uint64_t(nodeMacs(*node));
   const std::string &n = Opts.name;
   llvm::Constant *weightsFile =
-      Opts.externalWeights
-          ? cString(Opts.weightsFile, n + ".weights_file")
-          : llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(I8Ptr));
+      Opts.externalWeights ? cString(Opts.weightsFile, n + ".weights_file")
+                           : llvm::ConstantPointerNull::get(
+                                 llvm::cast<llvm::PointerType>(I8Ptr));
   uint64_t weightsBytes = Lowered.weights().size();
   auto *init = llvm::ConstantStruct::get(
-      descTy,
-      {B.getInt32(CNNC_MODEL_MAGIC), B.getInt32(CNNC_ABI_VERSION),
-       B.getInt64(descBytes),
-       cString(n, n + ".name"), cString(T.info.cpu, n + ".cpu"),
-       cString(T.requiredFeatures, n + ".features"),
-       B.getInt32(int32_t(G.inputs().size())),
-       B.getInt32(int32_t(G.outputs().size())),
-       tensorDescs(G.inputs(), n + ".inputs"),
-       tensorDescs(G.outputs(), n + ".outputs"),
-       B.getInt64(uint64_t(Lowered.workspaceBytes())), weightsFile,
-       B.getInt64(weightsBytes), B.getInt64(Opts.weightsHash),
-       B.getInt64(flops), run, B.getInt32(numProfiled), profile});
-  auto *desc = new llvm::GlobalVariable(*M, descTy, true,
-                                        llvm::GlobalValue::InternalLinkage,
-                                        init, n + ".desc");
+      descTy, {B.getInt32(CNNC_MODEL_MAGIC), B.getInt32(CNNC_ABI_VERSION),
+               B.getInt64(descBytes), cString(n, n + ".name"),
+               cString(T.info.cpu, n + ".cpu"),
+               cString(T.requiredFeatures, n + ".features"),
+               B.getInt32(int32_t(G.inputs().size())),
+               B.getInt32(int32_t(G.outputs().size())),
+               tensorDescs(G.inputs(), n + ".inputs"),
+               tensorDescs(G.outputs(), n + ".outputs"),
+               B.getInt64(uint64_t(Lowered.workspaceBytes())), weightsFile,
+               B.getInt64(weightsBytes), B.getInt64(Opts.weightsHash),
+               B.getInt64(flops), run, B.getInt32(numProfiled), profile});
+  auto *desc = new llvm::GlobalVariable(
+      *M, descTy, true, llvm::GlobalValue::InternalLinkage, init, n + ".desc");
   desc->setAlignment(llvm::Align(8));
 
   auto *entryTy = llvm::FunctionType::get(I8Ptr, false);
@@ -610,13 +606,10 @@ std::unique_ptr<llvm::Module> ModuleBuilder::build(std::string &error) {
 
 } // namespace
 
-std::unique_ptr<llvm::Module> buildModule(llvm::LLVMContext &llvmCtx,
-                                          const Graph &g, LowerCtx &lowered,
-                                          const Target &target,
-                                          const CodegenOptions &opts,
-                                          std::string &error,
-                                          std::vector<SpecialisedKernel>
-                                              *kernels) {
+std::unique_ptr<llvm::Module>
+buildModule(llvm::LLVMContext &llvmCtx, const Graph &g, LowerCtx &lowered,
+            const Target &target, const CodegenOptions &opts,
+            std::string &error, std::vector<SpecialisedKernel> *kernels) {
   ModuleBuilder mb(llvmCtx, g, lowered, target, opts);
   std::unique_ptr<llvm::Module> m = mb.build(error);
   if (m && kernels)

@@ -62,13 +62,11 @@ std::string kernelLabel(const Node *node);
 /// Builds and verifies the module. Returns nullptr with `error` set on an
 /// internal failure (a missing kernel symbol, a broken module). `kernels`,
 /// when given, receives the specialised kernels in order of first call.
-std::unique_ptr<llvm::Module> buildModule(llvm::LLVMContext &llvmCtx,
-                                          const Graph &g, LowerCtx &lowered,
-                                          const Target &target,
-                                          const CodegenOptions &opts,
-                                          std::string &error,
-                                          std::vector<SpecialisedKernel>
-                                              *kernels = nullptr);
+std::unique_ptr<llvm::Module>
+buildModule(llvm::LLVMContext &llvmCtx, const Graph &g, LowerCtx &lowered,
+            const Target &target, const CodegenOptions &opts,
+            std::string &error,
+            std::vector<SpecialisedKernel> *kernels = nullptr);
 
 /// 64-bit FNV-1a of `bytes`: the external weights' checksum.
 uint64_t fnv1a64(const uint8_t *bytes, size_t size);

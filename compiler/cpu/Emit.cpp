@@ -1,4 +1,5 @@
-//===- Emit.cpp - Object code, assembly and shared objects -----------------===//
+//===- Emit.cpp - Object code, assembly and shared objects
+//-----------------===//
 #include "compiler/cpu/Emit.h"
 
 #include <llvm/ADT/SmallPtrSet.h>
@@ -161,11 +162,17 @@ bool linkSharedObject(const std::string &objPath, const std::string &soPath,
     return false;
   }
   llvm::sys::Process::SafelyCloseFileDescriptor(fd);
-  std::vector<llvm::StringRef> args = {
-      *program,          "-shared",       "-o",
-      soPath,            objPath,         "-Wl,--as-needed",
-      "-lm",             "-Wl,-z,noexecstack", "-Wl,-z,relro",
-      "-Wl,-z,now",      "-Wl,--hash-style=gnu"};
+  std::vector<llvm::StringRef> args = {*program,
+                                       "-shared",
+                                       "-o",
+                                       soPath,
+                                       objPath,
+                                       "-Wl,--as-needed",
+                                       "-lm",
+                                       "-Wl,-z,noexecstack",
+                                       "-Wl,-z,relro",
+                                       "-Wl,-z,now",
+                                       "-Wl,--hash-style=gnu"};
   llvm::Optional<llvm::StringRef> redirects[] = {
       llvm::None, llvm::StringRef(log), llvm::StringRef(log)};
   std::string execError;

@@ -35,7 +35,7 @@ enum class KernelId {
 };
 
 struct KernelInfo {
-  const char *name;     // bitcode symbol is cnnk_<name>[_v<width>]
+  const char *name; // bitcode symbol is cnnk_<name>[_v<width>]
   size_t paramsSize;
   bool vectorised;
 };
@@ -52,9 +52,9 @@ template <KernelId K> struct ParamsOf;
 /// figures kernels are shaped by.
 struct TargetInfo {
   std::string triple;
-  std::string cpu;       // LLVM CPU name, e.g. "icelake-client"
-  std::string features;  // LLVM feature string, e.g. "+avx2,+fma,..."
-  int vectorWidth = 4;   // floats per vector register: 4, 8 or 16
+  std::string cpu;      // LLVM CPU name, e.g. "icelake-client"
+  std::string features; // LLVM feature string, e.g. "+avx2,+fma,..."
+  int vectorWidth = 4;  // floats per vector register: 4, 8 or 16
   int vectorRegisters = 16;
   int64_t l1Bytes = 32 * 1024;
   int64_t l2Bytes = 1024 * 1024;

@@ -102,8 +102,7 @@ cnnrt_status checkProfileEntries(const cnnrt_model &m) {
   if (d->num_profile_entries < 0 ||
       (d->num_profile_entries > 0 && !d->profile_entries))
     return fail(CNNRT_ERR_BAD_DESCRIPTOR,
-                cat(m.Source, ": descriptor declares ",
-                    d->num_profile_entries,
+                cat(m.Source, ": descriptor declares ", d->num_profile_entries,
                     " profile entries but their table is missing"));
   for (int32_t i = 0; i < d->num_profile_entries; ++i) {
     const cnnc_profile_entry &e = d->profile_entries[i];
@@ -133,8 +132,8 @@ cnnrt_status checkDesc(const cnnrt_model &m) {
   if (d->desc_size < sizeof(cnnc_model_desc))
     return fail(CNNRT_ERR_BAD_DESCRIPTOR,
                 cat(m.Source, ": descriptor is ", d->desc_size,
-                    " bytes, model ABI ", CNNC_ABI_VERSION,
-                    " needs at least ", sizeof(cnnc_model_desc)));
+                    " bytes, model ABI ", CNNC_ABI_VERSION, " needs at least ",
+                    sizeof(cnnc_model_desc)));
   if (!d->name || !d->run)
     return fail(CNNRT_ERR_BAD_DESCRIPTOR,
                 cat(m.Source, ": descriptor has a null ",

@@ -27,13 +27,13 @@
 // output's scale.
 //
 //===----------------------------------------------------------------------===//
-#include "ir/Interpreter.h"
 #include "ir/Op.h"
+#include "compiler/Pipeline.h"
+#include "ir/Interpreter.h"
 #include "ir/Parser.h"
 #include "ir/Safetensors.h"
 #include "ir/ShapeInference.h"
 #include "ir/Verifier.h"
-#include "compiler/Pipeline.h"
 #include "passes/PassManager.h"
 #include "tests/e2e/RunCompiled.h"
 
@@ -89,10 +89,10 @@ bool compareOutput(const std::string &name, const float *actual,
   int64_t bad = 0;
   for (int64_t i = 0; i < expected.size(); ++i) {
     double a = actual[i], e = expected.data[size_t(i)];
-    bool ok = std::isnan(e) ? std::isnan(a)
-              : std::isinf(e)
-                  ? a == e
-                  : std::fabs(a - e) <= 1e-4 * scale + 1e-4 * std::fabs(e) + 1e-6;
+    bool ok = std::isnan(e)   ? std::isnan(a)
+              : std::isinf(e) ? a == e
+                              : std::fabs(a - e) <=
+                                    1e-4 * scale + 1e-4 * std::fabs(e) + 1e-6;
     if (ok)
       continue;
     if (bad++ < 5)
@@ -185,8 +185,10 @@ int main(int argc, char **argv) {
     } else if (fs::path(a).extension() == ".ir") {
       cases.push_back(a);
     } else {
-      fmt::print(stderr, "cnnc-op-test: error: '{}' is not a .ir file or a "
-                         "folder\n", a);
+      fmt::print(stderr,
+                 "cnnc-op-test: error: '{}' is not a .ir file or a "
+                 "folder\n",
+                 a);
       return 2;
     }
   }

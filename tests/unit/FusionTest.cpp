@@ -10,10 +10,8 @@
 // contain "pass" so that ctest's unit-passes entry runs them.
 //
 //===----------------------------------------------------------------------===//
-#include "TestUtil.h"
+#include "PassTestUtil.h"
 #include "ir/Epilogue.h"
-#include "ir/Interpreter.h"
-#include "passes/PassManager.h"
 
 #include <doctest/doctest.h>
 
@@ -25,23 +23,9 @@ using namespace cnnc::test;
 
 namespace {
 
-size_t countOps(const Graph &g, OpKind k) {
-  return size_t(std::count_if(g.nodes().begin(), g.nodes().end(),
-                              [&](const auto &n) { return n->kind() == k; }));
-}
-
 /// Nodes that compute something (not consts).
 size_t countCompute(const Graph &g) {
   return g.nodes().size() - countOps(g, OpKind::Const);
-}
-
-std::unique_ptr<Graph> load(const std::string &textOrSample, DiagEngine &diag) {
-  if (textOrSample.find('{') != std::string::npos)
-    return build(textOrSample, diag);
-  std::string path = std::string(CNNC_SAMPLES_DIR) + "/" + textOrSample + ".ir";
-  std::string text;
-  REQUIRE(readFile(path, text, diag));
-  return build(text, diag, path);
 }
 
 /// A graph after a pipeline, its node count before.
@@ -54,44 +38,16 @@ struct Run {
 /// Runs `pipeline` on the graph and checks that it computes what it did.
 void runAndCompare(Run &r, const std::string &source,
                    const std::string &pipeline) {
-  INFO("pipeline: ", pipeline);
-  r.g = load(source, r.diag);
+  r.g = loadGraph(source, r.diag);
   REQUIRE_MESSAGE(r.g, messages(r.diag));
   r.computeBefore = countCompute(*r.g);
-  std::vector<Tensor> inputs = randomInputs(*r.g, 0);
-  auto before = interpret(*r.g, inputs, r.diag);
-  REQUIRE_MESSAGE(before, messages(r.diag));
-  PassOptions opts;
-  opts.verifyEach = true;
-  PassManager pm(std::move(opts));
-  REQUIRE(pm.parsePipeline(pipeline, r.diag));
-  REQUIRE_MESSAGE(pm.run(*r.g, r.diag), messages(r.diag));
-  auto after = interpret(*r.g, inputs, r.diag);
-  REQUIRE_MESSAGE(after, messages(r.diag));
-  REQUIRE(after->size() == before->size());
-  for (size_t o = 0; o < before->size(); ++o) {
-    const Tensor &x = (*before)[o], &y = (*after)[o];
-    REQUIRE(x.shape == y.shape);
-    double scale = 0, worst = 0;
-    int64_t at = 0;
-    for (float v : x.data)
-      scale = std::max(scale, double(std::abs(v)));
-    for (int64_t i = 0; i < x.size(); ++i) {
-      double err = std::abs(double(y.data[size_t(i)]) - x.data[size_t(i)]);
-      if (!(err <= worst))
-        worst = err, at = i;
-    }
-    INFO("output ", o, ": worst index ", at, " actual ", y.data[size_t(at)],
-         " expected ", x.data[size_t(at)], " (scale ", scale, ")");
-    CHECK(worst <= 1e-5 * scale + 1e-12);
-  }
+  checkPipeline(*r.g, source, pipeline, r.diag);
 }
 
 constexpr const char *kChain =
     "fold-batch-norm,fold-scale-shift,fuse-epilogue,dce";
 
-const char *const kPipelines[] = {"fold-scale-shift", "fuse-epilogue",
-                                  kChain};
+const char *const kPipelines[] = {"fold-scale-shift", "fuse-epilogue", kChain};
 
 const char *const kSamples[] = {"resnet18", "mobilenet_v2", "alexnet2012",
                                 "lenet5"};

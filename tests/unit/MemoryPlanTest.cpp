@@ -1,4 +1,5 @@
-//===- MemoryPlanTest.cpp - The workspace planner against an interval check ===//
+//===- MemoryPlanTest.cpp - The workspace planner against an interval check
+//===//
 //
 // Oracle: an independent O(n^2) check over the values' lifetimes, computed
 // here from the graph (definition to last use in program order): two
@@ -9,8 +10,8 @@
 // decisions on small graphs are checked against hand-computed numbers.
 //
 //===----------------------------------------------------------------------===//
-#include "TestUtil.h"
 #include "passes/MemoryPlan.h"
+#include "TestUtil.h"
 
 #include <doctest/doctest.h>
 
@@ -86,8 +87,8 @@ void checkPlan(const Graph &g, const MemoryPlan &plan,
       }
       int64_t ou = plan.offsetOf(u), ov = plan.offsetOf(v);
       bool disjoint = ou + bytes(u) <= ov || ov + bytes(v) <= ou;
-      CHECK_MESSAGE(disjoint, u->name() << " and " << v->name()
-                                        << " overlap in memory");
+      CHECK_MESSAGE(disjoint,
+                    u->name() << " and " << v->name() << " overlap in memory");
     }
   for (const Scratch &s : scratch) {
     const MemoryPlan::Slot &slot = plan.slots()[size_t(s.slot)];
@@ -96,8 +97,8 @@ void checkPlan(const Graph &g, const MemoryPlan &plan,
       if (l.last < s.pos || s.pos < l.first)
         continue;
       int64_t ov = plan.offsetOf(v);
-      CHECK(bool(slot.offset + slot.bytes <= ov ||
-                 ov + bytes(v) <= slot.offset));
+      CHECK(
+          bool(slot.offset + slot.bytes <= ov || ov + bytes(v) <= slot.offset));
     }
   }
 }

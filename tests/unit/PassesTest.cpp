@@ -8,9 +8,7 @@
 // vgg16 is left out: the interpreter takes too long on it.
 //
 //===----------------------------------------------------------------------===//
-#include "TestUtil.h"
-#include "ir/Interpreter.h"
-#include "passes/PassManager.h"
+#include "PassTestUtil.h"
 
 #include <doctest/doctest.h>
 
@@ -22,11 +20,6 @@ using namespace cnnc::test;
 
 namespace {
 
-size_t countOps(const Graph &g, OpKind k) {
-  return size_t(std::count_if(g.nodes().begin(), g.nodes().end(),
-                              [&](const auto &n) { return n->kind() == k; }));
-}
-
 /// A graph before and after a pipeline, with the interpreter's outputs.
 struct Run {
   DiagEngine diag;
@@ -36,52 +29,15 @@ struct Run {
   std::vector<Tensor> before, after;
 };
 
-std::unique_ptr<Graph> load(const std::string &textOrSample, DiagEngine &diag) {
-  if (textOrSample.find('{') != std::string::npos)
-    return build(textOrSample, diag);
-  std::string path = std::string(CNNC_SAMPLES_DIR) + "/" + textOrSample + ".ir";
-  std::string text;
-  REQUIRE(readFile(path, text, diag));
-  return build(text, diag, path);
-}
-
 /// Runs `pipeline` on the graph and checks that it computes what it did.
 void runAndCompare(Run &r, const std::string &source,
                    const std::string &pipeline) {
-  INFO("pipeline: ", pipeline);
-  r.g = load(source, r.diag);
+  r.g = loadGraph(source, r.diag);
   REQUIRE_MESSAGE(r.g, messages(r.diag));
   r.nodesBefore = r.g->nodes().size();
   r.bnBefore = countOps(*r.g, OpKind::BatchNorm);
-  std::vector<Tensor> inputs = randomInputs(*r.g, 0);
-  auto before = interpret(*r.g, inputs, r.diag);
-  REQUIRE_MESSAGE(before, messages(r.diag));
-  PassOptions opts;
-  opts.verifyEach = true;
-  PassManager pm(std::move(opts));
-  REQUIRE(pm.parsePipeline(pipeline, r.diag));
-  REQUIRE_MESSAGE(pm.run(*r.g, r.diag), messages(r.diag));
-  auto after = interpret(*r.g, inputs, r.diag);
-  REQUIRE_MESSAGE(after, messages(r.diag));
-  REQUIRE(after->size() == before->size());
-  for (size_t o = 0; o < before->size(); ++o) {
-    const Tensor &x = (*before)[o], &y = (*after)[o];
-    REQUIRE(x.shape == y.shape);
-    double scale = 0, worst = 0;
-    int64_t at = 0;
-    for (float v : x.data)
-      scale = std::max(scale, double(std::abs(v)));
-    for (int64_t i = 0; i < x.size(); ++i) {
-      double err = std::abs(double(y.data[size_t(i)]) - x.data[size_t(i)]);
-      if (!(err <= worst))
-        worst = err, at = i;
-    }
-    INFO("output ", o, ": worst index ", at, " actual ", y.data[size_t(at)],
-         " expected ", x.data[size_t(at)], " (scale ", scale, ")");
-    CHECK(worst <= 1e-5 * scale + 1e-12);
-  }
-  r.before = std::move(*before);
-  r.after = std::move(*after);
+  r.before = referenceOutputs(source);
+  r.after = checkPipeline(*r.g, source, pipeline, r.diag);
 }
 
 constexpr const char *kAllPasses = "fold-constants,fold-batch-norm,cse,dce";

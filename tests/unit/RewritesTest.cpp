@@ -1,4 +1,5 @@
-//===- RewritesTest.cpp - fold-pad and conv-to-gemm against the interpreter ===//
+//===- RewritesTest.cpp - fold-pad and conv-to-gemm against the interpreter
+//===//
 //
 // Oracle: the reference interpreter on the graph before the passes. Each
 // rewrite (and fold-pad followed by conv-to-gemm, after fold-batch-norm)
@@ -11,9 +12,7 @@
 // for the samples.
 //
 //===----------------------------------------------------------------------===//
-#include "TestUtil.h"
-#include "ir/Interpreter.h"
-#include "passes/PassManager.h"
+#include "PassTestUtil.h"
 
 #include <doctest/doctest.h>
 
@@ -25,10 +24,7 @@ using namespace cnnc::test;
 
 namespace {
 
-size_t count(const Graph &g, OpKind k) {
-  return size_t(std::count_if(g.nodes().begin(), g.nodes().end(),
-                              [&](const auto &n) { return n->kind() == k; }));
-}
+size_t count(const Graph &g, OpKind k) { return countOps(g, k); }
 
 /// Node counts of the ops the rewrites touch.
 struct Counts {
@@ -37,9 +33,8 @@ struct Counts {
 };
 
 Counts counts(const Graph &g) {
-  return {count(g, OpKind::Pad), count(g, OpKind::Conv),
-          count(g, OpKind::Gemm), count(g, OpKind::MatMul),
-          count(g, OpKind::Add)};
+  return {count(g, OpKind::Pad), count(g, OpKind::Conv), count(g, OpKind::Gemm),
+          count(g, OpKind::MatMul), count(g, OpKind::Add)};
 }
 
 doctest::String toString(const Counts &c) {
@@ -49,55 +44,16 @@ doctest::String toString(const Counts &c) {
       .c_str();
 }
 
-std::unique_ptr<Graph> load(const std::string &textOrSample, DiagEngine &diag) {
-  if (textOrSample.find('{') != std::string::npos)
-    return build(textOrSample, diag);
-  std::string path = std::string(CNNC_SAMPLES_DIR) + "/" + textOrSample + ".ir";
-  std::string text;
-  REQUIRE(readFile(path, text, diag));
-  return build(text, diag, path);
-}
-
 /// Runs `pipeline` on the graph of `source`, checks that it computes what
 /// it did, and returns the node counts before and after.
 std::pair<Counts, Counts> runAndCompare(const std::string &source,
                                         const std::string &pipeline,
                                         std::unique_ptr<Graph> *out = nullptr) {
-  INFO("pipeline: ", pipeline);
   DiagEngine diag;
-  std::unique_ptr<Graph> g = load(source, diag);
+  std::unique_ptr<Graph> g = loadGraph(source, diag);
   REQUIRE_MESSAGE(g, messages(diag));
   Counts before = counts(*g);
-  std::vector<Tensor> inputs = randomInputs(*g, 0);
-  auto expected = interpret(*g, inputs, diag);
-  REQUIRE_MESSAGE(expected, messages(diag));
-  PassOptions opts;
-  opts.verifyEach = true;
-  PassManager pm(std::move(opts));
-  REQUIRE(pm.parsePipeline(pipeline, diag));
-  REQUIRE_MESSAGE(pm.run(*g, diag), messages(diag));
-  auto actual = interpret(*g, inputs, diag);
-  REQUIRE_MESSAGE(actual, messages(diag));
-  REQUIRE(actual->size() == expected->size());
-  for (size_t o = 0; o < expected->size(); ++o) {
-    const Tensor &x = (*expected)[o], &y = (*actual)[o];
-    REQUIRE(x.shape == y.shape);
-    double scale = 0, worst = 0;
-    int64_t at = 0;
-    // Infinities (a max_pool window of -inf padding) must match exactly.
-    for (float v : x.data)
-      if (std::isfinite(v))
-        scale = std::max(scale, double(std::abs(v)));
-    for (int64_t i = 0; i < x.size(); ++i) {
-      float a = y.data[size_t(i)], e = x.data[size_t(i)];
-      double err = a == e ? 0.0 : std::abs(double(a) - e);
-      if (!(err <= worst))
-        worst = err, at = i;
-    }
-    INFO("output ", o, ": worst index ", at, " actual ", y.data[size_t(at)],
-         " expected ", x.data[size_t(at)], " (scale ", scale, ")");
-    CHECK(worst <= 1e-5 * scale + 1e-12);
-  }
+  checkPipeline(*g, source, pipeline, diag);
   Counts after = counts(*g);
   if (out)
     *out = std::move(g);
@@ -114,9 +70,8 @@ size_t pointwiseConvs(const Graph &g) {
     const Shape &w = node->operand(1u)->type().shape;
     const std::vector<int64_t> &s = node->getInts("stride");
     const std::vector<int64_t> &p = node->getInts("pads");
-    bool ones = std::all_of(w.begin() + 2, w.end(), [](int64_t k) {
-      return k == 1;
-    });
+    bool ones =
+        std::all_of(w.begin() + 2, w.end(), [](int64_t k) { return k == 1; });
     bool unitStride =
         std::all_of(s.begin(), s.end(), [](int64_t v) { return v == 1; });
     bool noPads =
@@ -266,7 +221,8 @@ TEST_CASE("rewrite passes keep the samples' outputs") {
 }
 
 TEST_CASE("rewrite pass conv-to-gemm lowers mobilenet_v2's pointwise convs") {
-  auto [before, after] = runAndCompare("mobilenet_v2", "infer-shapes,conv-to-gemm");
+  auto [before, after] =
+      runAndCompare("mobilenet_v2", "infer-shapes,conv-to-gemm");
   // 52 convs: 17 depthwise 3x3, the 3x3 stem, 34 pointwise (16 expansions
   // but the first block has none: 16 + 17 projections + the last 1x1).
   CHECK(before.conv == 52);
@@ -307,7 +263,8 @@ TEST_CASE("rewrite pass conv-to-gemm lowers pointwise convs") {
 
 TEST_CASE("rewrite pass conv-to-gemm lowers fully connected matmuls") {
   std::unique_ptr<Graph> g;
-  auto [before, after] = runAndCompare(kMatMul, "infer-shapes,conv-to-gemm", &g);
+  auto [before, after] =
+      runAndCompare(kMatMul, "infer-shapes,conv-to-gemm", &g);
   CHECK(before == Counts{0, 0, 0, 6, 4});
   // m1+f1, m2+f2, m3, m4 -> gemms; n1 (variable weights) and n2
   // (batched) stay, and so do the adds after n1 and after m4 (two uses).

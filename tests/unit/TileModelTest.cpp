@@ -5,8 +5,8 @@
 // hand-computed tiles for a few shapes, and invariants over a grid.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/cpu/kernels/Params.h"
 #include "passes/TileModel.h"
+#include "compiler/cpu/kernels/Params.h"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,7 @@
 //===- Main.cpp - The cnnc compiler driver --------------------------------===//
 //
-// cnnc MODEL.ir [--emit=ir|summary|dot|so|obj|header|asm|llvm] [-o FILE] [--interpret ...]
+// cnnc MODEL.ir [--emit=ir|summary|dot|so|obj|header|asm|llvm] [-o FILE]
+// [--interpret ...]
 //
 // Exit status: 0 on success, 1 on any user error (diagnostics say where and
 // what), 2 on a bad command line.
@@ -22,8 +23,8 @@
 #include "tools/cnnc/RunInterpreter.h"
 
 #include <cstdio>
-#include <new>
 #include <filesystem>
+#include <new>
 
 using namespace cnnc;
 
@@ -125,7 +126,7 @@ int run(const CliOptions &opts) {
   if (std::optional<ArtifactKind> kind = artifactKind(opts.emit)) {
     if (!shapesKnown) {
       diag.error(SourceLoc{}, "code generation needs inferred shapes; run "
-                 "the infer-shapes pass");
+                              "the infer-shapes pass");
       return 1;
     }
     CompileOptions co;
@@ -143,7 +144,7 @@ int run(const CliOptions &opts) {
   if (opts.emit == EmitKind::Summary) {
     if (!shapesKnown) {
       diag.error(SourceLoc{}, "--emit=summary needs inferred shapes; run "
-                 "the infer-shapes pass");
+                              "the infer-shapes pass");
       return 1;
     }
     MemoryPlan plan(*g);
@@ -161,7 +162,7 @@ int run(const CliOptions &opts) {
   if (opts.interpret) {
     if (!shapesKnown) {
       diag.error(SourceLoc{}, "--interpret needs inferred shapes; run the "
-                 "infer-shapes pass");
+                              "infer-shapes pass");
       return 1;
     }
     if (!runInterpreter(*g, opts, diag, out))

@@ -262,8 +262,7 @@ std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
     return usageError("no model given");
   if (!o.emitGiven && !o.output.empty())
     o.emit = emitKindForFile(o.output);
-  bool binary = o.emit == EmitKind::SharedObject ||
-                o.emit == EmitKind::Object;
+  bool binary = o.emit == EmitKind::SharedObject || o.emit == EmitKind::Object;
   if (binary && (o.output.empty() || o.output == "-"))
     return usageError("--emit=so and --emit=obj need -o FILE");
   if (o.emit == EmitKind::Kernels && (o.output.empty() || o.output == "-"))

@@ -24,21 +24,21 @@ enum class EmitKind {
 
 struct CliOptions {
   std::string model;
-  std::string output;          // -o; empty means stdout
+  std::string output; // -o; empty means stdout
   EmitKind emit = EmitKind::IR;
   bool emitGiven = false;
-  std::string name;            // --name
-  std::string targetCpu;       // --target-cpu
-  std::string targetFeatures;  // --target-features
+  std::string name;             // --name
+  std::string targetCpu;        // --target-cpu
+  std::string targetFeatures;   // --target-features
   bool externalWeights = false; // --weights=external
-  int optLevel = 3;            // -O0..-O3 (LLVM's pipeline)
-  bool timeStages = false;     // --time-stages
-  bool profile = false;        // --profile: time each kernel call
-  std::string passes;          // --passes; empty means the default pipeline
+  int optLevel = 3;             // -O0..-O3 (LLVM's pipeline)
+  bool timeStages = false;      // --time-stages
+  bool profile = false;         // --profile: time each kernel call
+  std::string passes;           // --passes; empty means the default pipeline
   bool printPipeline = false;
   PassOptions passOpts;
   bool interpret = false;
-  std::vector<std::string> inputs; // [NAME=]FILE.npy
+  std::vector<std::string> inputs;      // [NAME=]FILE.npy
   std::vector<std::string> inputShapes; // --input-shape NAME=1x3x224x224
   uint64_t seed = 0;
   std::string outputDir;

@@ -19,7 +19,7 @@ struct RunOptions {
   uint64_t seed = 0;                ///< Seed of the random inputs.
   double tolerance = 1e-4;          ///< Largest relative error of --check.
   bool printOutputs = false;
-  bool profile = false;             ///< Per-kernel times (cnnc --profile).
+  bool profile = false; ///< Per-kernel times (cnnc --profile).
   bool help = false;
   bool version = false;
 };

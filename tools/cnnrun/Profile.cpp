@@ -31,8 +31,7 @@ struct Row {
 
 /// Groups the profile entries by name and kernel, in first-call order.
 std::vector<Row> gatherRows(const cnnc_model_desc &d,
-                            const std::vector<double> &seconds,
-                            int64_t runs) {
+                            const std::vector<double> &seconds, int64_t runs) {
   std::vector<Row> rows;
   std::map<std::pair<std::string, std::string>, size_t> index;
   for (int32_t i = 0; i < d.num_profile_entries; ++i) {
@@ -74,20 +73,19 @@ std::string formatTable(std::vector<Row> rows, int64_t runs, int32_t threads,
       entries == 1 ? "" : "s", total * 1e3 / double(runs),
       wallSeconds * 1e3 / double(runs));
   t += fmt::format("{:>4} {:>11} {:>7} {:>7} {:>11} {:>9}  {:<18} {}\n", "#",
-                   "total ms", "share", "calls", "mean us", "GFLOP/s",
-                   "kernel", "name (source)");
+                   "total ms", "share", "calls", "mean us", "GFLOP/s", "kernel",
+                   "name (source)");
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row &r = rows[i];
     t += fmt::format(
-        "{:>4} {:>11.4f} {:>6.1f}% {:>7} {:>11.2f} {:>9}  {:<18} {}{}\n",
-        i + 1, r.seconds * 1e3, total > 0 ? 100 * r.seconds / total : 0.0,
-        r.calls, r.seconds * 1e6 / double(r.calls),
-        gflopsStr(r.flops, r.seconds), r.kernel, r.name,
-        r.source.empty() ? "" : " (" + r.source + ")");
+        "{:>4} {:>11.4f} {:>6.1f}% {:>7} {:>11.2f} {:>9}  {:<18} {}{}\n", i + 1,
+        r.seconds * 1e3, total > 0 ? 100 * r.seconds / total : 0.0, r.calls,
+        r.seconds * 1e6 / double(r.calls), gflopsStr(r.flops, r.seconds),
+        r.kernel, r.name, r.source.empty() ? "" : " (" + r.source + ")");
   }
   t += fmt::format("{:>4} {:>11.4f} {:>6.1f}% {:>7} {:>11} {:>9}  {:<18} {}\n",
-                   "", total * 1e3, 100.0, calls, "",
-                   gflopsStr(flops, total), "", "total");
+                   "", total * 1e3, 100.0, calls, "", gflopsStr(flops, total),
+                   "", "total");
   return t;
 }
 
@@ -98,8 +96,9 @@ bool profileModel(const cnnrt_model *m, int64_t runs, int32_t threads,
                   DiagEngine &diag, std::string &report) {
   const cnnc_model_desc &d = *cnnrt_model_desc(m);
   if (d.num_profile_entries == 0) {
-    diag.error(SourceLoc{}, "model '{}' was compiled without profiling; "
-                            "recompile it with cnnc --profile",
+    diag.error(SourceLoc{},
+               "model '{}' was compiled without profiling; "
+               "recompile it with cnnc --profile",
                d.name);
     return false;
   }
@@ -110,9 +109,9 @@ bool profileModel(const cnnrt_model *m, int64_t runs, int32_t threads,
       diag.error(SourceLoc{}, "{}", cnnrt_last_error());
       return false;
     }
-  double wall = std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - t0)
-                    .count();
+  double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
   report += formatTable(gatherRows(d, seconds, runs), runs, threads,
                         d.num_profile_entries, wall);
   return true;

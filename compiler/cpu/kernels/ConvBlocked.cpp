@@ -23,23 +23,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/kernels/Epilogue.h"
+#include "compiler/cpu/kernels/WindowTaps.h"
 
 using namespace cnnk;
 
 namespace {
-
-/// The taps [lo, hi) of a window starting at `start` (kernel k, dilation d)
-/// that fall inside [0, n).
-struct TapRange {
-  int64_t lo;
-  int64_t hi;
-};
-
-CNNK_INLINE TapRange tapRange(int64_t start, int64_t k, int64_t d, int64_t n) {
-  int64_t lo = start >= 0 ? 0 : (-start + d - 1) / d;
-  int64_t hi = start >= n ? 0 : min(k, (n - 1 - start) / d + 1);
-  return {min(lo, k), max(min(lo, k), hi)};
-}
 
 /// What a tile of one output row needs: the input of batch element n, the
 /// valid tap rows, and where the row's outputs go.
@@ -131,8 +119,7 @@ CNNK_INLINE void epilogueRow(const ConvBlockedParams &p, const RowCtx &rc,
 /// A tile of R pixels at ow, checked when it reaches outside [owLo, owHi).
 template <int V, int NB, int R>
 CNNK_INLINE void convTileAt(const ConvBlockedParams &p, const RowCtx &rc,
-                            const float *res, float *__restrict y,
-                            int64_t ow) {
+                            const float *res, float *__restrict y, int64_t ow) {
   if (ow < p.owLo || ow + R > p.owHi)
     convTile<V, NB, R, true>(p, rc, res, y, ow);
   else
@@ -257,8 +244,8 @@ CNNK_INLINE void dwRow(const DepthwiseBlockedParams &p, const RowCtx &rc,
   const ConvGeom &g = p.geom;
   int64_t kw = g.kernel[2], width = g.out[2];
   auto border = [&](int64_t ow) {
-    TapRange t = tapRange(ow * g.stride[2] - g.padBegin[2], kw,
-                          g.dilation[2], g.in[2]);
+    TapRange t =
+        tapRange(ow * g.stride[2] - g.padBegin[2], kw, g.dilation[2], g.in[2]);
     dwTile<V, 1>(p, rc, res, y, ow, t.lo, t.hi);
   };
   for (int64_t ow = 0; ow < p.owLo; ++ow)

@@ -25,8 +25,8 @@ struct CopyParams {
 
 } // namespace cnnk
 
+#include "compiler/cpu/kernels/ParamsBlocked.h"
 #include "compiler/cpu/kernels/ParamsConv.h"
 #include "compiler/cpu/kernels/ParamsMisc.h"
-#include "compiler/cpu/kernels/ParamsBlocked.h"
 
 #endif

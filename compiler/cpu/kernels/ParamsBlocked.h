@@ -16,6 +16,8 @@
 //
 //===----------------------------------------------------------------------===//
 #pragma once
+#include "compiler/cpu/kernels/ParamsConv.h"
+
 #include <stdint.h>
 
 // Included by Params.h after ParamsConv.h (ConvGeom, Epilogue).
@@ -78,7 +80,7 @@ struct DepthwiseBlockedParams {
 /// output rows (n, channel block, od, oh); `rows` in all.
 struct PoolBlockedParams {
   int64_t block; // V: 4, 8 or 16
-  int64_t kind; // PoolKind
+  int64_t kind;  // PoolKind
   int64_t countIncludePad;
   int64_t in[3];
   int64_t out[3];
@@ -98,7 +100,7 @@ struct PoolBlockedParams {
 /// channel blocks.
 struct GlobalPoolBlockedParams {
   int64_t block; // V: 4, 8 or 16
-  int64_t kind; // PoolKind
+  int64_t kind;  // PoolKind
   int64_t planes;
   int64_t size;
   int64_t perTask;

@@ -12,39 +12,11 @@
 // inside the input.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/cpu/kernels/Kernel.h"
+#include "compiler/cpu/kernels/WindowTaps.h"
 
 using namespace cnnk;
 
 namespace {
-
-/// The taps [lo, hi) of a window starting at `start` (kernel k, dilation d)
-/// that fall inside [0, n).
-struct TapRange {
-  int64_t lo;
-  int64_t hi;
-};
-
-CNNK_INLINE TapRange tapRange(int64_t start, int64_t k, int64_t d, int64_t n) {
-  if (start >= n)
-    return {0, 0};
-  int64_t lo = start >= 0 ? 0 : (-start + d - 1) / d;
-  int64_t hi = min(k, (n - 1 - start) / d + 1);
-  return {lo, max(lo, hi)};
-}
-
-/// avg_pool's divisor on one axis (no dilation).
-CNNK_INLINE int64_t divisor(const PoolParams &p, int axis, int64_t start,
-                            TapRange taps) {
-  if (!p.countIncludePad)
-    return taps.hi - taps.lo;
-  return min(start + p.kernel[axis], p.in[axis] + p.padEnd[axis]) - start;
-}
-
-/// max with PyTorch's NaN rule: a NaN wins.
-template <typename T> CNNK_INLINE T maxNaN(T best, T v) {
-  return (v > best || v != v) ? v : best;
-}
 
 /// y[lo, hi) = op(y, x[i * stride]): one kernel tap of a whole output row.
 template <int V>
@@ -98,11 +70,11 @@ CNNK_INLINE void poolRow(const PoolParams &p, const float *__restrict x,
     }
   if (isMax)
     return;
-  int64_t divDH = divisor(p, 0, startD, td) * divisor(p, 1, startH, th);
+  int64_t divDH = poolDivisor(p, 0, startD, td) * poolDivisor(p, 1, startH, th);
   auto divideAt = [&](int64_t o) {
     int64_t startW = o * s - p.padBegin[2];
     TapRange tw = tapRange(startW, p.kernel[2], 1, p.in[2]);
-    yr[o] /= float(divDH * divisor(p, 2, startW, tw));
+    yr[o] /= float(divDH * poolDivisor(p, 2, startW, tw));
   };
   int64_t o = 0;
   for (; o < p.owLo; ++o)

@@ -13,37 +13,11 @@
 // (count_include_pad) or by its taps inside the input.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/cpu/kernels/Kernel.h"
+#include "compiler/cpu/kernels/WindowTaps.h"
 
 using namespace cnnk;
 
 namespace {
-
-struct TapRange {
-  int64_t lo;
-  int64_t hi;
-};
-
-/// The taps of a window starting at `start` (kernel k, dilation d) that
-/// fall inside [0, n).
-CNNK_INLINE TapRange tapRange(int64_t start, int64_t k, int64_t d, int64_t n) {
-  int64_t lo = start >= 0 ? 0 : (-start + d - 1) / d;
-  int64_t hi = start >= n ? 0 : min(k, (n - 1 - start) / d + 1);
-  return {min(lo, k), max(min(lo, k), hi)};
-}
-
-/// max with PyTorch's NaN rule: a NaN wins.
-template <typename T> CNNK_INLINE T maxNaN(T best, T v) {
-  return (v > best || v != v) ? v : best;
-}
-
-/// avg_pool's divisor on one axis (no dilation).
-CNNK_INLINE int64_t divisor(const PoolBlockedParams &p, int axis,
-                            int64_t start, TapRange taps) {
-  if (!p.countIncludePad)
-    return taps.hi - taps.lo;
-  return min(start + p.kernel[axis], p.in[axis] + p.padEnd[axis]) - start;
-}
 
 /// Output row `row` (n, channel block, od, oh).
 template <int V>
@@ -59,25 +33,24 @@ CNNK_INLINE void poolRow(const PoolBlockedParams &p, const float *__restrict x,
   bool isMax = p.kind == kPoolMax;
   const float *xp = x + plane * p.in[0] * p.in[1] * p.in[2] * V;
   float *yr = y + row * p.out[2] * V;
-  int64_t divDH = isMax ? 1
-                        : divisor(p, 0, startD, td) * divisor(p, 1, startH, th);
+  int64_t divDH =
+      isMax ? 1 : poolDivisor(p, 0, startD, td) * poolDivisor(p, 1, startH, th);
   for (int64_t ow = 0; ow < p.out[2]; ++ow) {
     int64_t startW = ow * p.stride[2] - p.padBegin[2];
     TapRange tw = tapRange(startW, p.kernel[2], p.dilation[2], p.in[2]);
     Vec<V> acc = splat<V>(isMax ? -__builtin_inff() : 0.0f);
     for (int64_t kd = td.lo; kd < td.hi; ++kd)
       for (int64_t kh = th.lo; kh < th.hi; ++kh) {
-        const float *xr =
-            xp + ((startD + kd * p.dilation[0]) * p.in[1] + startH +
-                  kh * p.dilation[1]) *
-                     p.in[2] * V;
+        const float *xr = xp + ((startD + kd * p.dilation[0]) * p.in[1] +
+                                startH + kh * p.dilation[1]) *
+                                   p.in[2] * V;
         for (int64_t kw = tw.lo; kw < tw.hi; ++kw) {
           Vec<V> v = load<V>(xr + (startW + kw * p.dilation[2]) * V);
           acc = isMax ? maxNaN(acc, v) : acc + v;
         }
       }
     if (!isMax)
-      acc /= splat<V>(float(divDH * divisor(p, 2, startW, tw)));
+      acc /= splat<V>(float(divDH * poolDivisor(p, 2, startW, tw)));
     store<V>(yr + ow * V, acc);
   }
 }

@@ -84,8 +84,9 @@ std::string blockedProblem(const Node &n, int64_t b) {
   if (k == OpKind::MaxPool || k == OpKind::AvgPool)
     return all(n.operands()) && all(n.results()) ? "" : "mixed layouts";
   if (k == OpKind::GlobalAvgPool || k == OpKind::GlobalMaxPool)
-    return blockOf(n.operand(0)) == b ? ""
-                                      : "a blocked result needs a blocked input";
+    return blockOf(n.operand(0)) == b
+               ? ""
+               : "a blocked result needs a blocked input";
   if (k == OpKind::Concat) {
     int64_t rank = n.result()->type().rank();
     int64_t axis = n.getInt("axis");
@@ -111,7 +112,8 @@ std::string blockedProblem(const Node &n, int64_t b) {
 /// Output columns [lo, hi) whose window lies wholly inside the input on W.
 void interiorW(const cnnk::ConvGeom &g, int64_t &lo, int64_t &hi) {
   lo = std::min(ceilDiv(g.padBegin[2], g.stride[2]), g.out[2]);
-  int64_t last = g.in[2] - 1 + g.padBegin[2] - g.dilation[2] * (g.kernel[2] - 1);
+  int64_t last =
+      g.in[2] - 1 + g.padBegin[2] - g.dilation[2] * (g.kernel[2] - 1);
   hi = last < 0 ? 0 : std::min(last / g.stride[2] + 1, g.out[2]);
   hi = std::max(hi, lo);
 }
@@ -130,8 +132,7 @@ void blockRows(int64_t rows, int64_t otherTasks, double rowFlops,
                int64_t maxRows, int64_t &rowBlock, int64_t &rowBlocks) {
   int64_t byWork = std::max<int64_t>(1, int64_t(kMinTaskFlops / rowFlops));
   int64_t byTasks = std::max<int64_t>(1, rows * otherTasks / kWantTasks);
-  rowBlock = std::clamp<int64_t>(std::min({byWork, byTasks, maxRows}), 1,
-                                 rows);
+  rowBlock = std::clamp<int64_t>(std::min({byWork, byTasks, maxRows}), 1, rows);
   rowBlocks = divUp(rows, rowBlock);
   rowBlock = divUp(rows, rowBlocks);
 }
@@ -146,8 +147,8 @@ std::vector<float> convWeights(const Tensor &w, int64_t m, int64_t c,
       for (int64_t t = 0; t < taps; ++t)
         for (int64_t il = 0; il < l; ++il)
           for (int64_t ol = 0; ol < v; ++ol)
-            d[i++] = w.data[size_t(((ob * v + ol) * c + icb * l + il) * taps +
-                                   t)];
+            d[i++] =
+                w.data[size_t(((ob * v + ol) * c + icb * l + il) * taps + t)];
   return d;
 }
 
@@ -179,11 +180,11 @@ bool lowerDepthwiseBlocked(const Node &n, const Tensor &w,
   blockRows(rows, p.batch * blocks, flops / double(p.batch * blocks * rows),
             rows, p.rowBlock, p.rowBlocks);
   Buffer wb = ctx.addWeights(depthwiseWeights(w, p.channels, g.kSize, p.block));
-  ctx.call<KernelId::DepthwiseBlocked>(
-      p,
-      {ctx.buffer(x), wb, bufferOr(ctx, b, x), bufferOr(ctx, residualOf(n), x),
-       ctx.buffer(y)},
-      p.batch * blocks * p.rowBlocks, flops);
+  ctx.call<KernelId::DepthwiseBlocked>(p,
+                                       {ctx.buffer(x), wb, bufferOr(ctx, b, x),
+                                        bufferOr(ctx, residualOf(n), x),
+                                        ctx.buffer(y)},
+                                       p.batch * blocks * p.rowBlocks, flops);
   return true;
 }
 
@@ -229,8 +230,9 @@ bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
     return true;
   const Tensor *w = ctx.constant(wv);
   if (!w) {
-    ctx.diag().error(n.loc(), "conv with a blocked result needs constant "
-                              "weights, found %{} computed at run time",
+    ctx.diag().error(n.loc(),
+                     "conv with a blocked result needs constant "
+                     "weights, found %{} computed at run time",
                      wv->name());
     return false;
   }
@@ -257,26 +259,27 @@ bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
     p.ocGroup = std::min(
         ocBlocks, roundUp(divUp(ocBlocks, divUp(kWantTasks, perRow)), nb));
   p.ocGroups = divUp(ocBlocks, p.ocGroup);
-  double flops = 2.0 * double(numElementsOf(y)) * double(p.channels) *
-                 double(g.kSize);
-  double rowFlops = flops / double(p.batch * rows) *
-                    double(p.ocGroup) / double(ocBlocks);
+  double flops =
+      2.0 * double(numElementsOf(y)) * double(p.channels) * double(g.kSize);
+  double rowFlops =
+      flops / double(p.batch * rows) * double(p.ocGroup) / double(ocBlocks);
   // A block of r output rows reads (r - 1) * stride + halo input rows of
   // all channels per depth tap: kept within half of L2.
   int64_t rowBytes = g.in[2] * p.channels * 4;
   int64_t halo = (g.kernel[1] - 1) * g.dilation[1] + 1;
-  int64_t maxRows = std::max<int64_t>(
-      1, (ctx.target().l2Bytes / 2 / rowBytes / g.kernel[0] - halo) /
-             g.stride[1] + 1);
+  int64_t maxRows =
+      std::max<int64_t>(1, (ctx.target().l2Bytes / 2 / rowBytes / g.kernel[0] -
+                            halo) / g.stride[1] +
+                               1);
   blockRows(rows, p.batch * p.ocGroups, rowFlops, maxRows, p.rowBlock,
             p.rowBlocks);
   Buffer wb = ctx.addWeights(
       convWeights(*w, p.outChannels, p.channels, g.kSize, v, p.inLanes));
-  ctx.call<KernelId::ConvBlocked>(
-      p,
-      {ctx.buffer(x), wb, bufferOr(ctx, b, x), bufferOr(ctx, residualOf(n), x),
-       ctx.buffer(y)},
-      p.batch * p.ocGroups * p.rowBlocks, flops);
+  ctx.call<KernelId::ConvBlocked>(p,
+                                  {ctx.buffer(x), wb, bufferOr(ctx, b, x),
+                                   bufferOr(ctx, residualOf(n), x),
+                                   ctx.buffer(y)},
+                                  p.batch * p.ocGroups * p.rowBlocks, flops);
   return true;
 }
 

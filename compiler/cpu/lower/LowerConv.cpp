@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/lower/LowerConv.h"
 #include "compiler/cpu/lower/LowerBlocked.h"
+#include "passes/TileModel.h"
 
 #include "ir/ops/SlidingWindow.h"
 
@@ -22,11 +23,6 @@
 namespace cnnc::cpu {
 
 namespace {
-
-/// Work below which a task is not split further (flops).
-constexpr double kMinTaskFlops = 1024 * 1024;
-/// Tasks worth having for a few threads.
-constexpr int64_t kWantTasks = 12;
 
 int64_t padModeOf(const Node &n) {
   const std::string &m = n.getEnum("padding_mode");
@@ -125,64 +121,6 @@ bool lowerDepthwise(const ConvNode &c, LowerCtx &ctx) {
 
 //===--- conv_gemm --------------------------------------------------------===//
 
-/// A candidate blocking of conv_gemm's tasks and its estimated cost.
-struct ConvBlocking {
-  int64_t mBlock = 0, perTask = 0, tasks = 0;
-  double cycles = 0;
-};
-
-/// Estimated cycles of the data movement a blocking causes beyond the
-/// multiply-adds: every M block packs the input panels again (about a
-/// cycle per element), and every pixel block streams its rows of packed
-/// weights from L3 again when they do not stay in L2 (`l2` bytes).
-ConvBlocking costConv(const cnnk::ConvParams &p, int64_t mBlock,
-                      int64_t perTask, int64_t panels, int64_t nr, int64_t l2) {
-  ConvBlocking b{mBlock, perTask};
-  int64_t mBlocks = divUp(p.mPad, mBlock), pixelBlocks = divUp(panels, perTask);
-  b.tasks = p.batch * p.groups * mBlocks * pixelBlocks;
-  double slices = double(p.batch * p.groups);
-  double pack = double(mBlocks) * double(p.k) * double(panels * nr);
-  bool weightsInL2 = mBlock * p.k * 4 <= l2 / 2;
-  double stream =
-      weightsInL2 ? 0.0
-                  : 0.1 * double(pixelBlocks) * double(p.mPad) * double(p.k);
-  b.cycles = slices * (pack + stream);
-  return b;
-}
-
-/// Chooses the M rows and output pixels of a conv_gemm task: the cheapest
-/// blocking (costConv) among those with enough tasks for a few threads
-/// (or, failing that, the most tasks), each task worth scheduling. A
-/// task's block of y stays within half of L2 across the K blocks.
-void blockConv(cnnk::ConvParams &p, int64_t mr, int64_t nr, double flops,
-               int64_t l2) {
-  int64_t panels = divUp(p.geom.outSize, nr);
-  int64_t mTop = roundUp(divUp(p.mPad, divUp(p.mPad, 192)), mr);
-  int64_t pTop = panels;
-  if (p.k > p.kc)
-    pTop = std::clamp<int64_t>(l2 / 2 / 4 / (mTop * nr), 1, panels);
-  ConvBlocking best = costConv(p, mTop, pTop, panels, nr, l2);
-  for (int64_t mBlock = mTop;; mBlock = roundUp(divUp(mBlock, 2), mr)) {
-    for (int64_t perTask = pTop;; perTask = divUp(perTask, 2)) {
-      ConvBlocking b = costConv(p, mBlock, perTask, panels, nr, l2);
-      bool worth = flops / double(b.tasks) >= 2 * kMinTaskFlops;
-      bool enough = b.tasks >= kWantTasks,
-           bestEnough = best.tasks >= kWantTasks;
-      if (worth && ((enough && (!bestEnough || b.cycles < best.cycles)) ||
-                    (!enough && !bestEnough && b.tasks > best.tasks)))
-        best = b;
-      if (perTask == 1)
-        break;
-    }
-    if (mBlock <= mr)
-      break;
-  }
-  p.mBlock = best.mBlock;
-  p.mBlocks = divUp(p.mPad, best.mBlock);
-  p.pixelBlock = best.perTask * nr;
-  p.pixelBlocks = divUp(panels, best.perTask);
-}
-
 /// The conv_gemm params of `c` before blocking (kc and blocks unset).
 cnnk::ConvParams convGemmParams(const ConvNode &c, int64_t mr) {
   cnnk::ConvParams p{};
@@ -202,8 +140,7 @@ cnnk::ConvParams convGemmParams(const ConvNode &c, int64_t mr) {
 /// columns to NR, depth as kc. False (reported) when the depth's packed B
 /// panel does not fit the kernel's stack buffer.
 bool applyConvTile(const Node &n, const std::vector<int64_t> &tile,
-                   cnnk::ConvParams &p, int64_t mr, int64_t nr,
-                   LowerCtx &ctx) {
+                   cnnk::ConvParams &p, int64_t mr, int64_t nr, LowerCtx &ctx) {
   if (tile[2] * nr > cnnk::kBPanelFloats) {
     ctx.diag().error(n.loc(),
                      "conv tile depth {} needs a packed B panel of {} floats, "
@@ -226,14 +163,16 @@ bool lowerConvGemm(const Node &n, const ConvNode &c, LowerCtx &ctx) {
   int v = ctx.target().vectorWidth;
   int64_t mr = cnnk::gemmMR(v), nr = cnnk::gemmNR(v);
   cnnk::ConvParams p = convGemmParams(c, mr);
-  const std::vector<int64_t> &tile = n.getInts("tile");
-  if (tile.size() == 3) {
-    if (!applyConvTile(n, tile, p, mr, nr, ctx))
-      return false;
-  } else {
-    p.kc = chooseKc(p.k, c.geom.kSize, 256, cnnk::kBPanelFloats / nr);
-    blockConv(p, mr, nr, c.flops, ctx.target().l2Bytes);
+  // The tile pass's tiles, or the same model's when it did not run.
+  std::vector<int64_t> tile = n.getInts("tile");
+  if (tile.size() != 3) {
+    Tiles t = chooseConvTiles(ConvGemmShape{p.batch, p.groups, p.mg,
+                                            c.geom.outSize, p.k, c.geom.kSize},
+                              tileTarget(ctx.target()));
+    tile = {t.rows, t.columns, t.depth};
   }
+  if (!applyConvTile(n, tile, p, mr, nr, ctx))
+    return false;
   p.hasBias = c.b != nullptr;
   p.epi = c.epi;
   // w [M][cg][kSize] is, per group, an mg x K matrix with rows of K.
@@ -248,17 +187,6 @@ bool lowerConvGemm(const Node &n, const ConvNode &c, LowerCtx &ctx) {
 }
 
 } // namespace
-
-std::array<int64_t, 3> defaultConvTiles(const Node &n,
-                                        const TargetInfo &target) {
-  ConvNode c = convNode(n);
-  int v = target.vectorWidth;
-  int64_t mr = cnnk::gemmMR(v), nr = cnnk::gemmNR(v);
-  cnnk::ConvParams p = convGemmParams(c, mr);
-  p.kc = chooseKc(p.k, c.geom.kSize, 256, cnnk::kBPanelFloats / nr);
-  blockConv(p, mr, nr, c.flops, target.l2Bytes);
-  return {p.mBlock, p.pixelBlock, p.kc};
-}
 
 bool lowerConv(const Node &n, LowerCtx &ctx) {
   if (isBlockedNode(n))

@@ -11,6 +11,7 @@
 
 #include "compiler/cpu/Lowering.h"
 #include "ir/Window.h"
+#include "passes/Pass.h"
 
 #include <array>
 #include <vector>
@@ -40,11 +41,6 @@ const Value *residualOf(const Node &n);
 /// reads an absent operand's buffer never).
 Buffer bufferOr(LowerCtx &ctx, const Value *v, const Value *placeholder);
 
-/// K block of a GEMM over K: K itself when it is at most about `kcMax`,
-/// else about K / ceil(K / kcMax) rounded up to a multiple of `unit` (a
-/// conv's kernel size) when that stays within `limit`.
-int64_t chooseKc(int64_t k, int64_t unit, int64_t kcMax, int64_t limit);
-
 /// A GEMM operand as panels (cnnk::panelOffset): `count` R x K matrices,
 /// matrix b's element (r, k) at v's data [b*srcBatch + r*rs + k*ks],
 /// packed in panels of `panel` rows K-blocked by kc. A constant is packed
@@ -54,17 +50,8 @@ Buffer packedOperand(LowerCtx &ctx, const Value *v, int64_t count,
                      int64_t srcBatch, int64_t rows, int64_t k, int64_t rs,
                      int64_t ks, int64_t panel, int64_t kc);
 
-/// The tiles [rows, columns, depth] the conv_gemm lowering chooses for
-/// conv node `n` when it has no `tile` attribute: M rows and output
-/// pixels per task, K block (blockConv, chooseKc). Depthwise convs lower
-/// to conv_depthwise, which has no such tiles.
-std::array<int64_t, 3> defaultConvTiles(const Node &n,
-                                        const TargetInfo &target);
-
-/// The tiles [rows, columns, depth] the gemm lowering chooses for `batch`
-/// products of [m x k] by [k x n] when the node has no `tile` attribute.
-std::array<int64_t, 3> defaultGemmTiles(int64_t batch, int64_t m, int64_t n,
-                                        int64_t k, int vectorWidth);
+/// The figures of `t` the tile model (passes/TileModel.h) reads.
+PassTarget tileTarget(const TargetInfo &t);
 
 } // namespace cnnc::cpu
 

@@ -1,4 +1,5 @@
-//===- LowerCopies.cpp - Ops that move data unchanged ----------------------===//
+//===- LowerCopies.cpp - Ops that move data unchanged
+//----------------------===//
 //
 // const (its data is placed in the weights where it is used), identity and
 // dropout (views: no call where the memory plan shares the operand's
@@ -41,7 +42,6 @@ bool lowerDropout(const Node &n, LowerCtx &ctx) {
   return true;
 }
 
-
 std::vector<int64_t> blockedViewStrides(const TensorType &t, int64_t block) {
   const Shape &s = t.shape;
   int64_t spatial = product(s, 2, s.size()), c = s[1];
@@ -68,7 +68,8 @@ bool lowerRelayout(const Node &n, LowerCtx &ctx) {
   }
   int64_t block = yt.blocked() ? yt.block : xt.block;
   if (xt.blocked() && yt.blocked()) {
-    ctx.diag().error(n.loc(), "relayout between two blocked layouts ({} to "
+    ctx.diag().error(n.loc(),
+                     "relayout between two blocked layouts ({} to "
                      "{}) is not supported by the cpu backend",
                      xt.str(), yt.str());
     return false;

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/lower/LowerConv.h"
+#include "passes/TileModel.h"
 
 #include "compiler/cpu/lower/LowerMisc.h"
 #include "ir/Epilogue.h"
@@ -52,13 +53,13 @@ Buffer bufferOr(LowerCtx &ctx, const Value *v, const Value *placeholder) {
   return ctx.buffer(v ? v : placeholder);
 }
 
-int64_t chooseKc(int64_t k, int64_t unit, int64_t kcMax, int64_t limit) {
-  if (k <= kcMax)
-    return std::max<int64_t>(k, 1);
-  int64_t kc = divUp(k, divUp(k, kcMax));
-  if (unit > 1 && roundUp(kc, unit) <= limit)
-    kc = roundUp(kc, unit);
-  return kc;
+PassTarget tileTarget(const TargetInfo &t) {
+  PassTarget p;
+  p.vectorWidth = t.vectorWidth;
+  p.vectorRegisters = t.vectorRegisters;
+  p.l1Bytes = t.l1Bytes;
+  p.l2Bytes = t.l2Bytes;
+  return p;
 }
 
 Buffer packedOperand(LowerCtx &ctx, const Value *v, int64_t count,
@@ -85,18 +86,12 @@ Buffer packedOperand(LowerCtx &ctx, const Value *v, int64_t count,
 
 namespace {
 
-/// Work below which a task is not split further (flops).
-constexpr double kMinTaskFlops = 512 * 1024;
-/// Tasks worth having for a few threads.
-constexpr int64_t kWantTasks = 12;
-
-/// The shape of one gemm kernel call, before blocking.
-struct GemmShape {
-  int64_t batch = 1, m = 0, n = 0, k = 0;
-};
-
-/// Chooses kc, mBlock and nBlock of `p` for vector width v.
-void blockGemm(cnnk::GemmParams &p, const GemmShape &s, int v) {
+/// Sets `p`'s sizes and blocks for `s`: the node's tile = [rows,
+/// columns, depth] when given (rows rounded up to MR, columns to NR, depth
+/// as kc), else the tile model's (passes/TileModel.h).
+void blockGemm(cnnk::GemmParams &p, const GemmShape &s,
+               const std::vector<int64_t> &tile, const TargetInfo &target) {
+  int v = target.vectorWidth;
   int64_t mr = cnnk::gemmMR(v), nr = cnnk::gemmNR(v);
   p.m = s.m;
   p.n = s.n;
@@ -104,32 +99,15 @@ void blockGemm(cnnk::GemmParams &p, const GemmShape &s, int v) {
   p.batch = s.batch;
   p.mPad = roundUp(s.m, mr);
   p.nPad = roundUp(s.n, nr);
-  // One M panel reuses no B panel: stream all of K at once.
-  p.kc = p.mPad == mr ? std::max<int64_t>(s.k, 1) : chooseKc(s.k, 1, 256, 256);
-  p.mBlocks = divUp(p.mPad, 192);
-  p.mBlock = roundUp(divUp(p.mPad, p.mBlocks), mr);
+  Tiles t = tile.size() == 3 ? Tiles{tile[0], tile[1], tile[2]}
+                             : chooseGemmTiles(s, tileTarget(target));
+  p.kc = std::min(t.depth, std::max<int64_t>(s.k, 1));
+  p.mBlock = std::min(roundUp(t.rows, mr), p.mPad);
   p.mBlocks = divUp(p.mPad, p.mBlock);
-  int64_t panels = p.nPad / nr, perTask = panels;
-  double flops =
-      2.0 * double(s.batch) * double(s.m) * double(s.n) * double(s.k);
-  auto tasks = [&] { return s.batch * p.mBlocks * divUp(panels, perTask); };
-  while (perTask > 1 && tasks() < kWantTasks &&
-         flops / double(tasks()) >= 2 * kMinTaskFlops)
-    perTask = divUp(perTask, 2);
+  int64_t panels = p.nPad / nr;
+  int64_t perTask = std::min(divUp(t.columns, nr), panels);
   p.nBlock = perTask * nr;
   p.nBlocks = divUp(panels, perTask);
-}
-
-/// Applies tile = [rows, columns, depth] to blocked `p`: rows rounded up
-/// to MR, columns to NR, depth as kc.
-void applyGemmTile(const std::vector<int64_t> &tile, cnnk::GemmParams &p,
-                   int v) {
-  int64_t mr = cnnk::gemmMR(v), nr = cnnk::gemmNR(v);
-  p.kc = std::min(tile[2], std::max<int64_t>(p.k, 1));
-  p.mBlock = std::min(roundUp(tile[0], mr), p.mPad);
-  p.mBlocks = divUp(p.mPad, p.mBlock);
-  p.nBlock = std::min(roundUp(tile[1], nr), p.nPad);
-  p.nBlocks = divUp(p.nPad, p.nBlock);
 }
 
 /// Appends the gemm call of `p` (blocked) on packed a and b.
@@ -158,18 +136,6 @@ Shape batchDims(const Shape &s) { return Shape(s.begin(), s.end() - 2); }
 
 } // namespace
 
-std::array<int64_t, 3> defaultGemmTiles(int64_t batch, int64_t m, int64_t n,
-                                        int64_t k, int vectorWidth) {
-  cnnk::GemmParams p{};
-  GemmShape s;
-  s.batch = batch;
-  s.m = m;
-  s.n = n;
-  s.k = k;
-  blockGemm(p, s, vectorWidth);
-  return {p.mBlock, p.nBlock, p.kc};
-}
-
 //===--- gemm -------------------------------------------------------------===//
 
 bool lowerGemm(const Node &n, LowerCtx &ctx) {
@@ -185,10 +151,7 @@ bool lowerGemm(const Node &n, LowerCtx &ctx) {
     return true;
   int v = ctx.target().vectorWidth;
   cnnk::GemmParams p{};
-  blockGemm(p, s, v);
-  const std::vector<int64_t> &tile = n.getInts("tile");
-  if (tile.size() == 3)
-    applyGemmTile(tile, p, v);
+  blockGemm(p, s, n.getInts("tile"), ctx.target());
   p.alpha = n.getFloat("alpha");
   p.beta = n.getFloat("beta");
   if (c) {
@@ -239,7 +202,7 @@ bool lowerMatMul(const Node &n, LowerCtx &ctx) {
                      cnnk::kMaxRank, batch.size());
     return false;
   }
-  blockGemm(p, s, v);
+  blockGemm(p, s, {}, ctx.target());
   p.batchRank = int64_t(batch.size());
   for (size_t d = 0; d < batch.size(); ++d) {
     p.batchShape[d] = batch[d];

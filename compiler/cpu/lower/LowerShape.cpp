@@ -1,8 +1,8 @@
 //===- LowerShape.cpp - flatten, reshape, transpose, concat, split, ... ---===//
 //
 // Reshapes are views of their operand (no call) where the memory plan
-// shares its buffer, else plain copies (row-major order is kept). Transpose, concat,
-// split and depth_to_space are strided copies: each is described as an
+// shares its buffer, else plain copies (row-major order is kept). Transpose,
+// concat, split and depth_to_space are strided copies: each is described as an
 // iteration space with an input and an output stride per axis, simplified,
 // and handed to the strided_copy kernel (one call per concat operand or
 // split result).

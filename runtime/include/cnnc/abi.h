@@ -74,9 +74,8 @@ typedef struct cnnc_exec_ctx {
   double *profile_seconds;
 } cnnc_exec_ctx;
 
-typedef int32_t (*cnnc_run_fn)(const void *const *inputs,
-                               void *const *outputs, void *workspace,
-                               const cnnc_exec_ctx *ctx);
+typedef int32_t (*cnnc_run_fn)(const void *const *inputs, void *const *outputs,
+                               void *workspace, const cnnc_exec_ctx *ctx);
 
 /* One kernel call of the run function, as `cnnc --profile` records it. */
 typedef struct cnnc_profile_entry {
