@@ -116,6 +116,10 @@ void Graph::replaceAllUses(Value *from, Value *to) {
       o = to;
 }
 
+bool Graph::isOutput(const Value *v) const {
+  return std::find(Outputs.begin(), Outputs.end(), v) != Outputs.end();
+}
+
 unsigned Graph::numUses(const Value *v) const {
   unsigned n = unsigned(std::count(Outputs.begin(), Outputs.end(), v));
   for (const auto &node : Nodes)

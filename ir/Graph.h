@@ -191,6 +191,8 @@ public:
   unsigned removeDeadNodes();
   /// Number of uses of `v` as an operand or a graph output.
   unsigned numUses(const Value *v) const;
+  /// Whether `v` is one of the graph's outputs.
+  bool isOutput(const Value *v) const;
 
 private:
   Value *newValue(std::string name, TensorType type, SourceLoc loc);

@@ -85,10 +85,8 @@ std::string bucketKey(const Node &n) {
 
 /// Whether a result of `n` is a graph output (merging would rename it).
 bool isOutput(const Graph &g, const Node &n) {
-  return std::any_of(n.results().begin(), n.results().end(), [&](Value *r) {
-    return std::find(g.outputs().begin(), g.outputs().end(), r) !=
-           g.outputs().end();
-  });
+  return std::any_of(n.results().begin(), n.results().end(),
+                     [&](Value *r) { return g.isOutput(r); });
 }
 
 class CommonSubexprPass final : public Pass {

@@ -124,14 +124,7 @@ bool FoldBatchNormPass::fold(Graph &g, Node &bn, Node &p, ConstMaker &consts,
     p.addOperand(nb);
   if (gemm)
     p.removeAttr("beta");
-  p.absorb(bn);
-  Value *y = bn.result();
-  // A graph output keeps its name.
-  bool isOutput =
-      std::find(g.outputs().begin(), g.outputs().end(), y) != g.outputs().end();
-  if (isOutput)
-    p.result()->setName(y->name());
-  g.replaceAllUses(y, p.result());
+  absorbUser(g, p, bn);
   return true;
 }
 

@@ -37,32 +37,6 @@ bool isConst(const Value *v) {
   return v && v->def() && v->def()->kind() == OpKind::Const;
 }
 
-bool isOutput(const Graph &g, const Value *v) {
-  return std::find(g.outputs().begin(), g.outputs().end(), v) !=
-         g.outputs().end();
-}
-
-/// The single node using `v` (ignoring `dead` nodes), or null when `v` has
-/// another use or is a graph output.
-Node *soleUser(const Graph &g, const Value *v,
-               const std::unordered_set<const Node *> &dead) {
-  if (isOutput(g, v))
-    return nullptr;
-  Node *user = nullptr;
-  for (const auto &n : g.nodes()) {
-    if (dead.count(n.get()))
-      continue;
-    for (const Value *o : n->operands()) {
-      if (o != v)
-        continue;
-      if (user)
-        return nullptr;
-      user = n.get();
-    }
-  }
-  return user;
-}
-
 /// What a mul/add/sub does to the node before it.
 enum class Fold { Scale, Add, Sub };
 
@@ -234,11 +208,7 @@ bool FoldScaleShiftPass::tryFold(Graph &g, Node &p, Node &u, bool &failed) {
     failed = true;
     return false;
   }
-  p.absorb(u);
-  Value *from = u.result();
-  if (isOutput(g, from))
-    p.result()->setName(from->name());
-  g.replaceAllUses(from, p.result());
+  absorbUser(g, p, u);
   return true;
 }
 

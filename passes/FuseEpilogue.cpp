@@ -41,35 +41,13 @@ public:
   explicit Users(const Graph &g) : G(g) {}
   /// The single node using `v`, or null when `v` has another use (or is a
   /// graph output).
-  Node *sole(const Value *v) const {
-    if (std::find(G.outputs().begin(), G.outputs().end(), v) !=
-        G.outputs().end())
-      return nullptr;
-    Node *user = nullptr;
-    for (const auto &n : G.nodes()) {
-      if (Dead.count(n.get()))
-        continue;
-      for (const Value *o : n->operands()) {
-        if (o != v)
-          continue;
-        if (user)
-          return nullptr;
-        user = n.get();
-      }
-    }
-    return user;
-  }
+  Node *sole(const Value *v) const { return soleUser(G, v, Dead); }
   void kill(const Node *n) { Dead.insert(n); }
 
 private:
   const Graph &G;
   std::unordered_set<const Node *> Dead;
 };
-
-bool isOutput(const Graph &g, const Value *v) {
-  return std::find(g.outputs().begin(), g.outputs().end(), v) !=
-         g.outputs().end();
-}
 
 bool isResidualAdd(const Node &n) {
   const OpInfo &info = n.info();
@@ -140,12 +118,8 @@ bool FuseEpiloguePass::absorbResidual(Node &p, const Node &u) {
 bool FuseEpiloguePass::absorb(Graph &g, Node &p, Node &u) {
   if (!absorbActivation(p, u) && !absorbResidual(p, u))
     return false;
-  p.absorb(u);
   Uses->kill(&u);
-  Value *from = u.result();
-  if (isOutput(g, from))
-    p.result()->setName(from->name());
-  g.replaceAllUses(from, p.result());
+  absorbUser(g, p, u);
   return true;
 }
 

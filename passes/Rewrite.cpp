@@ -87,4 +87,31 @@ void finishRewrite(Graph &g) {
   g.removeDeadNodes();
 }
 
+Node *soleUser(const Graph &g, const Value *v,
+               const std::unordered_set<const Node *> &dead) {
+  if (g.isOutput(v))
+    return nullptr;
+  Node *user = nullptr;
+  for (const auto &n : g.nodes()) {
+    if (dead.count(n.get()))
+      continue;
+    for (const Value *o : n->operands()) {
+      if (o != v)
+        continue;
+      if (user)
+        return nullptr;
+      user = n.get();
+    }
+  }
+  return user;
+}
+
+void absorbUser(Graph &g, Node &into, Node &absorbed) {
+  into.absorb(absorbed);
+  Value *from = absorbed.result();
+  if (g.isOutput(from))
+    into.result()->setName(from->name());
+  g.replaceAllUses(from, into.result());
+}
+
 } // namespace cnnc

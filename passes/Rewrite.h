@@ -45,6 +45,17 @@ private:
   std::unordered_set<std::string> Names, Keys;
 };
 
+/// The single node using `v` (ignoring the nodes in `dead`), or null when
+/// `v` has another use or is a graph output.
+Node *soleUser(const Graph &g, const Value *v,
+               const std::unordered_set<const Node *> &dead = {});
+
+/// Makes `into` compute what `absorbed` (its single user) computed: records
+/// `absorbed` among into's origins, gives into's result absorbed's name when
+/// that is a graph output, and redirects every use to into's result.
+/// `absorbed` is left unused (finishRewrite removes it).
+void absorbUser(Graph &g, Node &into, Node &absorbed);
+
 /// Ends a rewrite that appended nodes and left some unused: reorders the
 /// nodes so that every operand is defined before its use, moving as little
 /// as possible (a stable topological order: out-of-order definitions are

@@ -274,9 +274,8 @@ bool ModelImporter::addOutputs() {
     }
     // An output that is a graph input, a constant or another output gets
     // its own value, so every output is computed by a node of its own.
-    bool shared = v->isGraphInput() || v->def()->kind() == OpKind::Const ||
-                  std::find(G.outputs().begin(), G.outputs().end(), v) !=
-                      G.outputs().end();
+    bool shared =
+        v->isGraphInput() || v->def()->kind() == OpKind::Const || G.isOutput(v);
     if (shared) {
       Node *n = G.addNode(OpKind::Identity, Loc, {v},
                           {Imp.uniqueName(o.name() + ".out")});
