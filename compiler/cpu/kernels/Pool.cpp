@@ -40,13 +40,9 @@ CNNK_INLINE void accumulateTap(bool isMax, float *__restrict y,
 template <int V>
 CNNK_INLINE void poolRow(const PoolParams &p, const float *__restrict x,
                          float *__restrict y, int64_t row) {
-  int64_t planeRows = p.out[0] * p.out[1];
-  int64_t plane = row / planeRows, od = row % planeRows / p.out[1],
-          oh = row % p.out[1];
-  int64_t startD = od * p.stride[0] - p.padBegin[0];
-  int64_t startH = oh * p.stride[1] - p.padBegin[1];
-  TapRange td = tapRange(startD, p.kernel[0], p.dilation[0], p.in[0]);
-  TapRange th = tapRange(startH, p.kernel[1], p.dilation[1], p.in[1]);
+  PoolRow r = poolRowWindow(p, row);
+  int64_t plane = r.plane, startD = r.startD, startH = r.startH;
+  TapRange td = r.td, th = r.th;
   bool isMax = p.kind == kPoolMax;
   int64_t width = p.out[2], s = p.stride[2];
   float *__restrict yr = y + row * width;

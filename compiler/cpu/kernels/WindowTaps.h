@@ -38,6 +38,26 @@ CNNK_INLINE int64_t poolDivisor(const P &p, int axis, int64_t start,
   return min(start + p.kernel[axis], p.in[axis] + p.padEnd[axis]) - start;
 }
 
+/// Where output row `row` of a pool reads (rows ordered plane, od, oh;
+/// params `p` a PoolParams or PoolBlockedParams): its plane, the window
+/// starts along D and H and their taps inside the input.
+struct PoolRow {
+  int64_t plane, startD, startH;
+  TapRange td, th;
+};
+template <typename P>
+CNNK_INLINE PoolRow poolRowWindow(const P &p, int64_t row) {
+  int64_t planeRows = p.out[0] * p.out[1];
+  int64_t od = row % planeRows / p.out[1], oh = row % p.out[1];
+  PoolRow r;
+  r.plane = row / planeRows;
+  r.startD = od * p.stride[0] - p.padBegin[0];
+  r.startH = oh * p.stride[1] - p.padBegin[1];
+  r.td = tapRange(r.startD, p.kernel[0], p.dilation[0], p.in[0]);
+  r.th = tapRange(r.startH, p.kernel[1], p.dilation[1], p.in[1]);
+  return r;
+}
+
 /// max with PyTorch's NaN rule: a NaN wins.
 template <typename T> CNNK_INLINE T maxNaN(T best, T v) {
   return (v > best || v != v) ? v : best;

@@ -288,16 +288,7 @@ bool lowerPoolBlocked(const Node &n, LowerCtx &ctx, bool isMax) {
     return false;
   const Value *x = n.operand(0), *y = n.result();
   const Shape &xs = x->type().shape;
-  Shape spatial(xs.begin() + 2, xs.end());
-  WindowOptions opts;
-  opts.ceilMode = n.getInt("ceil_mode") != 0;
-  opts.hasDilation = isMax;
-  opts.strideIsKernel = true;
-  std::vector<WindowAxis> axes;
-  std::string error;
-  [[maybe_unused]] bool ok =
-      resolveWindow(n, spatial, n.getInts("kernel"), opts, axes, error);
-  assert(ok && "window of a shape-inferred pool does not resolve");
+  std::vector<WindowAxis> axes = poolWindow(n, isMax);
   cnnk::PoolBlockedParams p{};
   p.block = y->type().block;
   p.kind = isMax ? cnnk::kPoolMax : cnnk::kPoolAvg;

@@ -10,6 +10,7 @@
 #define CNNC_COMPILER_CPU_LOWER_LOWERMISC_H
 
 #include "compiler/cpu/Lowering.h"
+#include "ir/Window.h"
 
 #include <vector>
 
@@ -50,6 +51,10 @@ bool lowerStridedCopy(const Node &n, LowerCtx &ctx, const Value *x,
                       const std::vector<int64_t> &inStride,
                       const std::vector<int64_t> &outStride, int64_t inOffset,
                       int64_t outOffset);
+
+/// The resolved window of a max_pool (`isMax`) or avg_pool node, as the
+/// interpreter resolves it.
+std::vector<WindowAxis> poolWindow(const Node &n, bool isMax);
 
 /// Element strides of a [N,C,*S] tensor of type `t` over the view
 /// [N, C/block, block, *S] (channel c = block index * block + lane): t is
