@@ -2,6 +2,9 @@
 //------------------------------===//
 #include "compiler/Driver.h"
 
+#include "compiler/DriverUtil.h"
+#include "compiler/cuda/Compile.h"
+
 #include "compiler/cpu/Codegen.h"
 #include "compiler/cpu/Emit.h"
 #include "compiler/cpu/Header.h"
@@ -27,8 +30,6 @@
 namespace cnnc {
 
 namespace fs = std::filesystem;
-/// The manifest keeps its keys in the order written.
-using Json = nlohmann::ordered_json;
 
 static bool isIdentifier(const std::string &s) {
   if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0])))
@@ -61,25 +62,6 @@ std::string modelSymbolName(const Graph &g, const std::string &requested,
 
 namespace {
 
-/// Prints "cnnc: <stage>: N ms" when asked.
-class StageTimer {
-public:
-  explicit StageTimer(bool on) : On(on), Start(Clock::now()) {}
-  void lap(const char *stage) {
-    auto now = Clock::now();
-    if (On)
-      std::fprintf(
-          stderr, "cnnc: %-10s %8.1f ms\n", stage,
-          std::chrono::duration<double, std::milli>(now - Start).count());
-    Start = now;
-  }
-
-private:
-  using Clock = std::chrono::steady_clock;
-  bool On;
-  Clock::time_point Start;
-};
-
 /// Lowers every node, then copies outputs that no node writes in place
 /// (graph inputs, consts, outputs listed twice).
 bool lowerGraph(const Graph &g, cpu::LowerCtx &lc) {
@@ -101,34 +83,7 @@ bool lowerGraph(const Graph &g, cpu::LowerCtx &lc) {
   return !lc.hadError();
 }
 
-/// Writes a text or object artefact to `path`, or to standard output for
-/// "-" or an empty path.
-bool writeArtefact(const std::string &path, std::string_view data,
-                   DiagEngine &diag) {
-  if (!path.empty() && path != "-")
-    return writeFileAtomically(path, data, diag);
-  std::fwrite(data.data(), 1, data.size(), stdout);
-  return true;
-}
-
-std::string weightsPathFor(const std::string &output) {
-  fs::path p(output);
-  p.replace_extension(".weights");
-  return p.string();
-}
-
 //===--- --emit=kernels ---------------------------------------------------===//
-
-/// `s` with every character outside [A-Za-z0-9._+-] replaced by '_'.
-std::string fileSafe(const std::string &s) {
-  std::string r;
-  for (char c : s)
-    r += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
-                 c == '+' || c == '-'
-             ? c
-             : '_';
-  return r;
-}
 
 /// The file name of each kernel: its index and the label of its first
 /// call's node, plus the library kernel when that node runs several.
@@ -146,10 +101,6 @@ kernelFileNames(const std::vector<cpu::SpecialisedKernel> &kernels,
     names.push_back(fmt::format("{:03}_{}.ll", i, fileSafe(label)));
   }
   return names;
-}
-
-Json sourceJson(const std::string &op, const std::string &name, SourceLoc loc) {
-  return {{"op", op}, {"name", name}, {"loc", loc.str()}};
 }
 
 /// The block sizes a kernel's parameters fix, for the kernels that block.
@@ -237,44 +188,6 @@ Json manifestJson(const Graph &g, const std::string &name,
           {"kernels", ks}};
 }
 
-/// Writes `data` to `path`; false on any error.
-bool writePlainFile(const fs::path &path, std::string_view data) {
-  std::ofstream os(path, std::ios::binary);
-  os.write(data.data(), std::streamsize(data.size()));
-  os.close();
-  return bool(os);
-}
-
-/// Moves the finished folder `tmp` to `dir`, replacing an earlier dump
-/// (a folder holding manifest.json) or an empty folder, never anything
-/// else.
-bool publishFolder(const fs::path &tmp, const fs::path &dir, DiagEngine &diag) {
-  std::error_code ec;
-  fs::path old;
-  if (fs::exists(dir, ec)) {
-    if (!fs::is_directory(dir, ec) ||
-        (!fs::is_empty(dir, ec) && !fs::exists(dir / "manifest.json", ec))) {
-      diag.error(SourceLoc{},
-                 "cannot write '{}': it exists and is not a "
-                 "kernel folder (no manifest.json)",
-                 dir.string());
-      return false;
-    }
-    old = fs::path(dir.string() + fmt::format(".old{}", getpid()));
-    fs::rename(dir, old, ec);
-  }
-  if (!ec)
-    fs::rename(tmp, dir, ec);
-  if (ec) {
-    diag.error(SourceLoc{}, "cannot write '{}': {}", dir.string(),
-               ec.message());
-    return false;
-  }
-  if (!old.empty())
-    fs::remove_all(old, ec);
-  return true;
-}
-
 /// --emit=kernels: each specialised kernel of the optimised module to its
 /// own .ll file in `dir`, and manifest.json.
 bool writeKernelFolder(const std::string &dir, llvm::Module &m, const Graph &g,
@@ -284,14 +197,10 @@ bool writeKernelFolder(const std::string &dir, llvm::Module &m, const Graph &g,
                        DiagEngine &diag) {
   std::vector<std::string> files = kernelFileNames(kernels, lc.calls());
   fs::path out(dir);
-  fs::path tmp(out.string() + fmt::format(".tmp{}", getpid()));
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
-  if (!fs::create_directory(tmp, ec) || ec) {
-    diag.error(SourceLoc{}, "cannot write '{}': {}", dir,
-               ec ? ec.message() : "cannot create a folder beside it");
+  fs::path tmp = makeTempFolder(out, diag);
+  if (tmp.empty())
     return false;
-  }
+  std::error_code ec;
   bool ok = true;
   for (size_t i = 0; i < kernels.size() && ok; ++i) {
     std::unique_ptr<llvm::Module> km =
@@ -311,32 +220,24 @@ bool writeKernelFolder(const std::string &dir, llvm::Module &m, const Graph &g,
                dir);
     return false;
   }
-  if (publishFolder(tmp, out, diag))
-    return true;
-  fs::remove_all(tmp, ec);
-  return false;
+  return publishFolder(tmp, out, diag);
 }
 
 } // namespace
 
 bool compileGraph(const Graph &g, const CompileOptions &opts,
                   DiagEngine &diag) {
-  StageTimer timer(opts.timeStages);
-  std::string output = opts.output;
-  if (opts.kind == ArtifactKind::Kernels) {
-    while (output.size() > 1 && output.back() == '/')
-      output.pop_back();
-    if (output.empty() || output == "-") {
-      diag.error(SourceLoc{}, "--emit=kernels needs -o DIR");
-      return false;
-    }
-  }
-  fs::path dir = fs::path(output).parent_path();
-  if (!dir.empty() && !fs::is_directory(dir)) {
-    diag.error(SourceLoc{}, "cannot write '{}': no folder '{}'", output,
-               dir.string());
+  if (opts.backend == Backend::Cuda)
+    return cuda::compileGraph(g, opts, diag);
+  if (opts.kind == ArtifactKind::Cuda || opts.kind == ArtifactKind::Ptx) {
+    diag.error(SourceLoc{}, "--emit={} needs --target=cuda",
+               opts.kind == ArtifactKind::Cuda ? "cuda" : "ptx");
     return false;
   }
+  StageTimer timer(opts.timeStages);
+  std::string output;
+  if (!resolveOutput(opts, output, diag))
+    return false;
   std::string name = modelSymbolName(g, opts.name, diag);
   if (name.empty())
     return false;
@@ -406,6 +307,8 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
     break;
   case ArtifactKind::Header:
   case ArtifactKind::Kernels:
+  case ArtifactKind::Cuda:
+  case ArtifactKind::Ptx:
     break;
   }
   m.reset();
@@ -413,25 +316,8 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   std::string_view artefactBytes(artefact.data(), artefact.size());
 
   if (opts.kind == ArtifactKind::SharedObject) {
-    std::string obj = fmt::format("{}.tmp{}.o", opts.output, getpid());
-    std::string so = fmt::format("{}.tmp{}.so", opts.output, getpid());
-    bool ok = writeFileAtomically(obj, artefactBytes, diag) &&
-              cpu::linkSharedObject(obj, so, error);
-    std::remove(obj.c_str());
-    if (!ok) {
-      std::remove(so.c_str());
-      if (!error.empty())
-        diag.error(SourceLoc{}, "{}", error);
+    if (!linkAndPublishSharedObject(artefactBytes, opts.output, diag))
       return false;
-    }
-    std::error_code ec;
-    fs::rename(so, opts.output, ec);
-    if (ec) {
-      std::remove(so.c_str());
-      diag.error(SourceLoc{}, "cannot write '{}': {}", opts.output,
-                 ec.message());
-      return false;
-    }
     timer.lap("link");
   } else if (!writeArtefact(opts.output, artefactBytes, diag)) {
     return false;

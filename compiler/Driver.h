@@ -13,6 +13,7 @@
 #include "ir/Graph.h"
 
 #include <string>
+#include <vector>
 
 namespace cnnc {
 
@@ -22,14 +23,20 @@ enum class ArtifactKind {
   Assembly,
   LLVM,
   Header,
-  Kernels // a folder: <index>_<name>.ll per kernel, and manifest.json
+  Kernels, // a folder: <index>_<name>.ll (cuda: .cu) per kernel, manifest.json
+  Cuda,    // cuda: the kernels' CUDA C (the same folder as Kernels)
+  Ptx      // cuda: the PTX of the newest architecture
 };
+
+enum class Backend { Cpu, Cuda };
 
 struct CompileOptions {
   ArtifactKind kind = ArtifactKind::SharedObject;
   std::string output;    // the file to write; "-" or empty: standard
                          // output (text and object artefacts only)
   std::string name;      // C identifier; empty: from the graph's name
+  Backend backend = Backend::Cpu;
+  std::vector<int> gpuArchs = {80, 90}; // cuda: compute capabilities
   std::string targetCpu; // empty or "native": the host
   std::string targetFeatures;
   bool externalWeights = false; // weights to <output stem>.weights

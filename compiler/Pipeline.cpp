@@ -18,6 +18,9 @@
 //   choose-tiles      tile sizes of every conv and gemm
 //   dce               drop what the rewrites left unused
 //
+// For CUDA the list is the same but for assign-layout: the GPU kernels read
+// plain NCHW (coalesced along W), and choose-tiles picks GPU tiles.
+//
 //===----------------------------------------------------------------------===//
 #include "compiler/Pipeline.h"
 
@@ -25,9 +28,12 @@
 
 namespace cnnc {
 
-std::string_view defaultPipeline(int optLevel) {
+std::string_view defaultPipeline(int optLevel, PassTarget::Device device) {
   if (optLevel <= 0)
     return "infer-shapes";
+  if (device == PassTarget::Device::Cuda)
+    return "infer-shapes,fold-constants,fold-pad,fold-batch-norm,"
+           "fold-scale-shift,cse,fuse-epilogue,conv-to-gemm,choose-tiles,dce";
   return "infer-shapes,fold-constants,fold-pad,fold-batch-norm,"
          "fold-scale-shift,cse,fuse-epilogue,assign-layout,conv-to-gemm,"
          "choose-tiles,dce";
@@ -48,6 +54,12 @@ bool passTargetFor(const std::string &targetCpu,
   out.l1Bytes = t->info.l1Bytes;
   out.l2Bytes = t->info.l2Bytes;
   return true;
+}
+
+PassTarget gpuPassTarget() {
+  PassTarget t;
+  t.device = PassTarget::Device::Cuda;
+  return t;
 }
 
 } // namespace cnnc

@@ -12,7 +12,9 @@ namespace cnnc {
 
 /// The pass pipeline cnnc runs at -O<optLevel> when --passes is not given,
 /// as a --passes string. -O0 runs only what correctness needs.
-std::string_view defaultPipeline(int optLevel);
+std::string_view
+defaultPipeline(int optLevel,
+                PassTarget::Device device = PassTarget::Device::Cpu);
 
 /// The layout and tiling figures of the CPU that `targetCpu` (empty or
 /// "native": the host) with `targetFeatures` names. Reports an unknown CPU
@@ -20,6 +22,10 @@ std::string_view defaultPipeline(int optLevel);
 bool passTargetFor(const std::string &targetCpu,
                    const std::string &targetFeatures, PassTarget &out,
                    DiagEngine &diag);
+
+/// The pass target of the CUDA backend (device Cuda, its shared memory and
+/// multiprocessor figures).
+PassTarget gpuPassTarget();
 
 } // namespace cnnc
 

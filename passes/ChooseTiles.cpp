@@ -14,6 +14,12 @@
 // computes the same values whatever the tiles (the sweep tests in
 // tests/e2e/cases/tiles check this).
 //
+// For a GPU target (PassTarget::isGpu) the pass writes the GPU model's
+// gpu_tile = [block_rows, block_cols, depth, thread_rows, thread_cols]
+// instead (chooseGpuTile), on every conv but depthwise ones (C/groups == 1
+// with several groups: their own direct kernel) and every gemm; a node
+// that already has a gpu_tile keeps it.
+//
 //===----------------------------------------------------------------------===//
 #include "ir/Window.h"
 #include "passes/Pass.h"
@@ -50,6 +56,33 @@ std::optional<ConvGemmShape> convGemmShape(const Node &n) {
   return s;
 }
 
+/// The GPU tile of a conv or gemm, if the CUDA backend computes it as a
+/// tiled GEMM: M = output channels per group, N = batch * output pixels,
+/// K = C/groups * kernel size, one GEMM per group.
+std::optional<GpuTile> gpuTileOf(const Node &n, const PassTarget &t) {
+  const Shape &y = n.result()->type().shape;
+  if (n.kind() == OpKind::Gemm) {
+    const Shape &a = n.operand(0)->type().shape;
+    int64_t k = n.getInt("trans_a") ? a[0] : a[1];
+    if (y[0] == 0 || y[1] == 0)
+      return std::nullopt;
+    return chooseGpuTile(y[0], y[1], k, 1, t);
+  }
+  const Shape &x = n.operand(0)->type().shape, &w = n.operand(1)->type().shape;
+  int64_t groups = n.getInt("groups");
+  if (x[1] == groups && groups > 1)
+    return std::nullopt;
+  int64_t pixels = 1, kSize = 1;
+  for (size_t i = 2; i < y.size(); ++i)
+    pixels *= y[i];
+  for (size_t i = 2; i < w.size(); ++i)
+    kSize *= w[i];
+  int64_t mg = w[0] / groups;
+  if (mg == 0 || pixels * y[0] == 0)
+    return std::nullopt;
+  return chooseGpuTile(mg, y[0] * pixels, w[1] * kSize, groups, t);
+}
+
 GemmShape gemmShape(const Node &n) {
   const Shape &a = n.operand(0)->type().shape, &y = n.result()->type().shape;
   GemmShape s;
@@ -67,6 +100,14 @@ public:
       return false;
     for (const auto &np : g.nodes()) {
       Node &n = *np;
+      if (ctx.target.isGpu()) {
+        if (n.hasAttr("gpu_tile") ||
+            (n.kind() != OpKind::Conv && n.kind() != OpKind::Gemm))
+          continue;
+        if (std::optional<GpuTile> t = gpuTileOf(n, ctx.target))
+          n.setAttr("gpu_tile", gpuTileList(*t));
+        continue;
+      }
       if (n.hasAttr("tile"))
         continue;
       std::optional<Tiles> t;

@@ -14,10 +14,18 @@ namespace cnnc {
 /// made from (filled from the backend's resolved target; the defaults are
 /// an AVX2 machine's).
 struct PassTarget {
+  /// The backend the graph is compiled for: passes that shape data for a
+  /// device (assign-layout, choose-tiles) read it.
+  enum class Device { Cpu, Cuda };
+  Device device = Device::Cpu;
   int vectorWidth = 8;      // floats per vector register
   int vectorRegisters = 16; // architectural vector registers
   int64_t l1Bytes = 32 * 1024;
   int64_t l2Bytes = 512 * 1024;
+  // CUDA: static shared memory per block, multiprocessors to keep busy.
+  int64_t gpuSharedBytes = 48 * 1024;
+  int64_t gpuMultiprocessors = 108;
+  bool isGpu() const { return device == Device::Cuda; }
 };
 
 /// What a pass may use besides the graph. Passed explicitly; no globals.

@@ -2,6 +2,7 @@
 #include "passes/TileModel.h"
 
 #include <algorithm>
+#include <fmt/format.h>
 
 namespace cnnc {
 
@@ -133,6 +134,114 @@ Tiles chooseGemmTiles(const GemmShape &s, const PassTarget &t) {
     perTask = divUp(perTask, 2);
   tiles.columns = perTask * nr;
   return tiles;
+}
+
+//===--- The GPU model ----------------------------------------------------===//
+
+namespace {
+
+/// The shapes the model picks from, best first for a large GEMM; all are
+/// powers of two, so the loaders' thread mapping divides evenly.
+constexpr GpuTile kGpuTiles[] = {
+    {128, 128, 8, 8, 8}, {128, 64, 8, 8, 4}, {64, 128, 8, 4, 8},
+    {64, 64, 8, 4, 4},   {64, 32, 16, 4, 4}, {32, 64, 16, 4, 4},
+    {32, 32, 16, 4, 4},  {16, 64, 16, 2, 4}, {8, 128, 16, 1, 8},
+    {8, 64, 16, 1, 4},
+};
+
+/// Threads a multiprocessor holds at most, and the warps it needs to hide
+/// the latency of its loads.
+constexpr int64_t kGpuThreadsPerSM = 2048;
+constexpr int64_t kGpuWarpsToHide = 8;
+
+/// Estimated time of a GEMM with tile `t` in instructions of the busiest
+/// multiprocessor, divided by the share of the latency its warps hide.
+double gpuTileCost(const GpuTile &t, int64_t m, int64_t n, int64_t k,
+                   int64_t batches, int64_t sms) {
+  int64_t blocks = divUp(m, t.blockRows) * divUp(n, t.blockCols) * batches;
+  int64_t kPad = roundUp(std::max<int64_t>(k, 1), t.depth);
+  double perThread = double(t.threadRows * t.threadCols + t.threadRows +
+                            t.threadCols) * double(kPad);
+  double perBlock = double(t.threads()) * perThread +
+                    2.0 * double((t.blockRows + t.blockCols) * kPad) +
+                    4.0 * double(t.blockRows * t.blockCols);
+  int64_t perSM = divUp(blocks, std::max<int64_t>(sms, 1));
+  int64_t resident = std::min(perSM, kGpuThreadsPerSM / t.threads());
+  double warps = double(resident * t.threads()) / 32.0;
+  double hidden = std::min(1.0, warps / double(kGpuWarpsToHide));
+  return double(perSM) * perBlock / hidden;
+}
+
+} // namespace
+
+int64_t gpuTileSharedBytes(const GpuTile &t) {
+  return 2 * t.depth * (t.blockRows + t.blockCols + 2 * kGpuSharedPad) * 4;
+}
+
+std::string gpuTileError(const GpuTile &t, const PassTarget &target) {
+  if (t.blockRows <= 0 || t.blockCols <= 0 || t.depth <= 0 ||
+      t.threadRows <= 0 || t.threadCols <= 0)
+    return "every gpu_tile size must be positive";
+  if (t.blockRows % t.threadRows || t.blockCols % t.threadCols)
+    return fmt::format("block {}x{} is not a whole number of {}x{} thread "
+                       "tiles",
+                       t.blockRows, t.blockCols, t.threadRows, t.threadCols);
+  if (t.threadRows * t.threadCols > 256)
+    return fmt::format("{}x{} outputs per thread need more than 256 "
+                       "registers of accumulators",
+                       t.threadRows, t.threadCols);
+  if (t.blockRows > 4096 || t.blockCols > 4096 || t.depth > 4096)
+    return "gpu_tile sizes must be at most 4096";
+  int64_t threads = t.threads();
+  if (threads > 1024)
+    return fmt::format("{} threads per block, more than CUDA's 1024",
+                       threads);
+  if (threads % t.blockCols != 0 && t.blockCols % threads != 0)
+    return fmt::format("{} threads cannot share the loads of {} block "
+                       "columns evenly (one must divide the other)",
+                       threads, t.blockCols);
+  if (gpuTileSharedBytes(t) > target.gpuSharedBytes)
+    return fmt::format("{} bytes of shared memory, more than the target's {}",
+                       gpuTileSharedBytes(t), target.gpuSharedBytes);
+  return {};
+}
+
+GpuTile chooseGpuTile(int64_t m, int64_t n, int64_t k, int64_t batches,
+                      const PassTarget &target) {
+  GpuTile best;
+  double bestCost = 0;
+  for (GpuTile t : kGpuTiles) {
+    // A short K needs no deeper stage than K itself.
+    t.depth = std::min(t.depth, std::max<int64_t>(k, 1));
+    if (!gpuTileError(t, target).empty())
+      continue;
+    double cost = gpuTileCost(t, std::max<int64_t>(m, 1),
+                              std::max<int64_t>(n, 1), k,
+                              std::max<int64_t>(batches, 1),
+                              target.gpuMultiprocessors);
+    if (best.depth == 0 || cost < bestCost) {
+      best = t;
+      bestCost = cost;
+    }
+  }
+  if (best.depth == 0) // a target with almost no shared memory
+    best = GpuTile{8, 32, 1, 1, 1};
+  return best;
+}
+
+std::vector<int64_t> gpuTileList(const GpuTile &t) {
+  return {t.blockRows, t.blockCols, t.depth, t.threadRows, t.threadCols};
+}
+
+GpuTile gpuTileFromList(const std::vector<int64_t> &v) {
+  if (v.size() != 5)
+    return GpuTile{};
+  return GpuTile{v[0], v[1], v[2], v[3], v[4]};
+}
+
+std::string gpuTileText(const GpuTile &t) {
+  return fmt::format("block {}x{}x{}, {}x{} per thread", t.blockRows,
+                     t.blockCols, t.depth, t.threadRows, t.threadCols);
 }
 
 } // namespace cnnc

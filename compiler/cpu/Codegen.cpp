@@ -506,7 +506,8 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
       Ctx,
       {I32, I32, I64, I8Ptr, I8Ptr, I8Ptr, I32, I32,
        TensorDescTy->getPointerTo(), TensorDescTy->getPointerTo(), I64, I8Ptr,
-       I64, I64, I64, run->getType(), I32, profileTy->getPointerTo()},
+       I64, I64, I64, run->getType(), I32, profileTy->getPointerTo(), I32,
+       I8Ptr},
       "cnnc_model_desc");
   llvm::Constant *profile =
       Opts.profile ? profileTable(profileTy)
@@ -536,7 +537,10 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
                tensorDescs(G.outputs(), n + ".outputs"),
                B.getInt64(uint64_t(Lowered.workspaceBytes())), weightsFile,
                B.getInt64(weightsBytes), B.getInt64(Opts.weightsHash),
-               B.getInt64(flops), run, B.getInt32(numProfiled), profile});
+               B.getInt64(flops), run, B.getInt32(numProfiled), profile,
+               B.getInt32(CNNC_DEVICE_CPU),
+               llvm::ConstantPointerNull::get(
+                   llvm::cast<llvm::PointerType>(I8Ptr))});
   auto *desc = new llvm::GlobalVariable(
       *M, descTy, true, llvm::GlobalValue::InternalLinkage, init, n + ".desc");
   desc->setAlignment(llvm::Align(8));

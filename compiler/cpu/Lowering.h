@@ -15,14 +15,10 @@
 #define CNNC_COMPILER_CPU_LOWERING_H
 
 #include "compiler/cpu/kernels/Params.h"
-#include "ir/Graph.h"
-#include "ir/Tensor.h"
+#include "compiler/LowerBuffers.h"
 #include "ir/Window.h"
-#include "passes/MemoryPlan.h"
 
 #include <cstring>
-#include <map>
-#include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -60,16 +56,7 @@ struct TargetInfo {
   int64_t l2Bytes = 1024 * 1024;
 };
 
-/// A buffer a kernel reads or writes. While lowering, a workspace buffer
-/// names its memory-plan slot in `index` and `offset` is relative to the
-/// slot; LowerCtx::finishBuffers() turns that into the workspace offset.
-struct Buffer {
-  enum Kind { Input, Output, Workspace, Weights };
-  Kind kind = Workspace;
-  int64_t index = 0;  // graph input/output number (workspace: see above)
-  int64_t offset = 0; // byte offset into the workspace or the weights
-  bool operator==(const Buffer &) const = default;
-};
+using cnnc::Buffer;
 
 struct KernelCall {
   KernelId kernel;
@@ -80,32 +67,13 @@ struct KernelCall {
   double flops = 0;
 };
 
-/// The state of lowering one graph: where each value lives, the packed
-/// weights, and the kernel calls in execution order.
-class LowerCtx {
+/// The state of lowering one graph for the CPU: the buffers and weights
+/// (BufferCtx), the target, and the kernel calls in execution order.
+class LowerCtx : public BufferCtx {
 public:
   LowerCtx(const Graph &g, const TargetInfo &target, DiagEngine &diag);
 
-  const Graph &graph() const { return G; }
   const TargetInfo &target() const { return Target; }
-  DiagEngine &diag() { return Diag; }
-
-  /// The data of `v` when it is defined by a const node (materialised once
-  /// and cached), else nullptr. Lowerings use it to pack weights.
-  const Tensor *constant(const Value *v);
-
-  /// The buffer holding `v`: a graph input or output, the workspace slot of
-  /// an intermediate value, or the weights of a const.
-  Buffer buffer(const Value *v);
-
-  /// Adds `data` (already laid out for its kernel) to the weights blob,
-  /// 64-byte aligned; returns its buffer.
-  Buffer addWeights(const std::vector<float> &data);
-
-  /// A workspace scratch area of `bytes`, live for the calls of the current
-  /// node only (e.g. a temporary between two kernels of one node): planned
-  /// with the values, it may overlap anything not live at this node.
-  Buffer scratch(int64_t bytes);
 
   /// Appends a call of kernel K for the node being lowered.
   template <KernelId K>
@@ -117,55 +85,23 @@ public:
     c.params.resize(sizeof(params));
     std::memcpy(c.params.data(), &params, sizeof(params));
     c.buffers = std::move(buffers);
-    resolveWorkspace(c);
+    resolveWorkspace(c.buffers);
     c.tasks = tasks;
-    c.node = Current;
+    c.node = currentNode();
     c.flops = flops;
     Calls.push_back(std::move(c));
   }
 
-  //===--- Used by the backend driver -------------------------------------===//
-  void setCurrentNode(const Node *n) { Current = n; }
-  /// Assigns every graph value its buffer (inputs, outputs, or a slot of
-  /// the memory plan, passes/MemoryPlan.h). Call before lowering.
-  void planBuffers();
-  /// After lowering: places the plan's slots (values and scratch) and
-  /// patches the workspace offsets into every call; calls appended later
-  /// get theirs at once. Idempotent; lowerNode() does it after the graph's
-  /// last node and calls() on first use.
-  void finishBuffers();
+  /// The calls, workspace placed (finishBuffers) on first use.
   std::vector<KernelCall> &calls() {
     finishBuffers();
     return Calls;
   }
-  const std::vector<uint8_t> &weights() const { return WeightBytes; }
-  /// The planned workspace (once finishBuffers() ran).
-  int64_t workspaceBytes() const {
-    return Plan && Plan->placed() ? Plan->workspaceBytes() : 0;
-  }
-  /// The memory plan (placed once finishBuffers() ran); null before
-  /// planBuffers().
-  const MemoryPlan *memoryPlan() const { return Plan.get(); }
-  bool hadError() const;
-  /// Frees the materialised consts (after lowering) and the packed weights
-  /// (once the module holds its own copy): VGG-16's are 528 MB each.
-  void releaseConstants() { Consts.clear(); }
-  void releaseWeights() { std::vector<uint8_t>().swap(WeightBytes); }
 
 private:
-  /// Turns a call's slot-relative workspace buffers into workspace offsets
-  /// once the plan is placed.
-  void resolveWorkspace(KernelCall &c) const;
+  void resolveAllCalls() override;
 
-  const Graph &G;
   TargetInfo Target;
-  DiagEngine &Diag;
-  const Node *Current = nullptr;
-  std::map<const Value *, std::unique_ptr<Tensor>> Consts;
-  std::map<const Value *, Buffer> Buffers;
-  std::map<const Value *, Buffer> ConstBuffers;
-  std::vector<uint8_t> WeightBytes;
-  std::unique_ptr<MemoryPlan> Plan;
   std::vector<KernelCall> Calls;
 };
 

@@ -1,8 +1,10 @@
 //===- Internal.h - libcnnrt's private declarations -------------*- C++ -*-===//
 //
 // What the runtime's source files share: the model object behind the C
-// handle, the per-thread error message, and the CPU feature table. Nothing
-// here is installed or seen by users of the C API.
+// handle, the per-thread error message, the CPU feature table, and the
+// entry points of the CUDA part (Cuda*.cpp) that Load.cpp and Model.cpp
+// call for CUDA models. Nothing here is installed or seen by users of the
+// C API.
 //
 //===----------------------------------------------------------------------===//
 #ifndef CNNC_RUNTIME_SRC_INTERNAL_H
@@ -12,17 +14,32 @@
 
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
 
+namespace cnnrt {
+/// A CUDA model's state on the GPU (CudaModel.h).
+struct CudaModel;
+struct CudaModelDeleter {
+  void operator()(CudaModel *m) const;
+};
+} // namespace cnnrt
+
 /// A loaded model: the descriptor, the shared object it came from (null for
-/// a model linked into the program) and its external weights.
+/// a model linked into the program), its external weights, and for a CUDA
+/// model its module and weights on the GPU.
 struct cnnrt_model {
   void *Handle = nullptr;
   const cnnc_model_desc *Desc = nullptr;
-  void *Weights = nullptr; ///< CNNC_WORKSPACE_ALIGN aligned, or null.
-  std::string Source;      ///< "'path.so'" or "model 'name'" for messages.
+  /// CNNC_WORKSPACE_ALIGN aligned, or null. A CUDA model's are freed once
+  /// uploaded.
+  void *Weights = nullptr;
+  std::string Source; ///< "'path.so'" or "model 'name'" for messages.
+  std::unique_ptr<cnnrt::CudaModel, cnnrt::CudaModelDeleter> Cuda;
+
+  bool isCuda() const { return Desc->device == CNNC_DEVICE_CUDA; }
 };
 
 namespace cnnrt {
@@ -75,6 +92,28 @@ FeatureMask hostFeatures();
 FeatureMask featureBit(std::string_view name);
 /// The names of the features in `mask`, in table order, joined by `sep`.
 std::string featureNames(FeatureMask mask, std::string_view sep);
+
+//===--- CUDA models (Cuda*.cpp) ------------------------------------------===//
+
+/// Checks the CUDA part of a descriptor (images, kernels, launches and their
+/// buffer references) without touching the driver.
+cnnrt_status checkCudaDesc(const cnnrt_model &m);
+/// Loads the driver, picks and loads an image on GPU 0, finds the kernels
+/// and uploads the weights (embedded, or m.Weights read from the file).
+cnnrt_status loadCuda(cnnrt_model &m);
+/// cnnrt_workspace_bytes of a CUDA model: the model's workspace and the
+/// staging areas of its inputs and outputs.
+uint64_t cudaWorkspaceBytes(const cnnrt_model &m);
+/// cnnrt_workspace_alloc of a CUDA model (device memory).
+cnnrt_status cudaWorkspaceAlloc(const cnnrt_model &m, void **workspace);
+/// Frees `p` when it is device memory the runtime allocated; false when it
+/// is not (then it is host memory). Never loads the driver.
+bool freeDeviceAllocation(void *p);
+/// cnnrt_run_profiled of a CUDA model, after the tensors were checked:
+/// host inputs and outputs, device workspace.
+cnnrt_status runCudaFromHost(const cnnrt_model &m, const void *const *inputs,
+                             void *const *outputs, void *workspace,
+                             uint64_t workspaceBytes, double *profileSeconds);
 
 } // namespace cnnrt
 

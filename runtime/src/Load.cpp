@@ -3,7 +3,8 @@
 // cnnrt_load and cnnrt_load_desc: open the shared object, find the entry,
 // and check everything that can be checked before a run: the descriptor's
 // magic, ABI version and fields, the CPU features the code needs, and the
-// external weights (size and FNV-1a 64 hash). Each failure has its own
+// external weights (size and FNV-1a 64 hash); a CUDA model is then loaded
+// onto the GPU (CudaModel.cpp). Each failure has its own
 // status code and a message naming the file, what was expected and what
 // was found.
 //
@@ -134,10 +135,17 @@ cnnrt_status checkDesc(const cnnrt_model &m) {
                 cat(m.Source, ": descriptor is ", d->desc_size,
                     " bytes, model ABI ", CNNC_ABI_VERSION, " needs at least ",
                     sizeof(cnnc_model_desc)));
-  if (!d->name || !d->run)
+  if (!d->name)
     return fail(CNNRT_ERR_BAD_DESCRIPTOR,
-                cat(m.Source, ": descriptor has a null ",
-                    d->name ? "run function" : "name"));
+                cat(m.Source, ": descriptor has a null name"));
+  if (d->device != CNNC_DEVICE_CPU && d->device != CNNC_DEVICE_CUDA)
+    return fail(CNNRT_ERR_BAD_DESCRIPTOR,
+                cat(m.Source, ": descriptor has an unknown device ", d->device,
+                    ", expected ", int(CNNC_DEVICE_CPU), " (cpu) or ",
+                    int(CNNC_DEVICE_CUDA), " (cuda)"));
+  if (d->device == CNNC_DEVICE_CPU && !d->run)
+    return fail(CNNRT_ERR_BAD_DESCRIPTOR,
+                cat(m.Source, ": descriptor has a null run function"));
   if (d->num_inputs < 0 || d->num_outputs < 0 ||
       (d->num_inputs > 0 && !d->inputs) || (d->num_outputs > 0 && !d->outputs))
     return fail(CNNRT_ERR_BAD_DESCRIPTOR,
@@ -152,7 +160,7 @@ cnnrt_status checkDesc(const cnnrt_model &m) {
   for (int32_t i = 0; i < d->num_outputs; ++i)
     if (cnnrt_status s = checkTensor(m, d->outputs[i], "output", i))
       return s;
-  return CNNRT_OK;
+  return d->device == CNNC_DEVICE_CUDA ? checkCudaDesc(m) : CNNRT_OK;
 }
 
 /// The required features (of the runtime's table) the host lacks.
@@ -250,10 +258,15 @@ cnnrt_status finishLoad(ModelPtr m, const std::string &weightsDir,
                         cnnrt_model **out) {
   if (cnnrt_status s = checkDesc(*m))
     return s;
-  if (cnnrt_status s = checkCpuFeatures(*m))
-    return s;
+  // A CUDA model's .so holds no host code: its CPU features do not matter.
+  if (!m->isCuda())
+    if (cnnrt_status s = checkCpuFeatures(*m))
+      return s;
   if (cnnrt_status s = loadWeights(*m, weightsDir))
     return s;
+  if (m->isCuda())
+    if (cnnrt_status s = loadCuda(*m))
+      return s;
   *out = m.release();
   return CNNRT_OK;
 }
@@ -313,6 +326,9 @@ cnnrt_status cnnrt_load_desc(const cnnc_model_desc *desc,
 void cnnrt_unload(cnnrt_model *model) {
   if (!model)
     return;
+  // The GPU state first: the descriptor it was loaded from lives in the
+  // shared object.
+  model->Cuda.reset();
   cnnrt_workspace_free(model->Weights);
   if (model->Handle)
     dlclose(model->Handle);

@@ -2,7 +2,8 @@
 //
 // The small part of the C API around a loaded model: the per-thread error
 // message, the descriptor's fields, aligned workspaces, and cnnrt_run,
-// which checks every buffer before handing them to the model.
+// which checks every buffer before handing them to the model (or, for a
+// CUDA model, to CudaRun.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "Internal.h"
@@ -92,6 +93,12 @@ const char *cnnrt_status_name(cnnrt_status status) {
     return "threads";
   case CNNRT_ERR_INDEX:
     return "index";
+  case CNNRT_ERR_NO_DEVICE:
+    return "no-device";
+  case CNNRT_ERR_DEVICE:
+    return "device";
+  case CNNRT_ERR_WRONG_DEVICE:
+    return "wrong-device";
   }
   return "unknown";
 }
@@ -186,6 +193,8 @@ int32_t cnnrt_find_output(const cnnrt_model *model, const char *name) {
 
 uint64_t cnnrt_workspace_bytes(const cnnrt_model *model) {
   const cnnc_model_desc *d = descOf(model, "cnnrt_workspace_bytes");
+  if (d && model->isCuda())
+    return cudaWorkspaceBytes(*model);
   return d ? d->workspace_bytes : 0;
 }
 
@@ -214,7 +223,12 @@ void *cnnrt_aligned_alloc(uint64_t bytes) {
   return std::aligned_alloc(Align, size_t(rounded));
 }
 
-void cnnrt_workspace_free(void *workspace) { std::free(workspace); }
+void cnnrt_workspace_free(void *workspace) {
+  // Device memory is looked up in the registry of device allocations (no
+  // driver call for a host pointer).
+  if (!freeDeviceAllocation(workspace))
+    std::free(workspace);
+}
 
 cnnrt_status cnnrt_workspace_alloc(const cnnrt_model *model, void **workspace) {
   if (workspace)
@@ -223,6 +237,8 @@ cnnrt_status cnnrt_workspace_alloc(const cnnrt_model *model, void **workspace) {
     return fail(CNNRT_ERR_INVALID_ARGUMENT,
                 cat("cnnrt_workspace_alloc: null ",
                     model ? "workspace pointer" : "model"));
+  if (model->isCuda())
+    return guarded([&] { return cudaWorkspaceAlloc(*model, workspace); });
   uint64_t bytes = model->Desc->workspace_bytes;
   *workspace = cnnrt_aligned_alloc(bytes);
   if (!*workspace)
@@ -340,8 +356,9 @@ cnnrt_status cnnrt_run_profiled(const cnnrt_model *model,
       if (cnnrt_status s =
               checkBuffer(d, false, i, outputs[i].data, outputs[i].bytes))
         return s;
-    if (cnnrt_status s = checkWorkspace(d, workspace, workspace_bytes))
-      return s;
+    if (!model->isCuda())
+      if (cnnrt_status s = checkWorkspace(d, workspace, workspace_bytes))
+        return s;
     PtrArray<const void *> ins;
     PtrArray<void *> outs;
     const void **in = ins.get(num_inputs);
@@ -350,7 +367,10 @@ cnnrt_status cnnrt_run_profiled(const cnnrt_model *model,
       in[i] = inputs[i].data;
     for (int32_t i = 0; i < num_outputs; ++i)
       out[i] = outputs[i].data;
-    cnnc_exec_ctx ctx;
+    if (model->isCuda())
+      return runCudaFromHost(*model, in, out, workspace, workspace_bytes,
+                             profile_seconds);
+    cnnc_exec_ctx ctx = {};
     ctx.parallel_for = pool ? cnnrt_parallel_for : serialFor;
     ctx.pool = pool;
     ctx.num_threads = cnnrt_pool_threads(pool);

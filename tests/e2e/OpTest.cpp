@@ -35,6 +35,7 @@
 #include "ir/ShapeInference.h"
 #include "ir/Verifier.h"
 #include "passes/PassManager.h"
+#include "tests/e2e/Cases.h"
 #include "tests/e2e/RunCompiled.h"
 
 #include <fmt/format.h>
@@ -58,52 +59,6 @@ struct CaseResult {
   std::string log;
   std::set<OpKind> ops;
 };
-
-/// Inputs stored with the case, or seeded random ones.
-std::vector<Tensor> caseInputs(const Graph &g, const fs::path &irPath,
-                               DiagEngine &diag) {
-  fs::path data = fs::path(irPath).replace_extension(".safetensors");
-  std::vector<Tensor> random = randomInputs(g, 0);
-  if (!fs::exists(data))
-    return random;
-  std::unique_ptr<SafetensorsFile> file =
-      SafetensorsFile::open(data.string(), diag, SourceLoc{});
-  if (!file)
-    return random;
-  for (size_t i = 0; i < g.inputs().size(); ++i) {
-    std::string key = "input:" + g.inputs()[i]->name();
-    if (!file->find(key))
-      continue;
-    if (std::optional<Tensor> t = file->read(key, diag, SourceLoc{}))
-      random[i] = std::move(*t);
-  }
-  return random;
-}
-
-bool compareOutput(const std::string &name, const float *actual,
-                   const Tensor &expected, std::string &log) {
-  double scale = 0;
-  for (float e : expected.data)
-    if (std::isfinite(e))
-      scale = std::max(scale, double(std::fabs(e)));
-  int64_t bad = 0;
-  for (int64_t i = 0; i < expected.size(); ++i) {
-    double a = actual[i], e = expected.data[size_t(i)];
-    bool ok = std::isnan(e)   ? std::isnan(a)
-              : std::isinf(e) ? a == e
-                              : std::fabs(a - e) <=
-                                    1e-4 * scale + 1e-4 * std::fabs(e) + 1e-6;
-    if (ok)
-      continue;
-    if (bad++ < 5)
-      log += fmt::format("    output %{} element {}: actual {}, expected {}\n",
-                         name, i, a, e);
-  }
-  if (bad)
-    log += fmt::format("    output %{}: {} of {} elements mismatch\n", name,
-                       bad, expected.size());
-  return bad == 0;
-}
 
 /// Runs `pipeline` on g (after the expected outputs were computed).
 bool optimise(Graph &g, const std::string &pipeline, DiagEngine &diag) {
@@ -178,13 +133,7 @@ int main(int argc, char **argv) {
       pipeline = argv[++i];
     } else if (a == "--require-all-ops") {
       requireAll = true;
-    } else if (fs::is_directory(a)) {
-      for (const auto &e : fs::directory_iterator(a))
-        if (e.path().extension() == ".ir")
-          cases.push_back(e.path());
-    } else if (fs::path(a).extension() == ".ir") {
-      cases.push_back(a);
-    } else {
+    } else if (!addCases(a, cases)) {
       fmt::print(stderr,
                  "cnnc-op-test: error: '{}' is not a .ir file or a "
                  "folder\n",

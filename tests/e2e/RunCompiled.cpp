@@ -57,7 +57,7 @@ void runLoaded(const cnnc_model_desc &desc, const std::vector<Tensor> &inputs,
     r.shapes.emplace_back(o.shape, o.shape + o.rank);
   }
   r.serial = runOnce(desc, in, nullptr);
-  cnnc_exec_ctx ctx{unevenParallelFor, nullptr, 4, nullptr, nullptr};
+  cnnc_exec_ctx ctx{unevenParallelFor, nullptr, 4, nullptr, nullptr, nullptr};
   r.split = runOnce(desc, in, &ctx);
   if (r.serial.empty())
     r.error = "    run failed\n";

@@ -49,6 +49,10 @@ std::optional<ArtifactKind> artifactKind(EmitKind k) {
     return ArtifactKind::Header;
   case EmitKind::Kernels:
     return ArtifactKind::Kernels;
+  case EmitKind::Cuda:
+    return ArtifactKind::Cuda;
+  case EmitKind::Ptx:
+    return ArtifactKind::Ptx;
   }
   return std::nullopt;
 }
@@ -104,11 +108,14 @@ int run(const CliOptions &opts) {
     return 1;
   PassManager pm(opts.passOpts);
   PassTarget target;
-  if (!passTargetFor(opts.targetCpu, opts.targetFeatures, target, diag))
+  if (opts.cuda)
+    target = gpuPassTarget();
+  else if (!passTargetFor(opts.targetCpu, opts.targetFeatures, target, diag))
     return 1;
   pm.setTarget(target);
-  if (!pm.parsePipeline(opts.passes.empty() ? defaultPipeline(opts.optLevel)
-                                            : opts.passes,
+  if (!pm.parsePipeline(opts.passes.empty()
+                            ? defaultPipeline(opts.optLevel, target.device)
+                            : opts.passes,
                         diag))
     return 1;
   if (opts.printPipeline)
@@ -133,6 +140,8 @@ int run(const CliOptions &opts) {
     co.kind = *kind;
     co.output = opts.output;
     co.name = opts.name;
+    co.backend = opts.cuda ? Backend::Cuda : Backend::Cpu;
+    co.gpuArchs = opts.gpuArchs;
     co.targetCpu = opts.targetCpu;
     co.targetFeatures = opts.targetFeatures;
     co.externalWeights = opts.externalWeights;

@@ -1,5 +1,8 @@
 //===- Options.cpp - cnnc's command line ----------------------------------===//
 #include "tools/cnnc/Options.h"
+
+#include <algorithm>
+#include <cctype>
 #include "ir/Attr.h"
 #include "ir/Op.h"
 
@@ -33,7 +36,14 @@ void printUsage() {
       "file in\n"
       "                         DIR, and DIR/manifest.json (source nodes, "
       "tiles,\n"
-      "                         FLOPs)\n"
+      "                         FLOPs); with --target=cuda, their CUDA C\n"
+      "  --emit=cuda -o DIR     --target=cuda: each kernel's CUDA C, the "
+      "kernel\n"
+      "                         library (DIR/cnnk), the whole program "
+      "(model.cu)\n"
+      "                         and DIR/manifest.json\n"
+      "  --emit=ptx             --target=cuda: the PTX of the newest "
+      "--gpu-arch\n"
       "  -o FILE                write to FILE instead of standard output;\n"
       "                         without --emit, the kind follows FILE's\n"
       "                         extension (.so .o .h .s .ll, else IR)\n"
@@ -47,6 +57,14 @@ void printUsage() {
       "  --name=ID              the model's C name: entry ID_cnnc_model "
       "(default:\n"
       "                         the graph's name)\n"
+      "  --target=cpu|cuda      the backend (default cpu): cuda emits CUDA C\n"
+      "                         compiled by NVRTC into cubins and PTX, run "
+      "by the\n"
+      "                         runtime on an NVIDIA GPU\n"
+      "  --gpu-arch=LIST        cuda: architectures to build cubins for, "
+      "e.g.\n"
+      "                         sm_80,sm_90 (the default; PTX for the "
+      "newest too)\n"
       "  --target-cpu=CPU       LLVM CPU name (default: the host), e.g. "
       "x86-64-v3\n"
       "                         (AVX2), x86-64-v4 or sapphirerapids "
@@ -134,6 +152,10 @@ std::optional<EmitKind> emitKindByName(std::string_view k) {
     return EmitKind::Header;
   if (k == "kernels")
     return EmitKind::Kernels;
+  if (k == "cuda")
+    return EmitKind::Cuda;
+  if (k == "ptx")
+    return EmitKind::Ptx;
   return std::nullopt;
 }
 
@@ -149,6 +171,8 @@ EmitKind emitKindForFile(std::string_view path) {
     return EmitKind::Assembly;
   if (endsWith(path, ".ll"))
     return EmitKind::LLVM;
+  if (endsWith(path, ".ptx"))
+    return EmitKind::Ptx;
   return EmitKind::IR;
 }
 } // namespace
@@ -204,6 +228,35 @@ std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
       o.emitGiven = true;
     } else if (startsWith(a, "--name=")) {
       o.name = a.substr(7);
+    } else if (startsWith(a, "--target=")) {
+      std::string t = a.substr(9);
+      if (t != "cpu" && t != "cuda")
+        return usageError(fmt::format("unknown --target '{}'; expected cpu "
+                                      "or cuda",
+                                      t));
+      o.cuda = t == "cuda";
+    } else if (startsWith(a, "--gpu-arch=")) {
+      o.gpuArchs.clear();
+      std::string list = a.substr(11);
+      size_t pos = 0;
+      while (pos <= list.size()) {
+        size_t comma = std::min(list.find(',', pos), list.size());
+        std::string item = list.substr(pos, comma - pos);
+        int cc = 0;
+        if (item.size() == 5 && startsWith(item, "sm_") &&
+            std::isdigit(static_cast<unsigned char>(item[3])) &&
+            std::isdigit(static_cast<unsigned char>(item[4])))
+          cc = std::stoi(item.substr(3));
+        if (cc < 75)
+          return usageError(fmt::format(
+              "--gpu-arch expects architectures like sm_80,sm_90 (CUDA 13 "
+              "supports sm_75 and newer), found '{}'",
+              item));
+        if (std::find(o.gpuArchs.begin(), o.gpuArchs.end(), cc) ==
+            o.gpuArchs.end())
+          o.gpuArchs.push_back(cc);
+        pos = comma + 1;
+      }
     } else if (startsWith(a, "--target-cpu=")) {
       o.targetCpu = a.substr(13);
     } else if (startsWith(a, "--target-features=")) {
@@ -267,6 +320,14 @@ std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
     return usageError("--emit=so and --emit=obj need -o FILE");
   if (o.emit == EmitKind::Kernels && (o.output.empty() || o.output == "-"))
     return usageError("--emit=kernels needs -o DIR");
+  if (o.emit == EmitKind::Cuda && (o.output.empty() || o.output == "-"))
+    return usageError("--emit=cuda needs -o DIR");
+  if ((o.emit == EmitKind::Cuda || o.emit == EmitKind::Ptx) && !o.cuda)
+    return usageError(fmt::format("--emit={} needs --target=cuda",
+                                  o.emit == EmitKind::Cuda ? "cuda" : "ptx"));
+  if (o.cuda && (o.emit == EmitKind::LLVM || o.emit == EmitKind::Assembly))
+    return usageError("--emit=llvm and --emit=asm are for --target=cpu; use "
+                      "--emit=cuda or --emit=ptx");
   if (o.externalWeights && !binary)
     return usageError("--weights=external needs --emit=so or --emit=obj");
   if (o.interpret && o.emit != EmitKind::IR && o.emit != EmitKind::Summary)

@@ -19,7 +19,9 @@ enum class EmitKind {
   Assembly,
   LLVM,
   Header,
-  Kernels
+  Kernels,
+  Cuda, // --target=cuda: the kernels' CUDA C
+  Ptx
 };
 
 struct CliOptions {
@@ -28,6 +30,8 @@ struct CliOptions {
   EmitKind emit = EmitKind::IR;
   bool emitGiven = false;
   std::string name;             // --name
+  bool cuda = false;            // --target=cuda
+  std::vector<int> gpuArchs = {80, 90}; // --gpu-arch
   std::string targetCpu;        // --target-cpu
   std::string targetFeatures;   // --target-features
   bool externalWeights = false; // --weights=external

@@ -1,14 +1,19 @@
 //===- Main.cpp - cnnrun: run, check and benchmark a compiled model -------===//
 //
 // cnnrun MODEL.so [--input X.npy ...] [--output Y.npy ...] [--threads N]
-//        [--bench N] [--profile] [--check MODEL.ir] [--seed S]
-//        [--tolerance T]
+//        [--device cpu|cuda] [--bench N] [--profile] [--check MODEL.ir]
+//        [--seed S] [--tolerance T]
+//
+// A CPU model runs on a thread pool; a CUDA model (cnnc --target=cuda) on
+// GPU 0, its inputs and outputs copied to and from device buffers
+// (Device.cpp).
 //
 // Exit status: 0 on success, 1 on a runtime error or a failed check, 2 on a
 // bad command line.
 //
 //===----------------------------------------------------------------------===//
 #include "tools/cnnrun/Runner.h"
+#include "tools/cnnrun/Session.h"
 #include "tools/common/OutputSummary.h"
 
 #include <algorithm>
@@ -21,40 +26,6 @@
 using namespace cnnc;
 
 namespace {
-
-/// Everything cnnrun holds from libcnnrt, freed in any case.
-struct Session {
-  cnnrt_model *Model = nullptr;
-  cnnrt_pool *Pool = nullptr;
-  void *Workspace = nullptr;
-  /// 64-byte aligned copies of the inputs and room for the outputs.
-  std::vector<void *> Buffers;
-  std::vector<cnnrt_input> Ins;
-  std::vector<cnnrt_output> Outs;
-
-  ~Session() {
-    for (void *b : Buffers)
-      cnnrt_workspace_free(b);
-    cnnrt_workspace_free(Workspace);
-    cnnrt_pool_destroy(Pool);
-    cnnrt_unload(Model);
-  }
-  void *alloc(uint64_t bytes) {
-    void *p = cnnrt_aligned_alloc(bytes);
-    if (!p)
-      throw std::bad_alloc();
-    Buffers.push_back(p);
-    return p;
-  }
-};
-
-/// Reports the runtime's last error when `s` is a failure.
-bool ok(cnnrt_status s, DiagEngine &diag) {
-  if (s == CNNRT_OK)
-    return true;
-  diag.error(SourceLoc{}, "{}", cnnrt_last_error());
-  return false;
-}
 
 /// Prints the errors as cnnrun's: located ones as `file:line:col: ...`,
 /// the others as `cnnrun: error: ...`. Warnings (shape inference's, about
@@ -70,16 +41,40 @@ void printDiags(const DiagEngine &diag) {
   }
 }
 
-std::string header(const cnnrt_model *m, const RunOptions &opts,
-                   int32_t threads) {
-  const cnnc_model_desc &d = *cnnrt_model_desc(m);
-  return fmt::format("# model '{}' from '{}': target {}, {} input{}, {} "
-                     "output{}, workspace {} bytes, {:.3f} MFLOP, {} "
-                     "thread{}\n",
-                     d.name, opts.model, d.target_cpu ? d.target_cpu : "?",
-                     d.num_inputs, d.num_inputs == 1 ? "" : "s", d.num_outputs,
-                     d.num_outputs == 1 ? "" : "s", d.workspace_bytes,
-                     double(d.flops) * 1e-6, threads, threads == 1 ? "" : "s");
+std::string header(const Session &s, const RunOptions &opts) {
+  const cnnc_model_desc &d = *cnnrt_model_desc(s.Model);
+  int32_t threads = cnnrt_pool_threads(s.Pool);
+  std::string where =
+      s.Cuda ? "device cuda, " + deviceText(s.Model)
+             : fmt::format("target {}", d.target_cpu ? d.target_cpu : "?");
+  std::string on =
+      s.Cuda ? ""
+             : fmt::format(", {} thread{}", threads, threads == 1 ? "" : "s");
+  return fmt::format(
+      "# model '{}' from '{}': {}, {} input{}, {} "
+      "output{}, workspace {} bytes, {:.3f} MFLOP{}\n",
+      d.name, opts.model, where, d.num_inputs, d.num_inputs == 1 ? "" : "s",
+      d.num_outputs, d.num_outputs == 1 ? "" : "s",
+      cnnrt_workspace_bytes(s.Model), double(d.flops) * 1e-6, on);
+}
+
+/// --device: the model must run where it was compiled for.
+bool checkDevice(const Session &s, const RunOptions &opts, DiagEngine &diag) {
+  std::string have = cnnrt_model_device(s.Model);
+  if (opts.device.empty() || opts.device == have)
+    return true;
+  if (have == "cpu")
+    diag.error(SourceLoc{},
+               "--device {}: model '{}' ('{}') is a CPU model; compile it "
+               "with cnnc --target=cuda to run it on a GPU",
+               opts.device, cnnrt_model_name(s.Model), opts.model);
+  else
+    diag.error(SourceLoc{},
+               "--device {}: model '{}' ('{}') is a CUDA model (compiled "
+               "with --target=cuda); compile it without --target=cuda to run "
+               "it on the CPU",
+               opts.device, cnnrt_model_name(s.Model), opts.model);
+  return false;
 }
 
 /// Copies the inputs into aligned buffers and makes room for the outputs.
@@ -98,6 +93,8 @@ void prepareBuffers(Session &s, const std::vector<Tensor> &inputs) {
 }
 
 cnnrt_status runOnce(Session &s) {
+  if (s.Cuda)
+    return runOnDevice(s);
   return cnnrt_run(s.Model, s.Ins.data(), int32_t(s.Ins.size()), s.Outs.data(),
                    int32_t(s.Outs.size()), s.Workspace,
                    cnnrt_workspace_bytes(s.Model), s.Pool);
@@ -105,6 +102,8 @@ cnnrt_status runOnce(Session &s) {
 
 /// One warm-up, then `runs` timed runs: min, median, p90 and GFLOP/s.
 bool bench(Session &s, int64_t runs, DiagEngine &diag, std::string &report) {
+  if (s.Cuda)
+    return benchDevice(s, runs, diag, report);
   if (!ok(runOnce(s), diag))
     return false;
   std::vector<double> ms;
@@ -129,7 +128,9 @@ bool bench(Session &s, int64_t runs, DiagEngine &diag, std::string &report) {
   return true;
 }
 
-/// --profile: the --bench runs (or one) with per-kernel times.
+/// --profile: the --bench runs (or one) with per-kernel times (for a CUDA
+/// model, cnnrt_run_profiled times each launch with CUDA events, the host
+/// buffers staged through the device workspace).
 bool profile(Session &s, const RunOptions &opts, DiagEngine &diag,
              std::string &report) {
   auto run = [&](double *seconds) {
@@ -138,21 +139,31 @@ bool profile(Session &s, const RunOptions &opts, DiagEngine &diag,
                               s.Workspace, cnnrt_workspace_bytes(s.Model),
                               s.Pool, seconds);
   };
-  return profileModel(s.Model, std::max<int64_t>(opts.bench, 1),
-                      cnnrt_pool_threads(s.Pool), run, diag, report);
+  int32_t threads = cnnrt_pool_threads(s.Pool);
+  std::string where =
+      s.Cuda ? deviceText(s.Model)
+             : fmt::format("{} thread{}", threads, threads == 1 ? "" : "s");
+  return profileModel(s.Model, std::max<int64_t>(opts.bench, 1), where, run,
+                      diag, report);
 }
 
 bool runModel(const RunOptions &opts, DiagEngine &diag, std::string &report) {
   Session s;
   if (!ok(cnnrt_load(opts.model.c_str(), &s.Model), diag) ||
-      !ok(cnnrt_pool_create(opts.threads, &s.Pool), diag) ||
+      !checkDevice(s, opts, diag))
+    return false;
+  s.Cuda = std::string(cnnrt_model_device(s.Model)) == "cuda";
+  // A CUDA model runs no host threads: no pool.
+  if ((!s.Cuda && !ok(cnnrt_pool_create(opts.threads, &s.Pool), diag)) ||
       !ok(cnnrt_workspace_alloc(s.Model, &s.Workspace), diag))
     return false;
-  report += header(s.Model, opts, cnnrt_pool_threads(s.Pool));
+  report += header(s, opts);
   std::vector<Tensor> inputs;
   if (!makeInputs(s.Model, opts, diag, inputs, report))
     return false;
   prepareBuffers(s, inputs);
+  if (s.Cuda && !prepareDevice(s, diag))
+    return false;
   auto t0 = std::chrono::steady_clock::now();
   if (!ok(runOnce(s), diag))
     return false;

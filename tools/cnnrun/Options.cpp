@@ -26,15 +26,30 @@ void printRunUsage() {
       "  --print-outputs        print every output value\n"
       "  --threads N            threads to run on (default: all hardware "
       "threads)\n"
+      "  --device cpu|cuda      where the model must run (default: where it "
+      "was\n"
+      "                         compiled for); a CUDA model (cnnc "
+      "--target=cuda)\n"
+      "                         runs on GPU 0, its inputs and outputs "
+      "copied to\n"
+      "                         and from device memory; the runtime loads "
+      "the\n"
+      "                         CUDA driver (libcuda.so.1, or "
+      "$CNNRT_CUDA_DRIVER)\n"
+      "                         only for such a model\n"
       "  --bench N              one warm-up run, then N timed runs: min, "
       "median\n"
-      "                         and p90 latency, GFLOP/s\n"
+      "                         and p90 latency, GFLOP/s (on a GPU: CUDA "
+      "events\n"
+      "                         around each run, without the copies)\n"
       "  --profile              time every kernel call over the --bench runs "
       "(or\n"
       "                         one run) and print a table per kernel: "
       "time,\n"
       "                         share, GFLOP/s; needs a model compiled with\n"
-      "                         cnnc --profile\n"
+      "                         cnnc --profile (on a GPU: each launch, "
+      "timed\n"
+      "                         with CUDA events)\n"
       "  --check MODEL.ir       run MODEL.ir in the reference interpreter on "
       "the\n"
       "                         same inputs and compare; fails when an "
@@ -74,6 +89,10 @@ std::string setValue(RunOptions &o, const std::string &opt,
     o.outputs.push_back(value);
   } else if (opt == "--check") {
     o.check = value;
+  } else if (opt == "--device") {
+    if (value != "cpu" && value != "cuda")
+      return fmt::format("--device expects 'cpu' or 'cuda', found '{}'", value);
+    o.device = value;
   } else if (opt == "--threads") {
     std::optional<int64_t> v = intIn(value, 0, 4096);
     if (!v)
@@ -107,8 +126,8 @@ std::string setValue(RunOptions &o, const std::string &opt,
 
 bool takesValue(const std::string &a) {
   return a == "--input" || a == "--output" || a == "--check" ||
-         a == "--threads" || a == "--bench" || a == "--seed" ||
-         a == "--tolerance";
+         a == "--device" || a == "--threads" || a == "--bench" ||
+         a == "--seed" || a == "--tolerance";
 }
 
 } // namespace

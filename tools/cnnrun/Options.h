@@ -14,10 +14,11 @@ struct RunOptions {
   std::vector<std::string> inputs;  ///< [NAME=]FILE.npy, in input order.
   std::vector<std::string> outputs; ///< [NAME=]FILE.npy, in output order.
   int32_t threads = 0;              ///< 0: the hardware threads.
-  int64_t bench = 0;                ///< Timed runs; 0: no benchmark.
-  std::string check;                ///< MODEL.ir to compare against.
-  uint64_t seed = 0;                ///< Seed of the random inputs.
-  double tolerance = 1e-4;          ///< Largest relative error of --check.
+  std::string device;      ///< --device: "cpu", "cuda", or "" (the model's).
+  int64_t bench = 0;       ///< Timed runs; 0: no benchmark.
+  std::string check;       ///< MODEL.ir to compare against.
+  uint64_t seed = 0;       ///< Seed of the random inputs.
+  double tolerance = 1e-4; ///< Largest relative error of --check.
   bool printOutputs = false;
   bool profile = false; ///< Per-kernel times (cnnc --profile).
   bool help = false;

@@ -4,7 +4,8 @@
 // time to an array the caller passes (cnnc_exec_ctx.profile_seconds); its
 // descriptor names every call (node and fused ops, library kernel, source
 // location, FLOPs). This file runs such a model and prints one row per
-// kernel, slowest first: total and mean time, share, GFLOP/s.
+// kernel, slowest first: total and mean time, share, GFLOP/s. A CUDA
+// model's entries are its launches, timed with CUDA events.
 //
 //===----------------------------------------------------------------------===//
 #include "tools/cnnrun/Runner.h"
@@ -54,8 +55,9 @@ std::string gflopsStr(double flops, double seconds) {
   return fmt::format("{:.2f}", flops / seconds * 1e-9);
 }
 
-std::string formatTable(std::vector<Row> rows, int64_t runs, int32_t threads,
-                        int32_t entries, double wallSeconds) {
+std::string formatTable(std::vector<Row> rows, int64_t runs,
+                        const std::string &where, int32_t entries,
+                        double wallSeconds) {
   std::stable_sort(rows.begin(), rows.end(), [](const Row &a, const Row &b) {
     return a.seconds > b.seconds;
   });
@@ -67,11 +69,10 @@ std::string formatTable(std::vector<Row> rows, int64_t runs, int32_t threads,
     calls += r.calls;
   }
   std::string t = fmt::format(
-      "# profile: {} run{} on {} thread{}, {} kernel call{} per run: kernels "
+      "# profile: {} run{} on {}, {} kernel call{} per run: kernels "
       "{:.3f} ms of {:.3f} ms per run\n",
-      runs, runs == 1 ? "" : "s", threads, threads == 1 ? "" : "s", entries,
-      entries == 1 ? "" : "s", total * 1e3 / double(runs),
-      wallSeconds * 1e3 / double(runs));
+      runs, runs == 1 ? "" : "s", where, entries, entries == 1 ? "" : "s",
+      total * 1e3 / double(runs), wallSeconds * 1e3 / double(runs));
   t += fmt::format("{:>4} {:>11} {:>7} {:>7} {:>11} {:>9}  {:<18} {}\n", "#",
                    "total ms", "share", "calls", "mean us", "GFLOP/s", "kernel",
                    "name (source)");
@@ -91,7 +92,7 @@ std::string formatTable(std::vector<Row> rows, int64_t runs, int32_t threads,
 
 } // namespace
 
-bool profileModel(const cnnrt_model *m, int64_t runs, int32_t threads,
+bool profileModel(const cnnrt_model *m, int64_t runs, const std::string &where,
                   const std::function<cnnrt_status(double *)> &run,
                   DiagEngine &diag, std::string &report) {
   const cnnc_model_desc &d = *cnnrt_model_desc(m);
@@ -112,7 +113,7 @@ bool profileModel(const cnnrt_model *m, int64_t runs, int32_t threads,
   double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
-  report += formatTable(gatherRows(d, seconds, runs), runs, threads,
+  report += formatTable(gatherRows(d, seconds, runs), runs, where,
                         d.num_profile_entries, wall);
   return true;
 }

@@ -40,9 +40,10 @@ bool writeOutputs(const cnnrt_model *m, const RunOptions &opts,
 
 /// --profile: runs the model `runs` times with profiling (the session's
 /// buffers, workspace and pool) and appends the per-kernel table to
-/// `report`. Fails with a clear error for a model compiled without
+/// `report`; `where` says what it ran on ("4 threads", "GPU 0 (...)"). Fails
+/// with a clear error for a model compiled without
 /// --profile. `run` performs one profiled run into the given array.
-bool profileModel(const cnnrt_model *m, int64_t runs, int32_t threads,
+bool profileModel(const cnnrt_model *m, int64_t runs, const std::string &where,
                   const std::function<cnnrt_status(double *)> &run,
                   DiagEngine &diag, std::string &report);
 

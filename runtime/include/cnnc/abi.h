@@ -29,8 +29,9 @@ extern "C" {
 
 /* Bumped on any change to the structures below other than fields appended
  * at the end of cnnc_model_desc or cnnc_exec_ctx (see desc_size).
- * 2: desc_size, per-kernel profiling (cnnc --profile). */
-#define CNNC_ABI_VERSION 2
+ * 2: desc_size, per-kernel profiling (cnnc --profile).
+ * 3: the device a model runs on; CUDA models (cnnc --target=cuda). */
+#define CNNC_ABI_VERSION 3
 /* First field of every descriptor: "CNNC" little-endian. */
 #define CNNC_MODEL_MAGIC 0x434e4e43u
 /* Alignment (bytes) the workspace must have. */
@@ -72,6 +73,9 @@ typedef struct cnnc_exec_ctx {
    * models never read it. Zero-initialise contexts, so fields appended
    * later read as null. */
   double *profile_seconds;
+  /* CUDA models (ABI 3): the CUstream the kernels are launched on (null:
+   * the default stream). CPU models never read it. */
+  void *cuda_stream;
 } cnnc_exec_ctx;
 
 typedef int32_t (*cnnc_run_fn)(const void *const *inputs, void *const *outputs,
@@ -90,6 +94,64 @@ typedef struct cnnc_profile_entry {
    * movement). */
   uint64_t flops;
 } cnnc_profile_entry;
+
+/* Where a model's code runs (ABI 3). */
+enum cnnc_device { CNNC_DEVICE_CPU = 0, CNNC_DEVICE_CUDA = 1 };
+
+/* CUDA models. The .so holds no host code: the runtime loads one of the
+ * images with the CUDA driver, uploads the weights once, and launches the
+ * kernels in order on the context's stream. */
+
+/* One compiled form of all the model's kernels: a cubin for one
+ * architecture (arch "sm_80", is_ptx 0) or PTX for the driver to compile
+ * (arch "compute_90", is_ptx 1, NUL-terminated text). */
+typedef struct cnnc_cuda_image {
+  const char *arch;
+  int32_t is_ptx;
+  const void *data;
+  uint64_t bytes;
+} cnnc_cuda_image;
+
+/* What a kernel argument points to: input or output `index`, or `offset`
+ * bytes into the workspace or the weights (device memory). */
+enum cnnc_buffer_kind {
+  CNNC_BUFFER_INPUT = 0,
+  CNNC_BUFFER_OUTPUT = 1,
+  CNNC_BUFFER_WORKSPACE = 2,
+  CNNC_BUFFER_WEIGHTS = 3
+};
+typedef struct cnnc_buffer_ref {
+  int32_t kind; /* enum cnnc_buffer_kind */
+  int32_t index;
+  uint64_t offset;
+} cnnc_buffer_ref;
+
+/* Every kernel takes one by-value parameter, struct { float *p[N]; } with
+ * N = CNNC_CUDA_MAX_ARGS: p[i] is the i-th buffer of its launch (unused
+ * entries null). */
+#define CNNC_CUDA_MAX_ARGS 12
+
+/* One kernel launch, in execution order. */
+typedef struct cnnc_cuda_launch {
+  int32_t kernel; /* index into kernel_names */
+  int32_t num_args;
+  uint32_t grid[3];
+  uint32_t block[3];
+  uint32_t shared_bytes; /* dynamic shared memory (0: static only) */
+  const cnnc_buffer_ref *args;
+} cnnc_cuda_launch;
+
+typedef struct cnnc_cuda_module {
+  int32_t num_images;
+  const cnnc_cuda_image *images;
+  int32_t num_kernels;
+  const char *const *kernel_names; /* extern "C" __global__ function names */
+  int32_t num_launches;
+  const cnnc_cuda_launch *launches;
+  /* The embedded weights (weights_bytes of the descriptor), uploaded once
+   * at load time; null when the weights are external (weights_file). */
+  const void *weights;
+} cnnc_cuda_module;
 
 typedef struct cnnc_model_desc {
   uint32_t magic;       /* CNNC_MODEL_MAGIC */
@@ -120,6 +182,10 @@ typedef struct cnnc_model_desc {
    * null unless the model was compiled with `cnnc --profile`. */
   int32_t num_profile_entries;
   const cnnc_profile_entry *profile_entries;
+  /* ABI 3: enum cnnc_device. A CUDA model has a null run function, its
+   * kernels in `cuda`, and workspace_bytes of device memory. */
+  int32_t device;
+  const cnnc_cuda_module *cuda;
 } cnnc_model_desc;
 
 typedef const cnnc_model_desc *(*cnnc_model_entry_fn)(void);

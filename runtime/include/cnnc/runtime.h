@@ -96,7 +96,16 @@ typedef enum cnnrt_status {
   CNNRT_ERR_OUT_OF_MEMORY = 18,
   CNNRT_ERR_THREADS = 19,
   /* A tensor index out of range. */
-  CNNRT_ERR_INDEX = 20
+  CNNRT_ERR_INDEX = 20,
+  /* Loading a CUDA model: no CUDA driver (libcuda.so.1), no GPU, or no
+   * image of the model for this GPU's architecture. */
+  CNNRT_ERR_NO_DEVICE = 21,
+  /* A CUDA driver call failed; the message names the call and the driver's
+   * error. */
+  CNNRT_ERR_DEVICE = 22,
+  /* A device-memory function called on a CPU model, or cnnrt_run_device on
+   * a CPU model. */
+  CNNRT_ERR_WRONG_DEVICE = 23
 } cnnrt_status;
 
 typedef struct cnnrt_model cnnrt_model;
@@ -163,7 +172,9 @@ const cnnc_tensor_desc *cnnrt_output_desc(const cnnrt_model *model,
 int32_t cnnrt_find_input(const cnnrt_model *model, const char *name);
 int32_t cnnrt_find_output(const cnnrt_model *model, const char *name);
 /* Workspace bytes one run needs, and floating-point operations of one run
- * (2 per multiply-add); 0 on a null model. */
+ * (2 per multiply-add); 0 on a null model. For a CUDA model the workspace
+ * is the descriptor's workspace_bytes rounded up to 256, then a staging
+ * area per input and per output (each rounded up to 256) for cnnrt_run. */
 uint64_t cnnrt_workspace_bytes(const cnnrt_model *model);
 uint64_t cnnrt_model_flops(const cnnrt_model *model);
 
@@ -191,11 +202,18 @@ uint64_t cnnrt_fnv1a64(const void *data, uint64_t bytes);
 
 /* Allocates the workspace one run of `model` needs, CNNC_WORKSPACE_ALIGN
  * aligned (at least one alignment unit, so *workspace is never null on
- * success). Free with cnnrt_workspace_free. */
+ * success). For a CUDA model it is device memory on the model's GPU
+ * (256-byte aligned, cnnrt_workspace_bytes(model) bytes). Free with
+ * cnnrt_workspace_free. */
 cnnrt_status cnnrt_workspace_alloc(const cnnrt_model *model, void **workspace);
 /* Allocates `bytes` (rounded up to the alignment) CNNC_WORKSPACE_ALIGN
  * aligned; null when out of memory. Free with cnnrt_workspace_free. */
 void *cnnrt_aligned_alloc(uint64_t bytes);
+/* Frees a workspace of either kind, or memory from cnnrt_aligned_alloc or
+ * cnnrt_device_alloc: the runtime records its device allocations and frees
+ * a recorded pointer with the CUDA driver, any other with free(). Device
+ * memory may outlive its model (it may be freed after cnnrt_unload). Null
+ * is a no-op. */
 void cnnrt_workspace_free(void *workspace);
 
 /*===--- Thread pool ------------------------------------------------------===*/
@@ -240,6 +258,82 @@ cnnrt_status cnnrt_run_profiled(const cnnrt_model *model,
                                 int32_t num_outputs, void *workspace,
                                 uint64_t workspace_bytes, cnnrt_pool *pool,
                                 double *profile_seconds);
+
+/*===--- CUDA models ------------------------------------------------------===*/
+/* A model compiled with `cnnc --target=cuda` carries its kernels as cubin
+ * and PTX. cnnrt_load loads the CUDA driver (dlopen of libcuda.so.1, only
+ * then: the runtime has no link-time dependency on CUDA; the environment
+ * variable CNNRT_CUDA_DRIVER names another library to load instead), picks
+ * the cubin of GPU 0's architecture (else JIT-compiles the newest PTX not
+ * newer than the GPU), and uploads the weights once; with no driver, no GPU
+ * or no code for the GPU it fails with CNNRT_ERR_NO_DEVICE. CPU models
+ * never load the driver.
+ *
+ * Two ways to run one:
+ *  - cnnrt_run as for a CPU model, with host inputs and outputs: the
+ *    workspace from cnnrt_workspace_alloc is device memory holding the
+ *    model's workspace and staging areas for the inputs and outputs; the
+ *    call copies in, launches, copies out and waits, on the calling
+ *    thread's per-thread stream (so threads do not serialise). `pool` is
+ *    ignored. cnnrt_run_profiled times each launch with CUDA events.
+ *  - cnnrt_run_device with device pointers, asynchronously on a stream.
+ * Every device pointer handed to a run is checked to lie in device memory
+ * of the right size (a host pointer would fault on the GPU). Calls make the
+ * GPU's primary context current for their duration (push/pop: a context of
+ * the caller's is current again afterwards), so any thread may call them.
+ */
+
+/* "cpu" or "cuda" (null on a null model). */
+const char *cnnrt_model_device(const cnnrt_model *model);
+/* A CUDA model's GPU as the driver names it ("NVIDIA H100 80GB HBM3"), and
+ * the architecture of the image loaded on it ("sm_90" for a cubin,
+ * "compute_90" for PTX the driver compiled). Null for a CPU model
+ * (CNNRT_ERR_WRONG_DEVICE) or a null model. */
+const char *cnnrt_device_name(const cnnrt_model *model);
+const char *cnnrt_device_image(const cnnrt_model *model);
+
+/* Device memory on the model's GPU (CNNRT_ERR_WRONG_DEVICE for a CPU
+ * model). Allocations are 256-byte aligned. cnnrt_device_free (or
+ * cnnrt_workspace_free) frees one; null is a no-op, and a pointer the
+ * runtime did not allocate is left alone with an error message set. */
+cnnrt_status cnnrt_device_alloc(const cnnrt_model *model, uint64_t bytes,
+                                void **ptr);
+void cnnrt_device_free(const cnnrt_model *model, void *ptr);
+/* Synchronous copies between host memory and device memory (they wait for
+ * the work on the legacy default stream and on streams from
+ * cnnrt_stream_create, which are blocking streams). */
+cnnrt_status cnnrt_copy_to_device(const cnnrt_model *model, void *dst,
+                                  const void *src, uint64_t bytes);
+cnnrt_status cnnrt_copy_from_device(const cnnrt_model *model, void *dst,
+                                    const void *src, uint64_t bytes);
+
+/* A CUDA stream on the model's GPU (a CUstream), and waiting for it (null:
+ * the legacy default stream). */
+cnnrt_status cnnrt_stream_create(const cnnrt_model *model, void **stream);
+void cnnrt_stream_destroy(const cnnrt_model *model, void *stream);
+cnnrt_status cnnrt_stream_synchronize(const cnnrt_model *model, void *stream);
+
+/* Enqueues one run on `stream` (null: the default stream): inputs and
+ * outputs are device pointers of each tensor's byte size, in descriptor
+ * order; workspace is device memory of the descriptor's workspace_bytes
+ * (256-byte aligned; may be null when that is 0; a workspace from
+ * cnnrt_workspace_alloc serves, it starts with that area). Returns once the
+ * kernels are enqueued; outputs are ready after cnnrt_stream_synchronize.
+ * Threads may run a model at once with their own workspaces and streams. */
+cnnrt_status cnnrt_run_device(const cnnrt_model *model,
+                              const void *const *inputs, int32_t num_inputs,
+                              void *const *outputs, int32_t num_outputs,
+                              void *workspace, void *stream);
+
+/* Times `runs` back-to-back cnnrt_run_device calls with CUDA events on
+ * `stream`: seconds[i] is run i's time on the GPU (runs > 0, seconds holds
+ * `runs` entries). Returns when the last run finished. */
+cnnrt_status cnnrt_time_device_runs(const cnnrt_model *model,
+                                    const void *const *inputs,
+                                    int32_t num_inputs, void *const *outputs,
+                                    int32_t num_outputs, void *workspace,
+                                    void *stream, int32_t runs,
+                                    double *seconds);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

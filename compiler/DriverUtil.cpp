@@ -1,0 +1,149 @@
+//===- DriverUtil.cpp - What the CPU and CUDA drivers share --------------===//
+#include "compiler/DriverUtil.h"
+
+#include "compiler/cpu/Emit.h"
+#include "ir/AtomicFile.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+
+namespace cnnc {
+
+namespace fs = std::filesystem;
+
+void StageTimer::lap(const char *stage) {
+  auto now = Clock::now();
+  if (On)
+    std::fprintf(
+        stderr, "cnnc: %-10s %8.1f ms\n", stage,
+        std::chrono::duration<double, std::milli>(now - Start).count());
+  Start = now;
+}
+
+bool writeArtefact(const std::string &path, std::string_view data,
+                   DiagEngine &diag) {
+  if (!path.empty() && path != "-")
+    return writeFileAtomically(path, data, diag);
+  std::fwrite(data.data(), 1, data.size(), stdout);
+  return true;
+}
+
+std::string weightsPathFor(const std::string &output) {
+  fs::path p(output);
+  p.replace_extension(".weights");
+  return p.string();
+}
+
+std::string fileSafe(const std::string &s) {
+  std::string r;
+  for (char c : s)
+    r += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+                 c == '+' || c == '-'
+             ? c
+             : '_';
+  return r;
+}
+
+Json sourceJson(const std::string &op, const std::string &name, SourceLoc loc) {
+  return {{"op", op}, {"name", name}, {"loc", loc.str()}};
+}
+
+bool writePlainFile(const fs::path &path, std::string_view data) {
+  std::ofstream os(path, std::ios::binary);
+  os.write(data.data(), std::streamsize(data.size()));
+  os.close();
+  return bool(os);
+}
+
+fs::path makeTempFolder(const fs::path &dir, DiagEngine &diag) {
+  fs::path tmp(dir.string() + fmt::format(".tmp{}", getpid()));
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  if (!fs::create_directory(tmp, ec) || ec) {
+    diag.error(SourceLoc{}, "cannot write '{}': {}", dir.string(),
+               ec ? ec.message() : "cannot create a folder beside it");
+    return {};
+  }
+  return tmp;
+}
+
+bool publishFolder(const fs::path &tmp, const fs::path &dir, DiagEngine &diag) {
+  std::error_code ec;
+  fs::path old;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec) ||
+        (!fs::is_empty(dir, ec) && !fs::exists(dir / "manifest.json", ec))) {
+      diag.error(SourceLoc{},
+                 "cannot write '{}': it exists and is not a "
+                 "kernel folder (no manifest.json)",
+                 dir.string());
+      fs::remove_all(tmp, ec);
+      return false;
+    }
+    old = fs::path(dir.string() + fmt::format(".old{}", getpid()));
+    fs::rename(dir, old, ec);
+  }
+  if (!ec)
+    fs::rename(tmp, dir, ec);
+  if (ec) {
+    diag.error(SourceLoc{}, "cannot write '{}': {}", dir.string(),
+               ec.message());
+    fs::remove_all(tmp, ec);
+    return false;
+  }
+  if (!old.empty())
+    fs::remove_all(old, ec);
+  return true;
+}
+
+bool resolveOutput(const CompileOptions &opts, std::string &output,
+                   DiagEngine &diag) {
+  output = opts.output;
+  bool folder = opts.kind == ArtifactKind::Kernels ||
+                (opts.kind == ArtifactKind::Cuda);
+  if (folder) {
+    while (output.size() > 1 && output.back() == '/')
+      output.pop_back();
+    if (output.empty() || output == "-") {
+      diag.error(SourceLoc{}, "--emit={} needs -o DIR",
+                 opts.kind == ArtifactKind::Cuda ? "cuda" : "kernels");
+      return false;
+    }
+  }
+  fs::path dir = fs::path(output).parent_path();
+  if (!dir.empty() && !fs::is_directory(dir)) {
+    diag.error(SourceLoc{}, "cannot write '{}': no folder '{}'", output,
+               dir.string());
+    return false;
+  }
+  return true;
+}
+
+bool linkAndPublishSharedObject(std::string_view object,
+                                const std::string &output, DiagEngine &diag) {
+  std::string obj = fmt::format("{}.tmp{}.o", output, getpid());
+  std::string so = fmt::format("{}.tmp{}.so", output, getpid());
+  std::string error;
+  bool ok = writeFileAtomically(obj, object, diag) &&
+            cpu::linkSharedObject(obj, so, error);
+  std::remove(obj.c_str());
+  if (!ok) {
+    std::remove(so.c_str());
+    if (!error.empty())
+      diag.error(SourceLoc{}, "{}", error);
+    return false;
+  }
+  std::error_code ec;
+  fs::rename(so, output, ec);
+  if (ec) {
+    std::remove(so.c_str());
+    diag.error(SourceLoc{}, "cannot write '{}': {}", output, ec.message());
+    return false;
+  }
+  return true;
+}
+
+} // namespace cnnc

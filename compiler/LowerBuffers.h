@@ -1,0 +1,105 @@
+//===- LowerBuffers.h - Buffers and weights while lowering ------*- C++ -*-===//
+//
+// What every backend's lowering needs besides its own kernels: where each
+// graph value lives (a graph input or output, a slot of the memory plan,
+// or the weights), the constants materialised once, the weights blob the
+// lowerings pack data into, and per-node scratch areas. The CPU backend's
+// LowerCtx (compiler/cpu/Lowering.h) and the CUDA backend's
+// (compiler/cuda/Lowering.h) derive from BufferCtx and add their calls.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CNNC_COMPILER_LOWERBUFFERS_H
+#define CNNC_COMPILER_LOWERBUFFERS_H
+
+#include "ir/Graph.h"
+#include "ir/Tensor.h"
+#include "passes/MemoryPlan.h"
+
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace cnnc {
+
+/// A buffer a kernel reads or writes. While lowering, a workspace buffer
+/// names its memory-plan slot in `index` and `offset` is relative to the
+/// slot; BufferCtx::finishBuffers() turns that into the workspace offset.
+struct Buffer {
+  enum Kind { Input, Output, Workspace, Weights };
+  Kind kind = Workspace;
+  int64_t index = 0;  // graph input/output number (workspace: see above)
+  int64_t offset = 0; // byte offset into the workspace or the weights
+  bool operator==(const Buffer &) const = default;
+};
+
+/// The buffers and weights of lowering one graph.
+class BufferCtx {
+public:
+  BufferCtx(const Graph &g, DiagEngine &diag);
+  virtual ~BufferCtx();
+
+  const Graph &graph() const { return G; }
+  DiagEngine &diag() { return Diag; }
+
+  /// The data of `v` when it is defined by a const node (materialised once
+  /// and cached), else nullptr. Lowerings use it to pack weights.
+  const Tensor *constant(const Value *v);
+
+  /// The buffer holding `v`: a graph input or output, the workspace slot of
+  /// an intermediate value, or the weights of a const.
+  Buffer buffer(const Value *v);
+
+  /// Adds `data` (already laid out for its kernel) to the weights blob,
+  /// 64-byte aligned; returns its buffer.
+  Buffer addWeights(const std::vector<float> &data);
+
+  /// A workspace scratch area of `bytes`, live for the calls of the current
+  /// node only (e.g. a temporary between two kernels of one node): planned
+  /// with the values, it may overlap anything not live at this node.
+  Buffer scratch(int64_t bytes);
+
+  //===--- Used by the backend driver -------------------------------------===//
+  void setCurrentNode(const Node *n) { Current = n; }
+  const Node *currentNode() const { return Current; }
+  /// Assigns every graph value its buffer (inputs, outputs, or a slot of
+  /// the memory plan, passes/MemoryPlan.h). Call before lowering.
+  void planBuffers();
+  /// After lowering: places the plan's slots (values and scratch) and
+  /// patches the workspace offsets into every call (resolveAllCalls);
+  /// calls appended later get theirs at once. Idempotent.
+  void finishBuffers();
+  const std::vector<uint8_t> &weights() const { return WeightBytes; }
+  /// The planned workspace (once finishBuffers() ran).
+  int64_t workspaceBytes() const {
+    return Plan && Plan->placed() ? Plan->workspaceBytes() : 0;
+  }
+  /// The memory plan (placed once finishBuffers() ran); null before
+  /// planBuffers().
+  const MemoryPlan *memoryPlan() const { return Plan.get(); }
+  bool hadError() const;
+  /// Frees the materialised consts (after lowering) and the packed weights
+  /// (once the module holds its own copy): VGG-16's are 528 MB each.
+  void releaseConstants() { Consts.clear(); }
+  void releaseWeights() { std::vector<uint8_t>().swap(WeightBytes); }
+
+protected:
+  /// Turns slot-relative workspace buffers into workspace offsets once the
+  /// plan is placed (a no-op before).
+  void resolveWorkspace(std::vector<Buffer> &buffers) const;
+  /// Resolves the workspace buffers of every call appended so far.
+  virtual void resolveAllCalls() = 0;
+
+private:
+  const Graph &G;
+  DiagEngine &Diag;
+  const Node *Current = nullptr;
+  std::map<const Value *, std::unique_ptr<Tensor>> Consts;
+  std::map<const Value *, Buffer> Buffers;
+  std::map<const Value *, Buffer> ConstBuffers;
+  std::vector<uint8_t> WeightBytes;
+  std::unique_ptr<MemoryPlan> Plan;
+};
+
+} // namespace cnnc
+
+#endif

@@ -1,0 +1,235 @@
+//===- Compile.cpp - The CUDA backend's driver ---------------------------===//
+#include "compiler/cuda/Compile.h"
+
+#include "compiler/DriverUtil.h"
+#include "compiler/cpu/Codegen.h"
+#include "compiler/cpu/Emit.h"
+#include "compiler/cpu/Header.h"
+#include "compiler/cpu/Target.h"
+#include "compiler/cuda/Artifact.h"
+#include "compiler/cuda/Library.h"
+#include "compiler/cuda/Nvrtc.h"
+#include "compiler/cuda/Source.h"
+
+#include <llvm/ADT/SmallVector.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace cnnc::cuda {
+
+namespace fs = std::filesystem;
+
+bool lowerGraph(const Graph &g, LowerCtx &lc) {
+  lc.planBuffers();
+  for (const auto &n : g.nodes()) {
+    lc.setCurrentNode(n.get());
+    if (!lowerNode(*n, lc))
+      return false;
+  }
+  lc.setCurrentNode(nullptr);
+  for (size_t i = 0; i < g.outputs().size(); ++i) {
+    const Value *v = g.outputs()[i];
+    Buffer b = lc.buffer(v);
+    if (b.kind == Buffer::Output && b.index == int64_t(i))
+      continue;
+    lowerCopy(b, Buffer{Buffer::Output, int64_t(i), 0},
+              numElements(v->type().shape), lc);
+  }
+  lc.finishBuffers();
+  return !lc.hadError();
+}
+
+namespace {
+
+//===--- --emit=cuda / --emit=kernels -------------------------------------===//
+
+Json dimJson(const Dim3 &d) { return Json::array({d.x, d.y, d.z}); }
+
+Json kernelJson(const Kernel &k, const std::string &file,
+                const std::vector<Launch> &launches) {
+  const Launch &first = launches[k.launches[0]];
+  Json sources = Json::array(), order = Json::array();
+  std::set<const Node *> seen;
+  double flops = 0;
+  for (size_t li : k.launches) {
+    const Launch &l = launches[li];
+    flops += l.flops;
+    order.push_back({{"launch", li},
+                     {"name", launchLabel(l)},
+                     {"grid", dimJson(l.grid)},
+                     {"flops", uint64_t(l.flops)}});
+    if (!l.node || !seen.insert(l.node).second)
+      continue;
+    sources.push_back(sourceJson(std::string(l.node->info().name),
+                                 l.node->name(), l.node->loc()));
+    for (const Node::Origin &o : l.node->origins())
+      sources.push_back(sourceJson(o.op, o.name, o.loc));
+  }
+  Json tile = nullptr;
+  if (first.node && first.node->hasAttr("gpu_tile"))
+    tile = first.node->getInts("gpu_tile");
+  return {{"name", k.label},
+          {"file", file},
+          {"function", k.function},
+          {"library_kernel", first.tmpl},
+          {"sources", sources},
+          {"gpu_tile", tile},
+          {"blocks", first.tile.empty() ? Json(nullptr) : Json(first.tile)},
+          {"grid", dimJson(first.grid)},
+          {"block", dimJson(first.block)},
+          {"flops_per_call", uint64_t(first.flops)},
+          {"flops", uint64_t(flops)},
+          {"calls", order}};
+}
+
+bool writeSourceFolder(const std::string &dir, const Graph &g,
+                       const std::string &name, const std::vector<int> &archs,
+                       LowerCtx &lc, const Program &prog, DiagEngine &diag) {
+  fs::path out(dir);
+  fs::path tmp = makeTempFolder(out, diag);
+  if (tmp.empty())
+    return false;
+  std::error_code ec;
+  bool ok = fs::create_directory(tmp / "cnnk", ec) && !ec;
+  for (const LibraryFile &f : libraryFiles())
+    ok = ok && writePlainFile(tmp / f.name, f.text);
+  ok = ok && writePlainFile(tmp / "model.cu", prog.text);
+  const std::vector<Launch> &launches = lc.launches();
+  Json ks = Json::array();
+  double flops = 0;
+  for (size_t i = 0; i < prog.kernels.size() && ok; ++i) {
+    const Kernel &k = prog.kernels[i];
+    std::string file = fmt::format("{:03}_{}.cu", i, fileSafe(k.label));
+    ok = writePlainFile(tmp / file, standaloneSource(k));
+    ks.push_back(kernelJson(k, file, launches));
+  }
+  for (const Launch &l : launches)
+    flops += l.flops;
+  Json archList = Json::array();
+  for (int a : archs)
+    archList.push_back(fmt::format("sm_{}", a));
+  Json manifest = {{"model", name},
+                   {"graph", g.name()},
+                   {"source", g.loc().valid() ? *g.loc().file : ""},
+                   {"backend", "cuda"},
+                   {"language", "cuda"},
+                   {"target", {{"archs", archList}, {"nvrtc", nvrtcVersion()}}},
+                   {"program", "model.cu"},
+                   {"workspace_bytes", lc.workspaceBytes()},
+                   {"num_calls", launches.size()},
+                   {"flops", uint64_t(flops)},
+                   {"kernels", ks}};
+  ok = ok && writePlainFile(tmp / "manifest.json", manifest.dump(2) + "\n");
+  if (!ok) {
+    fs::remove_all(tmp, ec);
+    diag.error(SourceLoc{}, "cannot write '{}': writing the kernel files failed",
+               dir);
+    return false;
+  }
+  return publishFolder(tmp, out, diag);
+}
+
+} // namespace
+
+bool compileGraph(const Graph &g, const CompileOptions &opts,
+                  DiagEngine &diag) {
+  StageTimer timer(opts.timeStages);
+  if (opts.kind == ArtifactKind::LLVM || opts.kind == ArtifactKind::Assembly) {
+    diag.error(SourceLoc{},
+               "--emit={} is for the cpu target; for cuda use --emit=cuda "
+               "(sources) or --emit=ptx",
+               opts.kind == ArtifactKind::LLVM ? "llvm" : "asm");
+    return false;
+  }
+  std::string output;
+  if (!resolveOutput(opts, output, diag))
+    return false;
+  std::string name = modelSymbolName(g, opts.name, diag);
+  if (name.empty())
+    return false;
+  GpuTarget target;
+  target.archs = opts.gpuArchs;
+  LowerCtx lc(g, target, diag);
+  if (!lowerGraph(g, lc))
+    return false;
+  lc.releaseConstants();
+  timer.lap("lower");
+  if (opts.kind == ArtifactKind::Header)
+    return writeArtefact(
+        output, cpu::generateHeader(g, name, lc.workspaceBytes()), diag);
+  Program prog = buildProgram(lc.launches());
+  timer.lap("source");
+  if (opts.kind == ArtifactKind::Kernels || opts.kind == ArtifactKind::Cuda)
+    return writeSourceFolder(output, g, name, target.archs, lc, prog, diag);
+
+  NvrtcResult nv;
+  std::string error;
+  if (!compileWithNvrtc(prog.text, target.archs, nv, error)) {
+    diag.error(g.loc(), "{}", haveNvrtc()
+                                  ? "internal error: NVRTC rejected the "
+                                    "generated CUDA C: " + error
+                                  : error);
+    return false;
+  }
+  timer.lap(nv.cacheHits ? "nvrtc (cached)" : "nvrtc");
+  if (opts.kind == ArtifactKind::Ptx) {
+    std::string ptx = nv.images.back().data;
+    while (!ptx.empty() && ptx.back() == '\0')
+      ptx.pop_back();
+    return writeArtefact(output, ptx, diag);
+  }
+
+  ArtifactOptions ao;
+  ao.name = name;
+  ao.genericEntry = opts.kind == ArtifactKind::SharedObject;
+  ao.externalWeights = opts.externalWeights;
+  ao.profile = opts.profile;
+  if (ao.externalWeights) {
+    ao.weightsFile = fs::path(weightsPathFor(output)).filename().string();
+    ao.weightsHash = cpu::fnv1a64(lc.weights().data(), lc.weights().size());
+  }
+  std::unique_ptr<cpu::Target> host = cpu::resolveTarget("", "", error);
+  if (!host) {
+    diag.error(SourceLoc{}, "{}", error);
+    return false;
+  }
+  llvm::LLVMContext llvmCtx;
+  std::unique_ptr<llvm::Module> m =
+      buildArtifactModule(llvmCtx, g, lc, prog, nv.images, ao);
+  if (!opts.externalWeights)
+    lc.releaseWeights();
+  llvm::SmallVector<char, 0> object;
+  if (!cpu::emitMachineCode(*m, *host, cpu::FileKind::Object, object,
+                            error)) {
+    diag.error(SourceLoc{}, "{}", error);
+    return false;
+  }
+  m.reset();
+  timer.lap("emit");
+  std::string_view bytes(object.data(), object.size());
+  if (opts.kind == ArtifactKind::SharedObject) {
+    if (!linkAndPublishSharedObject(bytes, output, diag))
+      return false;
+    timer.lap("link");
+  } else if (!writeArtefact(output, bytes, diag)) {
+    return false;
+  }
+  if (opts.externalWeights) {
+    const auto &w = lc.weights();
+    if (!writeArtefact(
+            weightsPathFor(output),
+            std::string_view(reinterpret_cast<const char *>(w.data()),
+                             w.size()),
+            diag)) {
+      std::remove(output.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+} // namespace cnnc::cuda

@@ -1,0 +1,66 @@
+//===- resize.cuh - Nearest and (bi/tri)linear resize ------------*- CUDA -*-===//
+//
+// resize  y [planes, out(0..2)] from x [planes, in(0..2)] (1-3 spatial axes
+//         padded to three by the lowering). The source coordinates are not
+//         recomputed here: the lowering evaluates the interpreter's
+//         coordinate transformation and rounding (ir/ops/ResizeOps.cpp) in
+//         double for every output coordinate of every axis and passes them
+//         as a table of (lo, hi, w) triples, so both agree exactly on which
+//         input elements are read. Nearest reads lo; linear blends lo and
+//         hi with weights 1 - w and w on every axis where w != 0 (the
+//         lowering writes w = 0 where hi == lo), over the cell's corners.
+//         One thread per output element.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "cnnk/prelude.cuh"
+
+namespace cnnk {
+
+/// p[0] x, p[1] y, p[2] the tap table: for axis d, out(d) triples from
+/// float P::toff(d) on. P::in, P::out (three each), P::linear.
+template <class P> __device__ void resize(const Args &a) {
+  const float *__restrict x = a.p[0];
+  float *__restrict y = a.p[1];
+  const float *__restrict taps = a.p[2];
+  for (unsigned i = flatIndex(); i < unsigned(P::n);
+       i += gridDim.x * blockDim.x) {
+    int rem = int(i);
+    int ow = rem % P::out(2);
+    rem /= P::out(2);
+    int oh = rem % P::out(1);
+    rem /= P::out(1);
+    int od = rem % P::out(0);
+    int plane = rem / P::out(0);
+    const float *td = taps + P::toff(0) + 3 * od;
+    const float *th = taps + P::toff(1) + 3 * oh;
+    const float *tw = taps + P::toff(2) + 3 * ow;
+    const float *xp = x + plane * (P::in(0) * P::in(1) * P::in(2));
+    if (!P::linear) {
+      y[i] = xp[(int(td[0]) * P::in(1) + int(th[0])) * P::in(2) + int(tw[0])];
+      continue;
+    }
+    float acc = 0.0f;
+    for (int cd = 0; cd < 2; ++cd) {
+      if (cd == 1 && td[2] == 0.0f)
+        continue;
+      float wd = cd ? td[2] : 1.0f - td[2];
+      int id = int(td[cd]);
+      for (int ch = 0; ch < 2; ++ch) {
+        if (ch == 1 && th[2] == 0.0f)
+          continue;
+        float wh = wd * (ch ? th[2] : 1.0f - th[2]);
+        const float *row = xp + (id * P::in(1) + int(th[ch])) * P::in(2);
+        for (int cw = 0; cw < 2; ++cw) {
+          if (cw == 1 && tw[2] == 0.0f)
+            continue;
+          acc += wh * (cw ? tw[2] : 1.0f - tw[2]) * row[int(tw[cw])];
+        }
+      }
+    }
+    y[i] = acc;
+  }
+}
+
+} // namespace cnnk

@@ -1,0 +1,170 @@
+//===- LowerNorm.cpp - CUDA batch_norm, lrn, softmax, global pools --------===//
+//
+// batch_norm becomes the per-channel affine y = x * k + s of the `channel`
+// template: with constant operands k and s are folded here in double into
+// the weights (as the CPU backend does), otherwise a `bn_fold` launch
+// computes them into scratch first. lrn is one thread per element.
+//
+// The softmaxes and the global pools are reductions (kernels in
+// compiler/cuda/kernels/norm.cuh): a block per line or plane with a
+// shared-memory tree reduction when the reduced extent is long, a thread
+// per line or plane when it is short (a 7x7 plane, a 10-way softmax over
+// channels with consecutive threads on consecutive pixels).
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/cpu/lower/LowerMisc.h"
+#include "compiler/cuda/lower/LowerMisc.h"
+
+#include <cmath>
+
+namespace cnnc::cuda {
+
+int64_t reduceThreads(int64_t len) {
+  int64_t t = 32;
+  while (t < 256 && t * 4 < len)
+    t *= 2;
+  return t;
+}
+
+namespace {
+
+/// Extents from which a line or plane gets a block of its own: below it a
+/// thread folds it alone.
+constexpr int64_t kBlockReduceMin = 128;
+/// With more lines than this (and strided lines), a thread per line keeps
+/// the GPU busy and its loads coalesced across lines.
+constexpr int64_t kManyLines = 4096;
+
+/// The constants k, s of batch_norm, folded at compile time when all four
+/// operands are constants.
+bool foldBatchNorm(const Node &n, LowerCtx &ctx, Buffer &k, Buffer &s) {
+  const Tensor *scale = ctx.constant(n.operand(1));
+  const Tensor *bias = ctx.constant(n.operand(2));
+  const Tensor *mean = ctx.constant(n.operand(3));
+  const Tensor *var = ctx.constant(n.operand(4));
+  if (!scale || !bias || !mean || !var)
+    return false;
+  double epsilon = n.getFloat("epsilon");
+  std::vector<float> kc, sc;
+  for (size_t c = 0; c < scale->data.size(); ++c) {
+    double kk =
+        double(scale->data[c]) / std::sqrt(double(var->data[c]) + epsilon);
+    kc.push_back(float(kk));
+    sc.push_back(float(double(bias->data[c]) - double(mean->data[c]) * kk));
+  }
+  k = ctx.addWeights(kc);
+  s = ctx.addWeights(sc);
+  return true;
+}
+
+bool lowerSoftmaxOf(const Node &n, LowerCtx &ctx, bool log) {
+  const Value *x = n.operand(0), *y = n.result();
+  const Shape &xs = x->type().shape;
+  int64_t axis = n.getInt("axis");
+  if (axis < 0)
+    axis += int64_t(xs.size());
+  int64_t len = xs[size_t(axis)];
+  int64_t inner = cpu::product(xs, size_t(axis) + 1, xs.size());
+  int64_t lines = cpu::product(xs, 0, size_t(axis)) * inner;
+  if (lines == 0 || len == 0)
+    return true;
+  KernelParams p;
+  p.i("len", len).i("inner", inner).i("is_log", log);
+  std::vector<Buffer> bufs = {ctx.buffer(x), ctx.buffer(y)};
+  double flops = double(lines) * double(len) * 4;
+  if (len >= kBlockReduceMin && (inner == 1 || lines <= kManyLines)) {
+    int64_t threads = reduceThreads(len);
+    ctx.launch("softmax_block", p, Dim3{lines, 1, 1}, Dim3{threads, 1, 1},
+               bufs, flops, "block per line");
+    return true;
+  }
+  ctx.launchFlat("softmax_thread", p, lines, bufs, flops);
+  return true;
+}
+
+bool lowerGlobalPool(const Node &n, LowerCtx &ctx, bool isMax) {
+  const Value *x = n.operand(0), *y = n.result();
+  const Shape &xs = x->type().shape;
+  int64_t planes = xs[0] * xs[1], size = cpu::product(xs, 2, xs.size());
+  if (planes == 0)
+    return true;
+  KernelParams p;
+  p.i("is_max", isMax).i("size", size);
+  std::vector<Buffer> bufs = {ctx.buffer(x), ctx.buffer(y)};
+  double flops = double(planes) * double(size);
+  if (size >= kBlockReduceMin) {
+    ctx.launch("global_pool", p, Dim3{planes, 1, 1},
+               Dim3{reduceThreads(size), 1, 1}, bufs, flops,
+               "block per plane");
+    return true;
+  }
+  ctx.launchFlat("global_pool_thread", p, planes, bufs, flops);
+  return true;
+}
+
+} // namespace
+
+bool lowerBatchNorm(const Node &n, LowerCtx &ctx) {
+  const Value *x = n.operand(0);
+  const Shape &xs = x->type().shape;
+  int64_t channels = xs[1];
+  Buffer k, s;
+  if (!foldBatchNorm(n, ctx, k, s)) {
+    if (ctx.hadError())
+      return false;
+    k = ctx.scratch(channels * int64_t(sizeof(float)));
+    s = ctx.scratch(channels * int64_t(sizeof(float)));
+    KernelParams f;
+    f.f("epsilon", n.getFloat("epsilon"));
+    std::vector<Buffer> bufs;
+    for (unsigned i = 1; i < 5; ++i)
+      bufs.push_back(ctx.buffer(n.operand(i)));
+    bufs.push_back(k);
+    bufs.push_back(s);
+    ctx.launchFlat("bn_fold", f, channels, bufs, double(channels));
+  }
+  int64_t count = numElements(xs);
+  KernelParams p;
+  p.i("op", kChanAffine);
+  p.i("C", channels);
+  p.i("inner", cpu::product(xs, 2, xs.size()));
+  ctx.launchFlat("channel", p, count, {ctx.buffer(x), k, s,
+                                       ctx.buffer(n.result())},
+                 2 * double(count));
+  return true;
+}
+
+bool lowerLrn(const Node &n, LowerCtx &ctx) {
+  const Value *x = n.operand(0);
+  const Shape &xs = x->type().shape;
+  int64_t size = n.getInt("size");
+  int64_t before = (size - 1) / 2;
+  KernelParams p;
+  p.i("C", xs[1]);
+  p.i("inner", cpu::product(xs, 2, xs.size()));
+  p.i("before", before).i("after", size - 1 - before);
+  p.f("alpha", n.getFloat("alpha") / double(size));
+  p.f("beta", n.getFloat("beta")).f("bias", n.getFloat("bias"));
+  int64_t count = numElements(xs);
+  ctx.launchFlat("lrn", p, count, {ctx.buffer(x), ctx.buffer(n.result())},
+                 double(count) * double(2 * size + 3));
+  return true;
+}
+
+bool lowerSoftmax(const Node &n, LowerCtx &ctx) {
+  return lowerSoftmaxOf(n, ctx, false);
+}
+
+bool lowerLogSoftmax(const Node &n, LowerCtx &ctx) {
+  return lowerSoftmaxOf(n, ctx, true);
+}
+
+bool lowerGlobalAvgPool(const Node &n, LowerCtx &ctx) {
+  return lowerGlobalPool(n, ctx, false);
+}
+
+bool lowerGlobalMaxPool(const Node &n, LowerCtx &ctx) {
+  return lowerGlobalPool(n, ctx, true);
+}
+
+} // namespace cnnc::cuda
