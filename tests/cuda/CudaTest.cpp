@@ -2,7 +2,7 @@
 //
 // cnnc-cuda-test [--filter SUBSTR] [--pipeline default|PASSES] [--batch N]
 //                [--jobs N] [--no-nvrtc] [--no-emulate] [--require-all-ops]
-//                PATH...
+//                [--device] PATH...
 //
 // For every case (a .ir file, or every .ir file of a folder) it lowers the
 // graph with the CUDA backend and builds its CUDA C. Cases are then taken
@@ -22,6 +22,11 @@
 //     outputs start as NaN, so a kernel that reads what nobody wrote
 //     fails; guard zones around every buffer catch writes out of bounds.
 //
+// --device instead compiles each case into a real CUDA model (.so) and
+// runs it on GPU 0 through libcnnrt (cnnrt_run: host inputs, device
+// workspace), comparing with the interpreter; without a CUDA driver or GPU
+// it prints why and exits with 77, which ctest reports as skipped.
+//
 // --pipeline default runs the CUDA pipeline (cnnc --target=cuda's) after
 // the interpreter computed the expected outputs from the graph as written.
 // --require-all-ops fails when an op of the op table (but const) appears
@@ -32,6 +37,7 @@
 // tests/cuda/CMakeLists.txt for the tests that run there).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Driver.h"
 #include "compiler/Pipeline.h"
 #include "compiler/cuda/Compile.h"
 #include "compiler/cuda/Library.h"
@@ -45,6 +51,8 @@
 #include "passes/PassManager.h"
 #include "tests/e2e/Cases.h"
 #include "tests/e2e/RunCompiled.h"
+
+#include "cnnc/runtime.h"
 
 #include <fmt/format.h>
 
@@ -67,7 +75,7 @@ struct Options {
   std::string filter, pipeline;
   size_t batch = 24;
   unsigned jobs = 2;
-  bool nvrtc = true, emulate = true, requireAll = false;
+  bool nvrtc = true, emulate = true, requireAll = false, device = false;
 };
 
 /// One case, lowered.
@@ -324,6 +332,44 @@ void emulateBatch(std::vector<Case> &cases, size_t b, size_t e,
   dlclose(h);
 }
 
+//===--- On a GPU ---------------------------------------------------------===//
+
+void runOnDevice(Case &c, const fs::path &dir) {
+  DiagEngine diag;
+  diag.setPrintImmediately(false);
+  CompileOptions co;
+  co.backend = Backend::Cuda;
+  co.output = (dir / (c.path.stem().string() + ".so")).string();
+  if (!compileGraph(*c.g, co, diag))
+    return c.fail("    does not compile for cuda\n" + errorsOf(diag));
+  cnnrt_model *m = nullptr;
+  if (cnnrt_status s = cnnrt_load(co.output.c_str(), &m); s != CNNRT_OK)
+    return c.fail(fmt::format("    cannot load ({}): {}\n",
+                              cnnrt_status_name(s), cnnrt_last_error()));
+  std::vector<cnnrt_input> in;
+  for (const Tensor &t : c.inputs)
+    in.push_back({t.data.data(), uint64_t(t.data.size() * 4)});
+  std::vector<std::vector<float>> outs;
+  std::vector<cnnrt_output> out;
+  for (const Value *v : c.g->outputs())
+    outs.emplace_back(size_t(numElements(v->type().shape)));
+  for (auto &o : outs)
+    out.push_back({o.data(), uint64_t(o.size() * 4)});
+  void *ws = nullptr;
+  cnnrt_status s = cnnrt_workspace_alloc(m, &ws);
+  if (s == CNNRT_OK)
+    s = cnnrt_run(m, in.data(), int32_t(in.size()), out.data(),
+                  int32_t(out.size()), ws, cnnrt_workspace_bytes(m), nullptr);
+  if (s != CNNRT_OK)
+    c.fail(fmt::format("    run fails: {}\n", cnnrt_last_error()));
+  cnnrt_workspace_free(ws);
+  cnnrt_unload(m);
+  for (size_t i = 0; s == CNNRT_OK && i < c.expected.size(); ++i)
+    if (!compareOutput(c.g->outputs()[i]->name(), outs[i].data(),
+                       c.expected[i], c.log))
+      c.failed = true;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -343,6 +389,8 @@ int main(int argc, char **argv) {
       opts.nvrtc = false;
     else if (a == "--no-emulate")
       opts.emulate = false;
+    else if (a == "--device")
+      opts.device = true;
     else if (a == "--require-all-ops")
       opts.requireAll = true;
     else if (!addCases(a, paths)) {
@@ -374,7 +422,27 @@ int main(int argc, char **argv) {
                        "folder\n");
     return 1;
   }
-  size_t batches = (cases.size() + opts.batch - 1) / opts.batch;
+  if (opts.device) {
+    // One model at a time on the GPU. The first case that compiles also
+    // tells whether there is a GPU at all.
+    fs::path dir(tmpl);
+    bool probed = false;
+    for (Case &c : cases) {
+      prepare(c, opts);
+      if (c.failed)
+        continue;
+      runOnDevice(c, dir);
+      if (!probed && !c.failed) {
+        probed = true;
+      } else if (!probed && c.log.find("no-device") != std::string::npos) {
+        fs::remove_all(tmpl);
+        fmt::print("skipped: no CUDA device to run on:\n{}", c.log);
+        return 77;
+      }
+    }
+    opts.nvrtc = opts.emulate = false;
+  }
+  size_t batches = opts.device ? 0 : (cases.size() + opts.batch - 1) / opts.batch;
   std::atomic<size_t> next{0};
   std::vector<std::thread> workers;
   for (unsigned j = 0; j < opts.jobs; ++j)

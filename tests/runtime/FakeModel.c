@@ -109,6 +109,8 @@ static const cnnc_model_desc Desc = {
     2 * FAKE_ELEMS,
     run,
     0,
+    NULL,
+    CNNC_DEVICE_CPU,
     NULL};
 
 static const cnnc_model_desc *entry(void) {
