@@ -139,12 +139,7 @@ Json kernelJson(const cpu::SpecialisedKernel &k, const std::string &file,
                      {"name", cpu::kernelLabel(c.node)},
                      {"flops", uint64_t(c.flops)},
                      {"tasks", c.tasks}});
-    if (!c.node || !seen.insert(c.node).second)
-      continue;
-    sources.push_back(sourceJson(std::string(c.node->info().name),
-                                 c.node->name(), c.node->loc()));
-    for (const Node::Origin &o : c.node->origins())
-      sources.push_back(sourceJson(o.op, o.name, o.loc));
+    appendNodeSources(c.node, seen, sources);
   }
   Json tile = nullptr;
   if (first.node && first.node->hasAttr("tile"))

@@ -51,6 +51,16 @@ Json sourceJson(const std::string &op, const std::string &name, SourceLoc loc) {
   return {{"op", op}, {"name", name}, {"loc", loc.str()}};
 }
 
+void appendNodeSources(const Node *node, std::set<const Node *> &seen,
+                       Json &sources) {
+  if (!node || !seen.insert(node).second)
+    return;
+  sources.push_back(
+      sourceJson(std::string(node->info().name), node->name(), node->loc()));
+  for (const Node::Origin &o : node->origins())
+    sources.push_back(sourceJson(o.op, o.name, o.loc));
+}
+
 bool writePlainFile(const fs::path &path, std::string_view data) {
   std::ofstream os(path, std::ios::binary);
   os.write(data.data(), std::streamsize(data.size()));

@@ -10,11 +10,13 @@
 
 #include "compiler/Driver.h"
 #include "ir/Diagnostics.h"
+#include "ir/Graph.h"
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -48,6 +50,11 @@ std::string fileSafe(const std::string &s);
 
 /// {"op", "name", "loc"} of a node or origin, for manifests.
 Json sourceJson(const std::string &op, const std::string &name, SourceLoc loc);
+
+/// Appends `node` (when not null and not in `seen`) and the ops folded or
+/// fused into it to a manifest's "sources" (sourceJson each).
+void appendNodeSources(const Node *node, std::set<const Node *> &seen,
+                       Json &sources);
 
 /// Writes `data` to `path`; false on any error.
 bool writePlainFile(const std::filesystem::path &path, std::string_view data);

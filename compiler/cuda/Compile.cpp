@@ -62,12 +62,7 @@ Json kernelJson(const Kernel &k, const std::string &file,
                      {"name", launchLabel(l)},
                      {"grid", dimJson(l.grid)},
                      {"flops", uint64_t(l.flops)}});
-    if (!l.node || !seen.insert(l.node).second)
-      continue;
-    sources.push_back(sourceJson(std::string(l.node->info().name),
-                                 l.node->name(), l.node->loc()));
-    for (const Node::Origin &o : l.node->origins())
-      sources.push_back(sourceJson(o.op, o.name, o.loc));
+    appendNodeSources(l.node, seen, sources);
   }
   Json tile = nullptr;
   if (first.node && first.node->hasAttr("gpu_tile"))

@@ -173,10 +173,23 @@ bool lowerByKind(const Node &n, LowerCtx &ctx) {
   return false;
 }
 
+/// Whether `n` computes element by element with every operand and result
+/// of one shape and layout: then the layout does not matter to it.
+bool layoutAgnostic(const Node &n) {
+  if (!n.info().has(kElementwise))
+    return false;
+  const TensorType &t = n.result()->type();
+  for (const Value *v : n.operands())
+    if (v && !(v->type().shape == t.shape && v->type().block == t.block))
+      return false;
+  return true;
+}
+
 /// Kernels index with `int`; blocked layouts are a CPU matter (the CUDA
-/// pipeline does not run assign-layout): only relayout reads or writes
-/// them.
+/// pipeline does not run assign-layout): only relayout and ops that are
+/// elementwise over operands of one shape and layout read or write them.
 bool checkValues(const Node &n, LowerCtx &ctx) {
+  bool anyLayout = n.kind() == OpKind::Relayout || layoutAgnostic(n);
   auto check = [&](const Value *v) {
     if (!v)
       return true;
@@ -188,7 +201,7 @@ bool checkValues(const Node &n, LowerCtx &ctx) {
                        numElements(v->type().shape));
       return false;
     }
-    if (v->type().blocked() && n.kind() != OpKind::Relayout) {
+    if (v->type().blocked() && !anyLayout) {
       ctx.diag().error(n.loc(),
                        "{}: tensor '%{}' is in a blocked layout ({}); the "
                        "cuda backend reads plain layouts only",

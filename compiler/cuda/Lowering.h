@@ -118,8 +118,8 @@ public:
               std::string tile = {});
 
   /// A launch of `tmpl` with one thread per unit of `units` work items
-  /// (grid-stride: at most 65535 * 8 blocks of `threads`), the count as
-  /// member `n`. Most non-conv ops use it.
+  /// (ceil(units / threads) blocks of `threads`; the backend keeps units
+  /// below 2^31), the count as member `n`. Most non-conv ops use it.
   void launchFlat(std::string tmpl, KernelParams params, int64_t units,
                   std::vector<Buffer> buffers, double flops = 0,
                   int64_t threads = 256);

@@ -1,4 +1,4 @@
-//===- elementwise.cuh - Activations, broadcasting binaries, per-channel ops ===//
+//===- elementwise.cuh - Activations, binary ops, per-channel --*- CUDA -*-===//
 //
 // unary     y = act(x) for every activation of the op table (the kind and
 //           its attributes are constants of P, so the switch of

@@ -1,4 +1,4 @@
-//===- norm.cuh - Reductions: global pools, softmax, lrn ---------*- CUDA -*-===//
+//===- norm.cuh - Reductions: global pools, softmax, lrn -------*- CUDA -*-===//
 //
 // global_pool        the max or mean of each (n, c) plane: one block per
 //                    plane, each thread folding a strided part of it, then
@@ -27,7 +27,8 @@ namespace cnnk {
 
 enum ReduceOp { kReduceSum = 0, kReduceMaxNaN, kReduceMaxIgnoreNaN };
 
-template <int Op> __device__ __forceinline__ float reduceStep(float m, float v) {
+template <int Op>
+__device__ __forceinline__ float reduceStep(float m, float v) {
   if (Op == kReduceSum)
     return m + v;
   if (Op == kReduceMaxNaN)

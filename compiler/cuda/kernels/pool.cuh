@@ -1,4 +1,4 @@
-//===- pool.cuh - max_pool, avg_pool and maxout ------------------*- CUDA -*-===//
+//===- pool.cuh - max_pool, avg_pool and maxout ----------------*- CUDA -*-===//
 //
 // pool    max_pool and avg_pool over 1-3 spatial axes, padded by the
 //         lowering to three (D, H, W; a missing axis has size, kernel and

@@ -1,4 +1,4 @@
-//===- resize.cuh - Nearest and (bi/tri)linear resize ------------*- CUDA -*-===//
+//===- resize.cuh - Nearest and (bi/tri)linear resize ----------*- CUDA -*-===//
 //
 // resize  y [planes, out(0..2)] from x [planes, in(0..2)] (1-3 spatial axes
 //         padded to three by the lowering). The source coordinates are not

@@ -66,12 +66,11 @@ bool lowerPrelu(const Node &n, LowerCtx &ctx) {
   KernelParams p;
   p.i("op", kChanPrelu);
   p.i("C", shared ? 1 : xs[1]);
-  p.i("inner", shared ? std::max<int64_t>(count, 1)
-                      : cpu::product(xs, 2, xs.size()));
+  p.i("inner",
+      shared ? std::max<int64_t>(count, 1) : cpu::product(xs, 2, xs.size()));
   Buffer s = ctx.buffer(slope);
   ctx.launchFlat("channel", p, count,
-                 {ctx.buffer(x), s, s, ctx.buffer(n.result())},
-                 double(count));
+                 {ctx.buffer(x), s, s, ctx.buffer(n.result())}, double(count));
   return true;
 }
 
@@ -85,8 +84,7 @@ bool lowerMaxout(const Node &n, LowerCtx &ctx) {
   p.i("groups", xs[1] / k);
   p.i("inner", cpu::product(xs, 2, xs.size()));
   ctx.launchFlat("maxout", p, numElements(y->type().shape),
-                 {ctx.buffer(x), ctx.buffer(y)},
-                 double(numElements(xs)));
+                 {ctx.buffer(x), ctx.buffer(y)}, double(numElements(xs)));
   return true;
 }
 

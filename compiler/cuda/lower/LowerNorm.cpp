@@ -8,8 +8,8 @@
 // The softmaxes and the global pools are reductions (kernels in
 // compiler/cuda/kernels/norm.cuh): a block per line or plane with a
 // shared-memory tree reduction when the reduced extent is long, a thread
-// per line or plane when it is short (a 7x7 plane, a 10-way softmax over
-// channels with consecutive threads on consecutive pixels).
+// per line or plane when it is short (a 10-way softmax, or over channels
+// with consecutive threads on consecutive pixels).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/lower/LowerMisc.h"
@@ -28,9 +28,11 @@ int64_t reduceThreads(int64_t len) {
 
 namespace {
 
-/// Extents from which a line or plane gets a block of its own: below it a
-/// thread folds it alone.
-constexpr int64_t kBlockReduceMin = 128;
+/// Extents from which a line or plane gets a block of its own (at least a
+/// warp's worth of elements): below it a thread folds it alone. A 7x7
+/// plane gets a block of 32 threads: a thread per plane would leave most
+/// of the GPU idle at batch 1 (1280 planes at the end of mobilenet_v2).
+constexpr int64_t kBlockReduceMin = 32;
 /// With more lines than this (and strided lines), a thread per line keeps
 /// the GPU busy and its loads coalesced across lines.
 constexpr int64_t kManyLines = 4096;
@@ -74,8 +76,8 @@ bool lowerSoftmaxOf(const Node &n, LowerCtx &ctx, bool log) {
   double flops = double(lines) * double(len) * 4;
   if (len >= kBlockReduceMin && (inner == 1 || lines <= kManyLines)) {
     int64_t threads = reduceThreads(len);
-    ctx.launch("softmax_block", p, Dim3{lines, 1, 1}, Dim3{threads, 1, 1},
-               bufs, flops, "block per line");
+    ctx.launch("softmax_block", p, Dim3{lines, 1, 1}, Dim3{threads, 1, 1}, bufs,
+               flops, "block per line");
     return true;
   }
   ctx.launchFlat("softmax_thread", p, lines, bufs, flops);
@@ -94,8 +96,7 @@ bool lowerGlobalPool(const Node &n, LowerCtx &ctx, bool isMax) {
   double flops = double(planes) * double(size);
   if (size >= kBlockReduceMin) {
     ctx.launch("global_pool", p, Dim3{planes, 1, 1},
-               Dim3{reduceThreads(size), 1, 1}, bufs, flops,
-               "block per plane");
+               Dim3{reduceThreads(size), 1, 1}, bufs, flops, "block per plane");
     return true;
   }
   ctx.launchFlat("global_pool_thread", p, planes, bufs, flops);
@@ -128,8 +129,8 @@ bool lowerBatchNorm(const Node &n, LowerCtx &ctx) {
   p.i("op", kChanAffine);
   p.i("C", channels);
   p.i("inner", cpu::product(xs, 2, xs.size()));
-  ctx.launchFlat("channel", p, count, {ctx.buffer(x), k, s,
-                                       ctx.buffer(n.result())},
+  ctx.launchFlat("channel", p, count,
+                 {ctx.buffer(x), k, s, ctx.buffer(n.result())},
                  2 * double(count));
   return true;
 }

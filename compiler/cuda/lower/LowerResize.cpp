@@ -1,4 +1,4 @@
-//===- LowerResize.cpp - CUDA resize ---------------------------------------===//
+//===- LowerResize.cpp - CUDA resize ------------------------------------===//
 //
 // The source coordinates of every output coordinate are computed here, in
 // double and with the interpreter's formulas (ir/ops/ResizeOps.cpp: the

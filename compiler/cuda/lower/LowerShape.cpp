@@ -7,8 +7,10 @@
 // depth_to_space and relayout are strided copies (the `strided_copy`
 // template of compiler/cuda/kernels/shape.cuh): each is an iteration space
 // with an input and an output element stride per axis, simplified as the
-// CPU backend simplifies it, with the sizes and strides as constants. pad
-// lowers to the `pad` template.
+// CPU backend simplifies it, with the sizes and strides as constants; one
+// that swaps an x-contiguous axis with the y-contiguous one (a real
+// transpose) goes through shared-memory tiles instead (`transpose_tiled`).
+// pad lowers to the `pad` template.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/lower/LowerMisc.h"
@@ -18,6 +20,54 @@
 
 namespace cnnc::cuda {
 
+namespace {
+
+/// Both transposed axes must span at least this much for tiles to pay.
+constexpr int64_t kMinTiledExtent = 16;
+
+/// The simplified copy `s` as a `transpose_tiled` launch when its
+/// innermost axis L (contiguous in y) is strided in x and another axis J
+/// is contiguous in x; false (nothing appended) otherwise.
+bool lowerTransposeTiled(LowerCtx &ctx, Buffer x, Buffer y,
+                         const cpu::StridedSpace &s, int64_t inOffset,
+                         int64_t outOffset) {
+  size_t rank = s.shape.size(), l = rank - 1, j = rank;
+  if (rank < 2 || s.strides[1][l] != 1 || s.strides[0][l] == 1 ||
+      s.shape[l] < kMinTiledExtent)
+    return false;
+  for (size_t d = 0; d < l; ++d)
+    if (s.strides[0][d] == 1 && s.shape[d] >= kMinTiledExtent)
+      j = d;
+  if (j == rank)
+    return false;
+  std::vector<int64_t> bshape, bis, bos;
+  for (size_t d = 0; d < l; ++d)
+    if (d != j) {
+      bshape.push_back(s.shape[d]);
+      bis.push_back(s.strides[0][d]);
+      bos.push_back(s.strides[1][d]);
+    }
+  if (bshape.empty()) {
+    bshape.push_back(1);
+    bis.push_back(0);
+    bos.push_back(0);
+  }
+  int64_t tilesJ = ceilDiv(s.shape[j], 32), tilesL = ceilDiv(s.shape[l], 32);
+  KernelParams p;
+  p.ints("bshape", bshape).ints("bis", bis).ints("bos", bos);
+  p.i("nJ", s.shape[j]).i("nL", s.shape[l]);
+  p.i("isJ", s.strides[0][j]).i("osJ", s.strides[1][j]);
+  p.i("isL", s.strides[0][l]).i("osL", s.strides[1][l]);
+  p.i("tilesJ", tilesJ).i("tilesL", tilesL);
+  p.i("in_off", inOffset).i("out_off", outOffset);
+  int64_t blocks = numElements(bshape) * tilesJ * tilesL;
+  ctx.launch("transpose_tiled", p, Dim3{blocks, 1, 1}, Dim3{32, 8, 1}, {x, y},
+             0, "32x32 tiles");
+  return true;
+}
+
+} // namespace
+
 void lowerStridedCopy(LowerCtx &ctx, Buffer x, Buffer y, const Shape &shape,
                       const std::vector<int64_t> &inStride,
                       const std::vector<int64_t> &outStride, int64_t inOffset,
@@ -26,6 +76,8 @@ void lowerStridedCopy(LowerCtx &ctx, Buffer x, Buffer y, const Shape &shape,
   if (count == 0)
     return;
   cpu::StridedSpace s = cpu::simplifySpace(shape, inStride, outStride);
+  if (lowerTransposeTiled(ctx, x, y, s, inOffset, outOffset))
+    return;
   KernelParams p;
   p.ints("shape", s.shape).ints("is", s.strides[0]).ints("os", s.strides[1]);
   p.i("in_off", inOffset).i("out_off", outOffset);
@@ -150,7 +202,7 @@ bool lowerPad(const Node &n, LowerCtx &ctx) {
   const std::vector<int64_t> &pads = n.getInts("pads");
   const std::string &mode = n.getEnum("mode");
   KernelParams p;
-  p.ints("in", xs).ints("out", ys);
+  p.ints("xdim", xs).ints("ydim", ys);
   p.ints("pb", std::vector<int64_t>(pads.begin(), pads.begin() + xs.size()));
   p.i("mode", mode == "reflect" ? kPadReflect
               : mode == "edge"  ? kPadEdge
