@@ -160,8 +160,9 @@ double gpuTileCost(const GpuTile &t, int64_t m, int64_t n, int64_t k,
                    int64_t batches, int64_t sms) {
   int64_t blocks = divUp(m, t.blockRows) * divUp(n, t.blockCols) * batches;
   int64_t kPad = roundUp(std::max<int64_t>(k, 1), t.depth);
-  double perThread = double(t.threadRows * t.threadCols + t.threadRows +
-                            t.threadCols) * double(kPad);
+  double perThread =
+      double(t.threadRows * t.threadCols + t.threadRows + t.threadCols) *
+      double(kPad);
   double perBlock = double(t.threads()) * perThread +
                     2.0 * double((t.blockRows + t.blockCols) * kPad) +
                     4.0 * double(t.blockRows * t.blockCols);
@@ -194,8 +195,7 @@ std::string gpuTileError(const GpuTile &t, const PassTarget &target) {
     return "gpu_tile sizes must be at most 4096";
   int64_t threads = t.threads();
   if (threads > 1024)
-    return fmt::format("{} threads per block, more than CUDA's 1024",
-                       threads);
+    return fmt::format("{} threads per block, more than CUDA's 1024", threads);
   if (threads % t.blockCols != 0 && t.blockCols % threads != 0)
     return fmt::format("{} threads cannot share the loads of {} block "
                        "columns evenly (one must divide the other)",
@@ -215,10 +215,9 @@ GpuTile chooseGpuTile(int64_t m, int64_t n, int64_t k, int64_t batches,
     t.depth = std::min(t.depth, std::max<int64_t>(k, 1));
     if (!gpuTileError(t, target).empty())
       continue;
-    double cost = gpuTileCost(t, std::max<int64_t>(m, 1),
-                              std::max<int64_t>(n, 1), k,
-                              std::max<int64_t>(batches, 1),
-                              target.gpuMultiprocessors);
+    double cost =
+        gpuTileCost(t, std::max<int64_t>(m, 1), std::max<int64_t>(n, 1), k,
+                    std::max<int64_t>(batches, 1), target.gpuMultiprocessors);
     if (best.depth == 0 || cost < bestCost) {
       best = t;
       bestCost = cost;

@@ -72,14 +72,15 @@ TEST_CASE("gpu tile model: tiles the kernels cannot run are explained") {
   CHECK(gpuTileError(GpuTile{64, 64, 8, 4, 4}, t).empty());
   CHECK(contains(gpuTileError(GpuTile{64, 64, 8, 3, 4}, t), "whole number"));
   CHECK(contains(gpuTileError(GpuTile{128, 128, 8, 2, 2}, t), "1024"));
-  CHECK(contains(gpuTileError(GpuTile{256, 256, 64, 8, 8}, t),
-                 "shared memory"));
+  CHECK(
+      contains(gpuTileError(GpuTile{256, 256, 64, 8, 8}, t), "shared memory"));
   CHECK(contains(gpuTileError(GpuTile{12, 48, 8, 4, 4}, t), "divide"));
   CHECK(contains(gpuTileError(GpuTile{0, 64, 8, 4, 4}, t), "positive"));
   CHECK(contains(gpuTileError(GpuTile{64, 64, 8, 32, 32}, t), "registers"));
   CHECK(gpuTileSharedBytes(GpuTile{128, 128, 8, 8, 8}) ==
         2 * 8 * (128 + 128 + 2 * kGpuSharedPad) * 4);
-  CHECK(gpuTileText(GpuTile{64, 64, 8, 4, 4}) == "block 64x64x8, 4x4 per thread");
+  CHECK(gpuTileText(GpuTile{64, 64, 8, 4, 4}) ==
+        "block 64x64x8, 4x4 per thread");
   CHECK(gpuTileFromList(gpuTileList(GpuTile{8, 128, 16, 1, 8})) ==
         GpuTile{8, 128, 16, 1, 8});
 }

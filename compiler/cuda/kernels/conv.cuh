@@ -1,4 +1,4 @@
-//===- conv.cuh - Convolution: implicit GEMM and depthwise --------*- CUDA -*-===//
+//===- conv.cuh - Convolution: implicit GEMM and depthwise -----*- CUDA -*-===//
 //
 // conv_igemm   every conv but depthwise ones, as an implicit GEMM per group
 //              (gemm.cuh's tiled main loop): M = output channels of the
@@ -118,11 +118,11 @@ template <class P> struct Im2colLoader {
       bool row = (S::BK % S::KR == 0 || krow + i * S::KR < S::BK) && gk < P::K;
 #pragma unroll
       for (int j = 0; j < S::NP; ++j)
-        r[i][j] = row && base[j] >= 0
-                      ? convTap<P>(x + base[j] + c * P::insz,
-                                   iz[j] + kd * P::d0, iy[j] + kh * P::d1,
-                                   ix[j] + kw * P::d2)
-                      : 0.0f;
+        r[i][j] =
+            row && base[j] >= 0
+                ? convTap<P>(x + base[j] + c * P::insz, iz[j] + kd * P::d0,
+                             iy[j] + kh * P::d1, ix[j] + kw * P::d2)
+                : 0.0f;
     }
   }
   __device__ __forceinline__ void store(float *dst) const {
@@ -159,8 +159,8 @@ template <class P> __device__ void conv_igemm(const Args &a) {
 #pragma unroll
   for (int j = 0; j < S::TN; ++j) {
     int p = n0 + tx + j * S::CT;
-    out[j] = p < P::npix ? (p / P::outsz) * (P::M * P::outsz) + p % P::outsz
-                         : -1;
+    out[j] =
+        p < P::npix ? (p / P::outsz) * (P::M * P::outsz) + p % P::outsz : -1;
   }
 #pragma unroll
   for (int i = 0; i < S::TM; ++i) {
@@ -197,7 +197,8 @@ template <class P> __device__ void conv_depthwise(const Args &a) {
     return;
   const float *x = a.p[0], *w = a.p[1], *bias = a.p[2], *res = a.p[3];
   int o = i % P::outsz, oc = (i / P::outsz) % P::M, b = i / (P::outsz * P::M);
-  int ow = o % P::out2, oh = (o / P::out2) % P::out1, od = o / (P::out2 * P::out1);
+  int ow = o % P::out2, oh = (o / P::out2) % P::out1,
+      od = o / (P::out2 * P::out1);
   const float *plane = x + (b * P::C + oc / P::mult) * P::insz;
   const float *wc = w + oc * P::ksz;
   float acc = P::has_bias ? __ldg(bias + oc) : 0.0f;

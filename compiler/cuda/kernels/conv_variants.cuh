@@ -1,4 +1,4 @@
-//===- conv_variants.cuh - Transposed, unshared and deformable convs -*- CUDA -*-===//
+//===- conv_variants.cuh - Transposed, unshared, deformable ---*- CUDA -*-===//
 //
 // Plain kernels of the rarer convolutions, one thread per output element
 // (n = the output's element count, pixels fastest), the taps and input
@@ -19,8 +19,8 @@ namespace cnnk {
 
 /// The input coordinate tap k of output coordinate o reads on a transposed
 /// conv axis (input size n, stride s, dilation d, pad before p), or -1.
-__device__ __forceinline__ int transposeCoord(int o, int k, int n, int s,
-                                              int d, int p) {
+__device__ __forceinline__ int transposeCoord(int o, int k, int n, int s, int d,
+                                              int p) {
   int t = o + p - k * d;
   if (t < 0 || t % s != 0 || t / s >= n)
     return -1;
@@ -36,7 +36,8 @@ template <class P> __device__ void conv_transpose(const Args &a) {
     return;
   const float *x = a.p[0], *w = a.p[1], *bias = a.p[2];
   int o = i % P::outsz, m = (i / P::outsz) % P::M, b = i / (P::outsz * P::M);
-  int ow = o % P::out2, oh = (o / P::out2) % P::out1, od = o / (P::out2 * P::out1);
+  int ow = o % P::out2, oh = (o / P::out2) % P::out1,
+      od = o / (P::out2 * P::out1);
   int grp = m / P::mg;
   const float *xg = x + (b * P::C + grp * P::cg) * P::insz;
   const float *wm = w + (grp * P::cg * P::mg + m % P::mg) * P::ksz;

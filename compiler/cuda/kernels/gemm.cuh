@@ -1,4 +1,4 @@
-//===- gemm.cuh - Shared-memory tiled GEMM: the core and gemm/matmul -*- CUDA -*-===//
+//===- gemm.cuh - Shared-memory tiled GEMM, gemm and matmul ----*- CUDA -*-===//
 //
 // The tiled GEMM that conv (implicit GEMM, conv.cuh), gemm and matmul share.
 // A block of P::threads threads computes a P::bm x P::bn tile of C (rows M,

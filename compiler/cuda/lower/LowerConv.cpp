@@ -38,14 +38,16 @@ KernelParams &geomParams(KernelParams &p, const cnnk::ConvGeom &g) {
   for (int a = 0; a < 3; ++a) {
     std::string s = std::to_string(a);
     p.i("in" + s, g.in[a]).i("out" + s, g.out[a]).i("k" + s, g.kernel[a]);
-    p.i("s" + s, g.stride[a]).i("d" + s, g.dilation[a]).i("p" + s, g.padBegin[a]);
+    p.i("s" + s, g.stride[a])
+        .i("d" + s, g.dilation[a])
+        .i("p" + s, g.padBegin[a]);
   }
   p.i("pad_mode", g.padMode).i("insz", g.inSize).i("outsz", g.outSize);
   return p.i("ksz", g.kSize);
 }
 
-bool gpuTileFor(const Node &n, bool useAttr, int64_t m, int64_t cols,
-                int64_t k, int64_t batches, LowerCtx &ctx, GpuTile &out) {
+bool gpuTileFor(const Node &n, bool useAttr, int64_t m, int64_t cols, int64_t k,
+                int64_t batches, LowerCtx &ctx, GpuTile &out) {
   PassTarget target = gpuTileTarget(ctx.target());
   if (!useAttr || !n.hasAttr("gpu_tile")) {
     out = chooseGpuTile(m, cols, k, batches, target);
@@ -114,7 +116,8 @@ Buffer packConvWeights(LowerCtx &ctx, const Value *w, int64_t groups,
               src[(g * mg + m) * k + kk];
     return ctx.addWeights(packed);
   }
-  Buffer dst = ctx.scratch(std::max<int64_t>(count, 1) * int64_t(sizeof(float)));
+  Buffer dst =
+      ctx.scratch(std::max<int64_t>(count, 1) * int64_t(sizeof(float)));
   KernelParams p;
   p.i("mg", mg).i("K", k).i("kpad", kpad).i("mpad", mpad);
   ctx.launchFlat("conv_pack", p, count, {ctx.buffer(w), dst});
@@ -135,15 +138,14 @@ bool lowerConv(const Node &n, LowerCtx &ctx) {
   int64_t batch = xs[0], channels = xs[1], outChannels = ws[0];
   int64_t groups = n.getInt("groups");
   int64_t cg = channels / groups, mg = outChannels / groups;
-  double flops = 2.0 * double(batch) * double(outChannels) *
-                 double(g.outSize) * double(cg) * double(g.kSize);
+  double flops = 2.0 * double(batch) * double(outChannels) * double(g.outSize) *
+                 double(cg) * double(g.kSize);
   KernelParams p;
   geomParams(p, g);
   p.i("batch", batch).i("C", channels).i("M", outChannels);
   p.i("has_bias", b != nullptr).epilogue(cpu::epilogueParams(n));
-  std::vector<Buffer> bufs = {ctx.buffer(x), Buffer{},
-                              bufferOr(ctx, b, x), bufferOr(ctx, res, x),
-                              ctx.buffer(y)};
+  std::vector<Buffer> bufs = {ctx.buffer(x), Buffer{}, bufferOr(ctx, b, x),
+                              bufferOr(ctx, res, x), ctx.buffer(y)};
   if (cg == 1 && groups > 1) {
     p.i("mult", mg);
     bufs[1] = ctx.buffer(w);
@@ -212,10 +214,10 @@ bool lowerConvTranspose(const Node &n, LowerCtx &ctx) {
   p.i("has_bias", b != nullptr);
   double flops = 2.0 * double(xs[0]) * double(channels) * double(g.inSize) *
                  double(outChannels / groups) * double(g.kSize);
-  ctx.launchFlat("conv_transpose", p, numElements(y->type().shape),
-                 {ctx.buffer(x), ctx.buffer(w), bufferOr(ctx, b, x),
-                  ctx.buffer(y)},
-                 flops);
+  ctx.launchFlat(
+      "conv_transpose", p, numElements(y->type().shape),
+      {ctx.buffer(x), ctx.buffer(w), bufferOr(ctx, b, x), ctx.buffer(y)},
+      flops);
   return true;
 }
 

@@ -1,4 +1,5 @@
-//===- LowerConv.h - Helpers of the CUDA conv and GEMM lowerings -*- C++ -*-===//
+//===- LowerConv.h - Helpers of the CUDA conv and GEMM lowerings -*- C++
+//-*-===//
 //
 // What the CUDA lowerings of the convolution family, gemm and matmul share:
 // a conv geometry as kernel members, the GPU tile of a tiled GEMM (the
@@ -27,8 +28,8 @@ KernelParams &geomParams(KernelParams &p, const cnnk::ConvGeom &g);
 /// The tile of node n's GEMM (m x n by k, `batches` of them): its gpu_tile
 /// when `useAttr` and present, else the model's. False (reported) when the
 /// attribute is malformed or names a tile the kernels cannot run.
-bool gpuTileFor(const Node &n, bool useAttr, int64_t m, int64_t cols,
-                int64_t k, int64_t batches, LowerCtx &ctx, GpuTile &out);
+bool gpuTileFor(const Node &n, bool useAttr, int64_t m, int64_t cols, int64_t k,
+                int64_t batches, LowerCtx &ctx, GpuTile &out);
 
 /// Members bm, bn, bk, tm, tn of a tile.
 KernelParams &tileParams(KernelParams &p, const GpuTile &t);

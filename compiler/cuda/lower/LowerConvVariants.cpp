@@ -47,10 +47,10 @@ bool lowerUnshared(const Node &n, LowerCtx &ctx, bool tiled) {
   p.i("C", xs[1]).i("M", ws[2]).i("th", ws[0]).i("tw", ws[1]);
   p.i("has_bias", b != nullptr).i("bias_pp", !tiled);
   double flops = 2.0 * double(count) * double(xs[1]) * double(g.kSize);
-  ctx.launchFlat("unshared_conv", p, count,
-                 {ctx.buffer(x), ctx.buffer(w), bufferOr(ctx, b, x),
-                  ctx.buffer(y)},
-                 flops);
+  ctx.launchFlat(
+      "unshared_conv", p, count,
+      {ctx.buffer(x), ctx.buffer(w), bufferOr(ctx, b, x), ctx.buffer(y)},
+      flops);
   return true;
 }
 

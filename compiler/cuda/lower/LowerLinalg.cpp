@@ -44,13 +44,12 @@ bool launchGemm(const Node &n, const GemmLayout &l, const GpuTile &t,
   p.i("M", l.m).i("N", l.n).i("K", l.k).i("batch", l.batch);
   p.i("ams", l.ams).i("aks", l.aks).i("bks", l.bks).i("bns", l.bns);
   tileParams(p, t);
-  double flops = 2.0 * double(l.batch) * double(l.m) * double(l.n) *
-                 double(l.k);
+  double flops =
+      2.0 * double(l.batch) * double(l.m) * double(l.n) * double(l.k);
   ctx.launch("gemm_tiled", p,
              Dim3{ceilDiv(l.n, t.blockCols), ceilDiv(l.m, t.blockRows),
                   std::min(l.batch, kMaxGridYZ)},
-             Dim3{t.threads(), 1, 1}, std::move(bufs), flops,
-             gpuTileText(t));
+             Dim3{t.threads(), 1, 1}, std::move(bufs), flops, gpuTileText(t));
   return true;
 }
 
