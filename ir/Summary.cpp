@@ -155,8 +155,14 @@ std::string shapeAndLayout(const TensorType &t) {
   return t.blocked() ? s + "@" + layoutName(t.rank(), t.block) : s;
 }
 
-/// The `tile` attribute as "rows x columns x depth", or "-".
+/// The `tile` attribute as "rows x columns x depth"; the CUDA `gpu_tile`
+/// as "block rows x columns x depth/thread rows x columns"; or "-".
 std::string tileStr(const Node &n) {
+  if (n.hasAttr("gpu_tile")) {
+    std::vector<int64_t> t = n.getInts("gpu_tile");
+    if (t.size() == 5)
+      return fmt::format("{}x{}x{}/{}x{}", t[0], t[1], t[2], t[3], t[4]);
+  }
   if (!n.hasAttr("tile"))
     return "-";
   return fmt::format("{}", fmt::join(n.getInts("tile"), "x"));

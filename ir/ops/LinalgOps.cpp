@@ -15,6 +15,7 @@
 #include "ir/Interpreter.h"
 #include "ir/ShapeInference.h"
 #include "ir/ops/Broadcast.h"
+#include "ir/ops/Resolve.h"
 
 namespace cnnc {
 
@@ -29,17 +30,6 @@ bool readFlag(ShapeCtx &ctx, std::string_view attr, bool &flag) {
   flag = v == 1;
   return true;
 }
-
-/// Matmul operand shape with a 1-D `a` promoted to [1,K] (or a 1-D `b` to
-/// [K,1]).
-Shape promoted(const Shape &s, bool isA) {
-  if (s.size() != 1)
-    return s;
-  return isA ? Shape{1, s[0]} : Shape{s[0], 1};
-}
-
-/// All but the last two dimensions.
-Shape batchDims(const Shape &s) { return Shape(s.begin(), s.end() - 2); }
 
 } // namespace
 
@@ -105,19 +95,49 @@ void interpretGemm(const KernelCtx &ctx) {
 
 //===--- matmul -----------------------------------------------------------===//
 
+Shape matmulPromoted(const Shape &s, bool isA) {
+  if (s.size() != 1)
+    return s;
+  return isA ? Shape{1, s[0]} : Shape{s[0], 1};
+}
+
+Shape matmulBatchDims(const Shape &s) { return Shape(s.begin(), s.end() - 2); }
+
+std::optional<MatMulDims> resolveMatMul(const Shape &a, const Shape &b) {
+  MatMulDims d;
+  d.a = matmulPromoted(a, true);
+  d.b = matmulPromoted(b, false);
+  Shape ba = matmulBatchDims(d.a), bb = matmulBatchDims(d.b);
+  std::optional<Shape> batch = broadcastShapes(ba, bb);
+  if (!batch)
+    return std::nullopt;
+  d.batch = *batch;
+  d.m = d.a[d.a.size() - 2];
+  d.k = d.a.back();
+  d.n = d.b.back();
+  d.batchCount = numElements(d.batch);
+  d.aMatrices = numElements(ba);
+  d.bMatrices = numElements(bb);
+  d.aBatchStride = broadcastStrides(ba, d.batch);
+  d.bBatchStride = broadcastStrides(bb, d.batch);
+  return d;
+}
+
 bool inferMatMul(ShapeCtx &ctx) {
   for (unsigned i = 0; i < 2; ++i)
     if (ctx.rank(i) < 1)
       return ctx.error("matmul expects {} of rank at least 1, found rank 0 {}",
                        ctx.inName(i), shapeStr(ctx.in(i)));
-  Shape a = promoted(ctx.in(0), true), b = promoted(ctx.in(1), false);
+  Shape a = matmulPromoted(ctx.in(0), true);
+  Shape b = matmulPromoted(ctx.in(1), false);
   int64_t m = a[a.size() - 2], k = a.back();
   int64_t kb = b[b.size() - 2], n = b.back();
   if (k != kb)
     return ctx.error("matmul expects a {} and b {} to agree on K, found {} "
                      "and {}",
                      shapeStr(ctx.in(0)), shapeStr(ctx.in(1)), k, kb);
-  std::optional<Shape> out = broadcastShapes(batchDims(a), batchDims(b));
+  std::optional<Shape> out =
+      broadcastShapes(matmulBatchDims(a), matmulBatchDims(b));
   if (!out)
     return ctx.error("matmul expects the batch dimensions of a {} and b {} "
                      "to broadcast",
@@ -132,17 +152,16 @@ bool inferMatMul(ShapeCtx &ctx) {
 
 void interpretMatMul(const KernelCtx &ctx) {
   const Tensor &ta = ctx.in(0), &tb = ctx.in(1);
-  Shape a = promoted(ta.shape, true), b = promoted(tb.shape, false);
-  int64_t m = a[a.size() - 2], k = a.back(), n = b.back();
   // The result as [*batch, M, N]; a removed 1-D axis has size 1, so the
   // row-major layout is the same.
-  Shape batch = *broadcastShapes(batchDims(a), batchDims(b));
-  std::vector<int64_t> sa = broadcastStrides(batchDims(a), batch);
-  std::vector<int64_t> sb = broadcastStrides(batchDims(b), batch);
+  MatMulDims d = *resolveMatMul(ta.shape, tb.shape);
+  int64_t m = d.m, k = d.k, n = d.n;
   Tensor &y = ctx.out();
-  for (int64_t t = 0; t < numElements(batch); ++t) {
-    const float *pa = ta.ptr() + broadcastIndex(t, batch, sa) * m * k;
-    const float *pb = tb.ptr() + broadcastIndex(t, batch, sb) * k * n;
+  for (int64_t t = 0; t < d.batchCount; ++t) {
+    const float *pa =
+        ta.ptr() + broadcastIndex(t, d.batch, d.aBatchStride) * m * k;
+    const float *pb =
+        tb.ptr() + broadcastIndex(t, d.batch, d.bBatchStride) * k * n;
     float *py = y.ptr() + t * m * n;
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) {

@@ -24,6 +24,7 @@
 #include "ir/Interpreter.h"
 #include "ir/ShapeInference.h"
 #include "ir/ops/Indexing.h"
+#include "ir/ops/Resolve.h"
 
 #include <algorithm>
 #include <cassert>
@@ -32,20 +33,6 @@
 namespace cnnc {
 
 namespace {
-
-/// One resized spatial axis.
-struct ResizeAxis {
-  int64_t in = 0;
-  int64_t out = 0;
-  /// The given scale; unused when the sizes were given.
-  double scale = 1;
-  bool fromSizes = false;
-
-  /// x / scale; with sizes, x * in / out, exact when the result is integral.
-  double toInput(double x) const {
-    return fromSizes ? x * double(in) / double(out) : x / scale;
-  }
-};
 
 /// Resolves axis `axis` of x from the `scales` or `sizes` entry of that
 /// spatial axis. On a bad value returns false and sets `error`.
@@ -147,22 +134,14 @@ double roundNearest(double c, std::string_view mode) {
   return std::ceil(c - 0.5); // round_prefer_floor
 }
 
-/// The two input neighbours of one output coordinate on one axis and the
-/// weight of the second (the first weighs 1 - w).
-struct Taps {
-  int64_t lo = 0;
-  int64_t hi = 0;
-  double w = 0;
-};
+} // namespace
 
-/// Per output coordinate of axis `a`, the input taps read. Nearest uses
-/// only `lo`.
-std::vector<Taps> axisTaps(const Node &node, const ResizeAxis &a) {
+std::vector<ResizeTaps> resizeAxisTaps(const Node &node, const ResizeAxis &a) {
   std::string_view coordMode = node.getEnum("coordinate_transformation_mode");
   bool linear = node.getEnum("mode") == "linear";
   std::string_view nearestMode = node.getEnum("nearest_mode");
   double last = double(a.in - 1);
-  std::vector<Taps> taps;
+  std::vector<ResizeTaps> taps;
   for (int64_t o = 0; o < a.out; ++o) {
     double c = sourceCoord(a, o, coordMode);
     if (!linear) {
@@ -176,8 +155,6 @@ std::vector<Taps> axisTaps(const Node &node, const ResizeAxis &a) {
   }
   return taps;
 }
-
-} // namespace
 
 bool inferResize(ShapeCtx &ctx) {
   std::vector<ResizeAxis> axes;
@@ -198,9 +175,9 @@ void interpretResize(const KernelCtx &ctx) {
   std::string error;
   [[maybe_unused]] bool ok = resolveResize(ctx.node, x.shape, axes, error);
   assert(ok && "resize not checked by shape inference");
-  std::vector<std::vector<Taps>> taps;
+  std::vector<std::vector<ResizeTaps>> taps;
   for (const ResizeAxis &a : axes)
-    taps.push_back(axisTaps(ctx.node, a));
+    taps.push_back(resizeAxisTaps(ctx.node, a));
   size_t spatial = axes.size();
   for (int64_t o = 0; o < y.size(); ++o) {
     std::vector<int64_t> idx = unravelIndex(o, y.shape);
@@ -210,7 +187,7 @@ void interpretResize(const KernelCtx &ctx) {
     std::vector<int64_t> src = idx;
     std::vector<size_t> active;
     for (size_t d = 0; d < spatial; ++d) {
-      const Taps &t = taps[d][size_t(idx[d + 2])];
+      const ResizeTaps &t = taps[d][size_t(idx[d + 2])];
       src[d + 2] = t.lo;
       if (t.w != 0 && t.hi != t.lo)
         active.push_back(d);
@@ -221,7 +198,7 @@ void interpretResize(const KernelCtx &ctx) {
       double weight = 1;
       for (size_t k = 0; k < active.size(); ++k) {
         size_t d = active[k];
-        const Taps &t = taps[d][size_t(idx[d + 2])];
+        const ResizeTaps &t = taps[d][size_t(idx[d + 2])];
         bool hi = (corner >> k) & 1;
         weight *= hi ? t.w : 1.0 - t.w;
         src[d + 2] = hi ? t.hi : t.lo;

@@ -60,15 +60,31 @@ cnnrt_status allocate(const std::shared_ptr<Device> &dev, uint64_t bytes,
   return CNNRT_OK;
 }
 
-/// The null-pointer checks of a copy.
-cnnrt_status checkCopy(const cnnrt_model *m, const char *fn, const void *dst,
-                       const void *src, uint64_t bytes) {
+/// cnnrt_copy_to_device (`toDevice`, dst in device memory) or
+/// cnnrt_copy_from_device (src in device memory), named `fn` in messages:
+/// the model and null-pointer checks, then cuMemcpyHtoD or cuMemcpyDtoH
+/// with the model's context current.
+cnnrt_status copyHostDevice(const cnnrt_model *m, const char *fn, bool toDevice,
+                            void *dst, const void *src, uint64_t bytes) {
   if (!requireCuda(m, fn))
     return m ? CNNRT_ERR_WRONG_DEVICE : CNNRT_ERR_INVALID_ARGUMENT;
   if (bytes > 0 && (!dst || !src))
     return fail(CNNRT_ERR_INVALID_ARGUMENT,
                 cat(fn, ": null ", dst ? "source" : "destination"));
-  return CNNRT_OK;
+  if (bytes == 0)
+    return CNNRT_OK;
+  return guarded([&] {
+    const Device &dev = *m->Cuda->Dev;
+    ContextScope scope(dev);
+    if (cnnrt_status s = scope.status())
+      return s;
+    const Driver &drv = *dev.Drv;
+    CUresult r = toDevice
+                     ? drv.MemcpyHtoD(CUdeviceptr(uintptr_t(dst)), src, bytes)
+                     : drv.MemcpyDtoH(dst, CUdeviceptr(uintptr_t(src)), bytes);
+    return check(drv, r, toDevice ? "cuMemcpyHtoD" : "cuMemcpyDtoH",
+                 cat(fn, " of ", bytes, " bytes"));
+  });
 }
 
 } // namespace
@@ -153,38 +169,13 @@ void cnnrt_device_free(const cnnrt_model *model, void *ptr) {
 
 cnnrt_status cnnrt_copy_to_device(const cnnrt_model *model, void *dst,
                                   const void *src, uint64_t bytes) {
-  if (cnnrt_status s =
-          checkCopy(model, "cnnrt_copy_to_device", dst, src, bytes))
-    return s;
-  if (bytes == 0)
-    return CNNRT_OK;
-  return guarded([&] {
-    const Device &dev = *model->Cuda->Dev;
-    ContextScope scope(dev);
-    if (cnnrt_status s = scope.status())
-      return s;
-    return check(
-        *dev.Drv, dev.Drv->MemcpyHtoD(CUdeviceptr(uintptr_t(dst)), src, bytes),
-        "cuMemcpyHtoD", cat("cnnrt_copy_to_device of ", bytes, " bytes"));
-  });
+  return copyHostDevice(model, "cnnrt_copy_to_device", true, dst, src, bytes);
 }
 
 cnnrt_status cnnrt_copy_from_device(const cnnrt_model *model, void *dst,
                                     const void *src, uint64_t bytes) {
-  if (cnnrt_status s =
-          checkCopy(model, "cnnrt_copy_from_device", dst, src, bytes))
-    return s;
-  if (bytes == 0)
-    return CNNRT_OK;
-  return guarded([&] {
-    const Device &dev = *model->Cuda->Dev;
-    ContextScope scope(dev);
-    if (cnnrt_status s = scope.status())
-      return s;
-    return check(
-        *dev.Drv, dev.Drv->MemcpyDtoH(dst, CUdeviceptr(uintptr_t(src)), bytes),
-        "cuMemcpyDtoH", cat("cnnrt_copy_from_device of ", bytes, " bytes"));
-  });
+  return copyHostDevice(model, "cnnrt_copy_from_device", false, dst, src,
+                        bytes);
 }
 
 cnnrt_status cnnrt_stream_create(const cnnrt_model *model, void **stream) {

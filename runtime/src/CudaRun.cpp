@@ -1,5 +1,4 @@
-//===- CudaRun.cpp - Running a CUDA model
-//----------------------------------===//
+//===- CudaRun.cpp - Running a CUDA model ---------------------------------===//
 //
 // The launches of a CUDA model: each one's by-value argument struct is
 // filled from its buffer references (an input, an output, or an offset into
@@ -15,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "CudaModel.h"
+#include "RunChecks.h"
 
 #include <algorithm>
 
@@ -72,16 +72,9 @@ cnnrt_status checkDeviceRun(const cnnrt_model &m, const void *const *inputs,
                             int32_t numInputs, void *const *outputs,
                             int32_t numOutputs, const void *workspace) {
   const cnnc_model_desc &d = *m.Desc;
-  if (numInputs != d.num_inputs || numOutputs != d.num_outputs)
-    return fail(CNNRT_ERR_TENSOR_COUNT,
-                cat("model '", d.name, "' has ", d.num_inputs, " input",
-                    d.num_inputs == 1 ? "" : "s", " and ", d.num_outputs,
-                    " output", d.num_outputs == 1 ? "" : "s", ", given ",
-                    numInputs, " and ", numOutputs));
-  if ((numInputs > 0 && !inputs) || (numOutputs > 0 && !outputs))
-    return fail(CNNRT_ERR_INVALID_ARGUMENT,
-                cat("cnnrt_run_device: null ", inputs ? "outputs" : "inputs",
-                    " array for model '", d.name, "'"));
+  if (cnnrt_status s = checkCounts(d, inputs, numInputs, outputs, numOutputs,
+                                   "cnnrt_run_device"))
+    return s;
   for (int32_t k = 0; k < numInputs + numOutputs; ++k) {
     bool in = k < numInputs;
     int32_t i = in ? k : k - numInputs;

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Internal.h"
+#include "RunChecks.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -250,6 +251,22 @@ cnnrt_status cnnrt_workspace_alloc(const cnnrt_model *model, void **workspace) {
 
 //===--- Running ----------------------------------------------------------===//
 
+cnnrt_status cnnrt::checkCounts(const cnnc_model_desc &d, const void *inputs,
+                                int32_t numInputs, const void *outputs,
+                                int32_t numOutputs, const char *api) {
+  if (numInputs != d.num_inputs || numOutputs != d.num_outputs)
+    return fail(CNNRT_ERR_TENSOR_COUNT,
+                cat("model '", d.name, "' has ", d.num_inputs, " input",
+                    d.num_inputs == 1 ? "" : "s", " and ", d.num_outputs,
+                    " output", d.num_outputs == 1 ? "" : "s", ", given ",
+                    numInputs, " and ", numOutputs));
+  if ((numInputs > 0 && !inputs) || (numOutputs > 0 && !outputs))
+    return fail(CNNRT_ERR_INVALID_ARGUMENT,
+                cat(api, ": null ", inputs ? "outputs" : "inputs",
+                    " array for model '", d.name, "'"));
+  return CNNRT_OK;
+}
+
 namespace {
 
 /// Checks one input or output buffer against its descriptor.
@@ -265,22 +282,6 @@ cnnrt_status checkBuffer(const cnnc_model_desc &d, bool input, int32_t i,
     return fail(CNNRT_ERR_TENSOR_SIZE,
                 cat("model '", d.name, "': ", kind, " ", i, " '", t.name,
                     "' expects ", t.bytes, " bytes, given ", bytes));
-  return CNNRT_OK;
-}
-
-cnnrt_status checkCounts(const cnnc_model_desc &d, const void *inputs,
-                         int32_t numInputs, const void *outputs,
-                         int32_t numOutputs) {
-  if (numInputs != d.num_inputs || numOutputs != d.num_outputs)
-    return fail(CNNRT_ERR_TENSOR_COUNT,
-                cat("model '", d.name, "' has ", d.num_inputs, " input",
-                    d.num_inputs == 1 ? "" : "s", " and ", d.num_outputs,
-                    " output", d.num_outputs == 1 ? "" : "s", ", given ",
-                    numInputs, " and ", numOutputs));
-  if ((numInputs > 0 && !inputs) || (numOutputs > 0 && !outputs))
-    return fail(CNNRT_ERR_INVALID_ARGUMENT,
-                cat("cnnrt_run: null ", inputs ? "outputs" : "inputs",
-                    " array for model '", d.name, "'"));
   return CNNRT_OK;
 }
 
@@ -345,8 +346,8 @@ cnnrt_status cnnrt_run_profiled(const cnnrt_model *model,
     return fail(CNNRT_ERR_INVALID_ARGUMENT, "cnnrt_run: null model");
   return guarded([&] {
     const cnnc_model_desc &d = *model->Desc;
-    if (cnnrt_status s =
-            checkCounts(d, inputs, num_inputs, outputs, num_outputs))
+    if (cnnrt_status s = checkCounts(d, inputs, num_inputs, outputs,
+                                     num_outputs, "cnnrt_run"))
       return s;
     for (int32_t i = 0; i < num_inputs; ++i)
       if (cnnrt_status s =

@@ -5,6 +5,7 @@
 // as its constants; maxout to the maxout kernel.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/LowerCommon.h"
 #include "compiler/cpu/lower/LowerMisc.h"
 
 #include <cassert>
@@ -101,26 +102,8 @@ bool activationOf(const Node &n, cnnk::ActParams &act) {
   return true;
 }
 
-bool lowerRelu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerLeakyRelu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerElu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerSelu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerSigmoid(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerTanh(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerSoftplus(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerSoftsign(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerSilu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerMish(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerHardSigmoid(const Node &n, LowerCtx &ctx) {
-  return lowerUnary(n, ctx);
-}
-bool lowerHardSwish(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerClip(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerStep(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerLogSigmoid(const Node &n, LowerCtx &ctx) {
-  return lowerUnary(n, ctx);
-}
-bool lowerGelu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+// lower<Id> of every elementwise activation: lowerUnary.
+CNNC_ACTIVATION_OPS(CNNC_LOWER_AS_UNARY)
 
 /// prelu: the per-channel kernel with the slope as k (and as the unused s).
 /// A slope of [1] treats x as one channel.

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/lower/LowerConv.h"
+#include "compiler/LowerCommon.h"
 #include "compiler/cpu/lower/LowerBlocked.h"
 #include "passes/TileModel.h"
 
@@ -23,17 +24,6 @@
 namespace cnnc::cpu {
 
 namespace {
-
-int64_t padModeOf(const Node &n) {
-  const std::string &m = n.getEnum("padding_mode");
-  if (m == "reflect")
-    return cnnk::kConvPadReflect;
-  if (m == "replicate")
-    return cnnk::kConvPadReplicate;
-  if (m == "circular")
-    return cnnk::kConvPadCircular;
-  return cnnk::kConvPadZeros;
-}
 
 /// The operands and sizes of a conv node.
 struct ConvNode {
@@ -55,7 +45,7 @@ ConvNode convNode(const Node &n) {
   const Shape &xs = c.x->type().shape, &ws = c.w->type().shape;
   std::vector<WindowAxis> axes =
       kernelWindow(n, spatialDims(xs), spatialDims(ws), WindowOptions{});
-  c.geom = convGeom(axes, padModeOf(n));
+  c.geom = convGeom(axes, convPadMode(n));
   c.batch = xs[0];
   c.channels = xs[1];
   c.outChannels = ws[0];
@@ -206,26 +196,13 @@ bool lowerConvTranspose(const Node &n, LowerCtx &ctx) {
   const Value *y = n.result();
   if (numElementsOf(y) == 0)
     return true;
-  const Shape &xs = x->type().shape, &ws = w->type().shape;
-  Shape is = spatialDims(xs), ks = spatialDims(ws);
-  Shape os = spatialDims(y->type().shape);
-  size_t r = is.size();
-  std::vector<int64_t> stride, dilation, pads;
-  std::string error;
-  readWindowList(n, "stride", r, r, 1, Shape(r, 1), stride, error);
-  readWindowList(n, "dilation", r, r, 1, Shape(r, 1), dilation, error);
-  readWindowList(n, "pads", 2 * r, r, 0, Shape(2 * r, 0), pads, error);
-  std::vector<WindowAxis> axes(r);
-  for (size_t i = 0; i < r; ++i) {
-    axes[i].in = is[i];
-    axes[i].out = os[i];
-    axes[i].kernel = ks[i];
-    axes[i].stride = stride[i];
-    axes[i].dilation = dilation[i];
-    axes[i].padBegin = pads[i];
-  }
+  const Shape &xs = x->type().shape;
+  std::optional<std::vector<WindowAxis>> axes =
+      convTransposeWindow(n, ctx.diag());
+  if (!axes)
+    return false;
   cnnk::ConvTransposeParams p{};
-  p.geom = convGeom(axes);
+  p.geom = convGeom(*axes);
   p.batch = xs[0];
   p.channels = xs[1];
   p.outChannels = y->type().shape[1];

@@ -6,20 +6,12 @@
 // kernels, weights used as laid out in the graph.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/LowerCommon.h"
 #include "compiler/cpu/lower/LowerConv.h"
-
-#include "ir/ops/SlidingWindow.h"
 
 namespace cnnc::cpu {
 
 namespace {
-
-/// The window options of the variants: no auto_pad.
-WindowOptions variantOptions() {
-  WindowOptions o;
-  o.hasAutoPad = false;
-  return o;
-}
 
 bool lowerUnshared(const Node &n, LowerCtx &ctx, bool tiled) {
   const Value *x = n.operand(0), *w = n.operand(1), *b = n.operand("b");
@@ -27,8 +19,7 @@ bool lowerUnshared(const Node &n, LowerCtx &ctx, bool tiled) {
   if (numElementsOf(y) == 0)
     return true;
   const Shape &xs = x->type().shape, &ws = w->type().shape;
-  std::vector<WindowAxis> axes =
-      kernelWindow(n, spatialDims(xs), {ws[4], ws[5]}, variantOptions());
+  std::vector<WindowAxis> axes = convVariantWindow(n);
   cnnk::UnsharedConvParams p{};
   p.geom = convGeom(axes);
   p.batch = xs[0];
@@ -63,8 +54,7 @@ bool lowerDeformConv(const Node &n, LowerCtx &ctx) {
   if (numElementsOf(y) == 0)
     return true;
   const Shape &xs = x->type().shape, &ws = w->type().shape;
-  std::vector<WindowAxis> axes =
-      kernelWindow(n, spatialDims(xs), spatialDims(ws), variantOptions());
+  std::vector<WindowAxis> axes = convVariantWindow(n);
   cnnk::DeformConvParams p{};
   p.geom = convGeom(axes);
   // The kernel keeps the samples of at least one channel on its stack.

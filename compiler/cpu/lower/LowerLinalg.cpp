@@ -8,12 +8,14 @@
 // whose b has no batch folds a's batch into M (one larger GEMM).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/LowerCommon.h"
 #include "compiler/cpu/lower/LowerConv.h"
 #include "passes/TileModel.h"
 
 #include "compiler/cpu/lower/LowerMisc.h"
 #include "ir/Epilogue.h"
 #include "ir/ops/Broadcast.h"
+#include "ir/ops/Resolve.h"
 
 #include <algorithm>
 
@@ -117,22 +119,11 @@ void callGemm(LowerCtx &ctx, const Node &n, cnnk::GemmParams &p, Buffer a,
   const Value *y = n.result();
   double flops =
       2.0 * double(p.batch) * double(p.m) * double(p.n) * double(p.k);
-  ctx.call<KernelId::Gemm>(
-      p,
-      {a, b, bufferOr(ctx, c, y), bufferOr(ctx, residualOf(n), y),
-       ctx.buffer(y)},
-      p.batch * p.mBlocks * p.nBlocks, flops);
+  ctx.call<KernelId::Gemm>(p,
+                           {a, b, bufferOr(ctx, c, y),
+                            bufferOr(ctx, residualOf(n), y), ctx.buffer(y)},
+                           p.batch * p.mBlocks * p.nBlocks, flops);
 }
-
-/// Matmul operand shape with a 1-D `a` promoted to [1,K] (or a 1-D `b` to
-/// [K,1]), as the interpreter.
-Shape promoted(const Shape &s, bool isA) {
-  if (s.size() != 1)
-    return s;
-  return isA ? Shape{1, s[0]} : Shape{s[0], 1};
-}
-
-Shape batchDims(const Shape &s) { return Shape(s.begin(), s.end() - 2); }
 
 } // namespace
 
@@ -141,12 +132,13 @@ Shape batchDims(const Shape &s) { return Shape(s.begin(), s.end() - 2); }
 bool lowerGemm(const Node &n, LowerCtx &ctx) {
   const Value *a = n.operand(0), *b = n.operand(1), *c = n.operand("c");
   const Value *y = n.result();
-  bool transA = n.getInt("trans_a") != 0, transB = n.getInt("trans_b") != 0;
-  const Shape &as = a->type().shape, &ys = y->type().shape;
+  const Shape &ys = y->type().shape;
+  GemmDims g = gemmDims(n);
+  bool transA = g.transA, transB = g.transB;
   GemmShape s;
-  s.m = ys[0];
-  s.n = ys[1];
-  s.k = as[transA ? 0 : 1];
+  s.m = g.m;
+  s.n = g.n;
+  s.k = g.k;
   if (s.m * s.n == 0)
     return true;
   int v = ctx.target().vectorWidth;
@@ -173,22 +165,19 @@ bool lowerGemm(const Node &n, LowerCtx &ctx) {
 
 bool lowerMatMul(const Node &n, LowerCtx &ctx) {
   const Value *a = n.operand(0), *b = n.operand(1);
-  Shape as = promoted(a->type().shape, true);
-  Shape bs = promoted(b->type().shape, false);
-  Shape batch = *broadcastShapes(batchDims(as), batchDims(bs));
-  int64_t batchA = numElements(batchDims(as));
-  int64_t batchB = numElements(batchDims(bs));
+  MatMulDims mm = *resolveMatMul(a->type().shape, b->type().shape);
+  Shape batch = mm.batch;
+  int64_t batchA = mm.aMatrices, batchB = mm.bMatrices;
   GemmShape s;
-  s.m = as[as.size() - 2];
-  s.k = as.back();
-  s.n = bs.back();
-  s.batch = numElements(batch);
+  s.m = mm.m;
+  s.k = mm.k;
+  s.n = mm.n;
+  s.batch = mm.batchCount;
   if (s.batch * s.m * s.n == 0)
     return true;
   int v = ctx.target().vectorWidth;
   cnnk::GemmParams p{};
-  std::vector<int64_t> sa = broadcastStrides(batchDims(as), batch);
-  std::vector<int64_t> sb = broadcastStrides(batchDims(bs), batch);
+  const std::vector<int64_t> &sa = mm.aBatchStride, &sb = mm.bBatchStride;
   if (batchB == 1) {
     // b is shared by every batch position: one GEMM of batch * M rows.
     s.m *= s.batch;

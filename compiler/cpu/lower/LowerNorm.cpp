@@ -7,9 +7,8 @@
 // chunks of the inner positions.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/LowerCommon.h"
 #include "compiler/cpu/lower/LowerMisc.h"
-
-#include <cmath>
 
 namespace cnnc::cpu {
 
@@ -18,28 +17,6 @@ namespace {
 /// Inner positions per task of the lrn and softmax kernels (a multiple of
 /// every vector width).
 constexpr int64_t kInnerChunk = 256;
-
-/// The constants k, s of batch_norm, folded at compile time when all four
-/// operands are constants.
-bool foldBatchNorm(const Node &n, LowerCtx &ctx, Buffer &k, Buffer &s) {
-  const Tensor *scale = ctx.constant(n.operand(1));
-  const Tensor *bias = ctx.constant(n.operand(2));
-  const Tensor *mean = ctx.constant(n.operand(3));
-  const Tensor *var = ctx.constant(n.operand(4));
-  if (!scale || !bias || !mean || !var)
-    return false;
-  double epsilon = n.getFloat("epsilon");
-  std::vector<float> kc, sc;
-  for (size_t c = 0; c < scale->data.size(); ++c) {
-    double kk =
-        double(scale->data[c]) / std::sqrt(double(var->data[c]) + epsilon);
-    kc.push_back(float(kk));
-    sc.push_back(float(double(bias->data[c]) - double(mean->data[c]) * kk));
-  }
-  k = ctx.addWeights(kc);
-  s = ctx.addWeights(sc);
-  return true;
-}
 
 /// The outer and inner sizes of x around axis `axis`.
 void splitAround(const Shape &s, size_t axis, int64_t &outer, int64_t &inner) {
@@ -84,27 +61,21 @@ bool lowerBatchNorm(const Node &n, LowerCtx &ctx) {
   p.channels = xs[1];
   p.inner = product(xs, 2, xs.size());
   p.count = numElementsOf(x);
-  Buffer k, s;
-  if (!foldBatchNorm(n, ctx, k, s)) {
-    if (ctx.hadError())
-      return false;
-    k = ctx.scratch(p.channels * int64_t(sizeof(float)));
-    s = ctx.scratch(p.channels * int64_t(sizeof(float)));
+  std::optional<BatchNormAffine> a = batchNormAffine(n, ctx);
+  if (!a)
+    return false;
+  if (!a->fold.empty()) {
     cnnk::BnFoldParams f;
     f.channels = p.channels;
     f.epsilon = n.getFloat("epsilon");
-    std::vector<Buffer> bufs;
-    for (unsigned i = 1; i < 5; ++i)
-      bufs.push_back(ctx.buffer(n.operand(i)));
-    bufs.push_back(k);
-    bufs.push_back(s);
-    ctx.call<KernelId::BnFold>(f, bufs, 1, double(p.channels));
+    ctx.call<KernelId::BnFold>(f, a->fold, 1, double(p.channels));
   }
   if (p.count == 0)
     return true;
   p.block = unitsPerTask(p.count, 1, 16);
-  ctx.call<KernelId::Channel>(p, {ctx.buffer(x), k, s, ctx.buffer(n.result())},
-                              ceilDiv(p.count, p.block), 2 * double(p.count));
+  ctx.call<KernelId::Channel>(
+      p, {ctx.buffer(x), a->k, a->s, ctx.buffer(n.result())},
+      ceilDiv(p.count, p.block), 2 * double(p.count));
   return true;
 }
 

@@ -1,13 +1,14 @@
-//===- LowerShape.cpp - flatten, reshape, transpose, concat, split, ... ---===//
+//===- LowerShape.cpp - flatten, reshape, transpose, concat, slice, ... ---===//
 //
 // Reshapes are views of their operand (no call) where the memory plan
 // shares its buffer, else plain copies (row-major order is kept). Transpose,
-// concat, split and depth_to_space are strided copies: each is described as an
-// iteration space with an input and an output stride per axis, simplified,
-// and handed to the strided_copy kernel (one call per concat operand or
-// split result).
+// concat, split, slice and depth_to_space are strided copies: each is
+// described (stridedCopies, compiler/LowerCommon.h) as an iteration space
+// with an input and an output stride per axis, simplified here and handed
+// to the strided_copy kernel (one call per concat operand or split result).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/LowerCommon.h"
 #include "compiler/cpu/lower/LowerMisc.h"
 
 #include <algorithm>
@@ -107,13 +108,20 @@ bool lowerReshapeCopy(const Node &n, LowerCtx &ctx) {
   return true;
 }
 
-/// The axis attribute `name` of `n`, normalised for rank `rank`.
-int64_t axisAttr(const Node &n, std::string_view name, int64_t rank) {
-  int64_t axis = n.getInt(name);
-  return axis < 0 ? axis + rank : axis;
+/// The copies of stridedCopies(n), each with the strided_copy kernel.
+bool lowerStridedCopies(const Node &n, LowerCtx &ctx) {
+  for (const StridedCopy &c : stridedCopies(n))
+    if (!lowerStridedCopy(n, ctx, c.x, c.y, c.shape, c.inStride, c.outStride,
+                          c.inOffset, c.outOffset))
+      return false;
+  return true;
 }
 
 } // namespace
+
+// lower<Id> of transpose, concat, split, slice and depth_to_space:
+// lowerStridedCopies.
+CNNC_STRIDED_COPY_OPS(CNNC_LOWER_AS_STRIDED_COPIES)
 
 bool lowerFlatten(const Node &n, LowerCtx &ctx) {
   return lowerReshapeCopy(n, ctx);
@@ -121,71 +129,6 @@ bool lowerFlatten(const Node &n, LowerCtx &ctx) {
 
 bool lowerReshape(const Node &n, LowerCtx &ctx) {
   return lowerReshapeCopy(n, ctx);
-}
-
-/// Iterates over y in its order, reading x through the permuted strides.
-bool lowerTranspose(const Node &n, LowerCtx &ctx) {
-  const Value *x = n.operand(0), *y = n.result();
-  const Shape &xs = x->type().shape, &ys = y->type().shape;
-  std::vector<int64_t> perm = n.getInts("perm");
-  if (perm.empty())
-    for (size_t i = xs.size(); i-- > 0;)
-      perm.push_back(int64_t(i));
-  std::vector<int64_t> xStride = stridesOf(xs), inStride;
-  for (int64_t p : perm)
-    inStride.push_back(xStride[size_t(p)]);
-  return lowerStridedCopy(n, ctx, x, y, ys, inStride, stridesOf(ys), 0, 0);
-}
-
-/// One copy per operand, into its slab of y along the axis.
-bool lowerConcat(const Node &n, LowerCtx &ctx) {
-  const Value *y = n.result();
-  const Shape &ys = y->type().shape;
-  size_t axis = size_t(axisAttr(n, "axis", int64_t(ys.size())));
-  std::vector<int64_t> yStride = stridesOf(ys);
-  int64_t offset = 0;
-  for (const Value *x : n.operands()) {
-    const Shape &xs = x->type().shape;
-    if (!lowerStridedCopy(n, ctx, x, y, xs, stridesOf(xs), yStride, 0,
-                          offset * yStride[axis]))
-      return false;
-    offset += xs[axis];
-  }
-  return true;
-}
-
-/// One copy per result, from its slab of x along the axis.
-bool lowerSplit(const Node &n, LowerCtx &ctx) {
-  const Value *x = n.operand(0);
-  const Shape &xs = x->type().shape;
-  size_t axis = size_t(axisAttr(n, "axis", int64_t(xs.size())));
-  std::vector<int64_t> xStride = stridesOf(xs);
-  int64_t offset = 0;
-  for (const Value *y : n.results()) {
-    const Shape &ys = y->type().shape;
-    if (!lowerStridedCopy(n, ctx, x, y, ys, xStride, stridesOf(ys),
-                          offset * xStride[axis], 0))
-      return false;
-    offset += ys[axis];
-  }
-  return true;
-}
-
-/// y [N,C,H*b,W*b] as [N,C,H,b,W,b] (i, j the block offsets) reads x viewed
-/// as [N,b,b,C,H,W] (dcr) or [N,C,b,b,H,W] (crd).
-bool lowerDepthToSpace(const Node &n, LowerCtx &ctx) {
-  const Value *x = n.operand(0), *y = n.result();
-  const Shape &xs = x->type().shape;
-  int64_t b = n.getInt("blocksize");
-  int64_t c = xs[1] / (b * b), h = xs[2], w = xs[3];
-  Shape space = {xs[0], c, h, b, w, b};
-  int64_t hw = h * w;
-  std::vector<int64_t> inStride =
-      n.getEnum("mode") == "dcr"
-          ? std::vector<int64_t>{xs[1] * hw, hw, w, b * c * hw, 1, c * hw}
-          : std::vector<int64_t>{xs[1] * hw, b * b * hw, w, b * hw, 1, hw};
-  return lowerStridedCopy(n, ctx, x, y, space, inStride, stridesOf(space), 0,
-                          0);
 }
 
 } // namespace cnnc::cpu

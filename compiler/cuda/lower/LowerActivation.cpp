@@ -7,6 +7,7 @@
 // `maxout` (compiler/cuda/kernels/elementwise.cuh, pool.cuh).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/LowerCommon.h"
 #include "compiler/cpu/lower/LowerMisc.h"
 #include "compiler/cuda/lower/LowerMisc.h"
 
@@ -35,26 +36,8 @@ bool lowerUnary(const Node &n, LowerCtx &ctx) {
 
 } // namespace
 
-bool lowerRelu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerLeakyRelu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerElu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerSelu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerSigmoid(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerTanh(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerSoftplus(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerSoftsign(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerSilu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerMish(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerHardSigmoid(const Node &n, LowerCtx &ctx) {
-  return lowerUnary(n, ctx);
-}
-bool lowerHardSwish(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerClip(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerStep(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
-bool lowerLogSigmoid(const Node &n, LowerCtx &ctx) {
-  return lowerUnary(n, ctx);
-}
-bool lowerGelu(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+// lower<Id> of every elementwise activation: lowerUnary.
+CNNC_ACTIVATION_OPS(CNNC_LOWER_AS_UNARY)
 
 /// y = x < 0 ? slope[c] * x : x over x [N,C,*S]; a slope of one element
 /// treats x as one channel.

@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cuda/lower/LowerConv.h"
+#include "compiler/LowerCommon.h"
 
 #include "compiler/cpu/lower/LowerConv.h"
 #include "ir/ops/SlidingWindow.h"
@@ -87,17 +88,6 @@ Buffer bufferOr(LowerCtx &ctx, const Value *v, const Value *placeholder) {
 
 namespace {
 
-int64_t padModeOf(const Node &n) {
-  const std::string &m = n.getEnum("padding_mode");
-  if (m == "reflect")
-    return cnnk::kConvPadReflect;
-  if (m == "replicate")
-    return cnnk::kConvPadReplicate;
-  if (m == "circular")
-    return cnnk::kConvPadCircular;
-  return cnnk::kConvPadZeros;
-}
-
 /// The most blocks of a grid's y and z dimensions.
 constexpr int64_t kMaxGridYZ = 65535;
 
@@ -134,7 +124,7 @@ bool lowerConv(const Node &n, LowerCtx &ctx) {
   const Shape &xs = x->type().shape, &ws = w->type().shape;
   std::vector<WindowAxis> axes =
       kernelWindow(n, spatialDims(xs), spatialDims(ws), WindowOptions{});
-  cnnk::ConvGeom g = cpu::convGeom(axes, padModeOf(n));
+  cnnk::ConvGeom g = cpu::convGeom(axes, convPadMode(n));
   int64_t batch = xs[0], channels = xs[1], outChannels = ws[0];
   int64_t groups = n.getInt("groups");
   int64_t cg = channels / groups, mg = outChannels / groups;
@@ -183,28 +173,12 @@ bool lowerConvTranspose(const Node &n, LowerCtx &ctx) {
   const Value *y = n.result();
   if (numElements(y->type().shape) == 0)
     return true;
-  const Shape &xs = x->type().shape, &ws = w->type().shape;
-  Shape is = spatialDims(xs), ks = spatialDims(ws);
-  Shape os = spatialDims(y->type().shape);
-  size_t r = is.size();
-  std::vector<int64_t> stride, dilation, pads;
-  std::string error;
-  if (!readWindowList(n, "stride", r, r, 1, Shape(r, 1), stride, error) ||
-      !readWindowList(n, "dilation", r, r, 1, Shape(r, 1), dilation, error) ||
-      !readWindowList(n, "pads", 2 * r, r, 0, Shape(2 * r, 0), pads, error)) {
-    ctx.diag().error(n.loc(), "{}", error);
+  const Shape &xs = x->type().shape;
+  std::optional<std::vector<WindowAxis>> axes =
+      convTransposeWindow(n, ctx.diag());
+  if (!axes)
     return false;
-  }
-  std::vector<WindowAxis> axes(r);
-  for (size_t i = 0; i < r; ++i) {
-    axes[i].in = is[i];
-    axes[i].out = os[i];
-    axes[i].kernel = ks[i];
-    axes[i].stride = stride[i];
-    axes[i].dilation = dilation[i];
-    axes[i].padBegin = pads[i];
-  }
-  cnnk::ConvGeom g = cpu::convGeom(axes);
+  cnnk::ConvGeom g = cpu::convGeom(*axes);
   int64_t channels = xs[1], outChannels = y->type().shape[1];
   int64_t groups = n.getInt("groups");
   KernelParams p;

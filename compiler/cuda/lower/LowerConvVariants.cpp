@@ -8,21 +8,14 @@
 // computed weights read alike.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/LowerCommon.h"
 #include "compiler/cuda/lower/LowerConv.h"
 
 #include "compiler/cpu/lower/LowerConv.h"
-#include "ir/ops/SlidingWindow.h"
 
 namespace cnnc::cuda {
 
 namespace {
-
-/// The window options of the variants: no auto_pad.
-WindowOptions variantOptions() {
-  WindowOptions o;
-  o.hasAutoPad = false;
-  return o;
-}
 
 /// Members of the 2D geometry (the last two axes of a three-axis one).
 KernelParams geom2dParams(const cnnk::ConvGeom &g) {
@@ -40,8 +33,7 @@ bool lowerUnshared(const Node &n, LowerCtx &ctx, bool tiled) {
   if (count == 0)
     return true;
   const Shape &xs = x->type().shape, &ws = w->type().shape;
-  std::vector<WindowAxis> axes =
-      kernelWindow(n, spatialDims(xs), {ws[4], ws[5]}, variantOptions());
+  std::vector<WindowAxis> axes = convVariantWindow(n);
   cnnk::ConvGeom g = cpu::convGeom(axes);
   KernelParams p = geom2dParams(g);
   p.i("C", xs[1]).i("M", ws[2]).i("th", ws[0]).i("tw", ws[1]);
@@ -71,8 +63,7 @@ bool lowerDeformConv(const Node &n, LowerCtx &ctx) {
   if (count == 0)
     return true;
   const Shape &xs = x->type().shape, &ws = w->type().shape;
-  std::vector<WindowAxis> axes =
-      kernelWindow(n, spatialDims(xs), spatialDims(ws), variantOptions());
+  std::vector<WindowAxis> axes = convVariantWindow(n);
   cnnk::ConvGeom g = cpu::convGeom(axes);
   int64_t groups = n.getInt("groups");
   KernelParams p = geom2dParams(g);

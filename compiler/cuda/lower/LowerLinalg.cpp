@@ -11,10 +11,12 @@
 // folds into M (one larger GEMM).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/LowerCommon.h"
 #include "compiler/cuda/lower/LowerConv.h"
 
 #include "compiler/cpu/lower/LowerConv.h"
 #include "ir/ops/Broadcast.h"
+#include "ir/ops/Resolve.h"
 
 #include <algorithm>
 
@@ -53,16 +55,6 @@ bool launchGemm(const Node &n, const GemmLayout &l, const GpuTile &t,
   return true;
 }
 
-/// Matmul operand shape with a 1-D `a` promoted to [1,K] (or a 1-D `b` to
-/// [K,1]), as the interpreter.
-Shape promoted(const Shape &s, bool isA) {
-  if (s.size() != 1)
-    return s;
-  return isA ? Shape{1, s[0]} : Shape{s[0], 1};
-}
-
-Shape batchDims(const Shape &s) { return Shape(s.begin(), s.end() - 2); }
-
 } // namespace
 
 //===--- gemm -------------------------------------------------------------===//
@@ -70,19 +62,19 @@ Shape batchDims(const Shape &s) { return Shape(s.begin(), s.end() - 2); }
 bool lowerGemm(const Node &n, LowerCtx &ctx) {
   const Value *a = n.operand(0), *b = n.operand(1), *c = n.operand("c");
   const Value *y = n.result();
-  bool transA = n.getInt("trans_a") != 0, transB = n.getInt("trans_b") != 0;
-  const Shape &as = a->type().shape, &ys = y->type().shape;
+  const Shape &ys = y->type().shape;
+  GemmDims g = gemmDims(n);
   GemmLayout l;
-  l.m = ys[0];
-  l.n = ys[1];
-  l.k = as[transA ? 0 : 1];
+  l.m = g.m;
+  l.n = g.n;
+  l.k = g.k;
   if (l.m * l.n == 0)
     return true;
   // op(a) (m, k): a [M][K] or, transposed, a [K][M]; op(b) (k, n) likewise.
-  l.ams = transA ? 1 : l.k;
-  l.aks = transA ? l.m : 1;
-  l.bks = transB ? 1 : l.n;
-  l.bns = transB ? l.k : 1;
+  l.ams = g.transA ? 1 : l.k;
+  l.aks = g.transA ? l.m : 1;
+  l.bks = g.transB ? 1 : l.n;
+  l.bns = g.transB ? l.k : 1;
   GpuTile t;
   if (!gpuTileFor(n, true, l.m, l.n, l.k, 1, ctx, t))
     return false;
@@ -104,18 +96,17 @@ bool lowerGemm(const Node &n, LowerCtx &ctx) {
 
 bool lowerMatMul(const Node &n, LowerCtx &ctx) {
   const Value *a = n.operand(0), *b = n.operand(1), *y = n.result();
-  Shape as = promoted(a->type().shape, true);
-  Shape bs = promoted(b->type().shape, false);
-  std::optional<Shape> batch = broadcastShapes(batchDims(as), batchDims(bs));
-  if (!batch) {
+  std::optional<MatMulDims> mm =
+      resolveMatMul(a->type().shape, b->type().shape);
+  if (!mm) {
     ctx.diag().error(n.loc(), "matmul: batch dimensions do not broadcast");
     return false;
   }
   GemmLayout l;
-  l.m = as[as.size() - 2];
-  l.k = as.back();
-  l.n = bs.back();
-  l.batch = numElements(*batch);
+  l.m = mm->m;
+  l.k = mm->k;
+  l.n = mm->n;
+  l.batch = mm->batchCount;
   if (l.batch * l.m * l.n == 0)
     return true;
   l.ams = l.k;
@@ -123,14 +114,14 @@ bool lowerMatMul(const Node &n, LowerCtx &ctx) {
   l.bks = l.n;
   l.bns = 1;
   std::vector<int64_t> shape, sa, sb;
-  if (numElements(batchDims(bs)) == 1) {
+  if (mm->bMatrices == 1) {
     // b is shared by every batch position: one GEMM of batch * M rows.
     l.m *= l.batch;
     l.batch = 1;
   } else {
-    shape = *batch;
-    sa = broadcastStrides(batchDims(as), shape);
-    sb = broadcastStrides(batchDims(bs), shape);
+    shape = mm->batch;
+    sa = mm->aBatchStride;
+    sb = mm->bBatchStride;
     for (int64_t &s : sa)
       s *= l.m * l.k;
     for (int64_t &s : sb)

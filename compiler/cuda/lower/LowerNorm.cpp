@@ -12,10 +12,9 @@
 // with consecutive threads on consecutive pixels).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/LowerCommon.h"
 #include "compiler/cpu/lower/LowerMisc.h"
 #include "compiler/cuda/lower/LowerMisc.h"
-
-#include <cmath>
 
 namespace cnnc::cuda {
 
@@ -36,28 +35,6 @@ constexpr int64_t kBlockReduceMin = 32;
 /// With more lines than this (and strided lines), a thread per line keeps
 /// the GPU busy and its loads coalesced across lines.
 constexpr int64_t kManyLines = 4096;
-
-/// The constants k, s of batch_norm, folded at compile time when all four
-/// operands are constants.
-bool foldBatchNorm(const Node &n, LowerCtx &ctx, Buffer &k, Buffer &s) {
-  const Tensor *scale = ctx.constant(n.operand(1));
-  const Tensor *bias = ctx.constant(n.operand(2));
-  const Tensor *mean = ctx.constant(n.operand(3));
-  const Tensor *var = ctx.constant(n.operand(4));
-  if (!scale || !bias || !mean || !var)
-    return false;
-  double epsilon = n.getFloat("epsilon");
-  std::vector<float> kc, sc;
-  for (size_t c = 0; c < scale->data.size(); ++c) {
-    double kk =
-        double(scale->data[c]) / std::sqrt(double(var->data[c]) + epsilon);
-    kc.push_back(float(kk));
-    sc.push_back(float(double(bias->data[c]) - double(mean->data[c]) * kk));
-  }
-  k = ctx.addWeights(kc);
-  s = ctx.addWeights(sc);
-  return true;
-}
 
 bool lowerSoftmaxOf(const Node &n, LowerCtx &ctx, bool log) {
   const Value *x = n.operand(0), *y = n.result();
@@ -109,20 +86,13 @@ bool lowerBatchNorm(const Node &n, LowerCtx &ctx) {
   const Value *x = n.operand(0);
   const Shape &xs = x->type().shape;
   int64_t channels = xs[1];
-  Buffer k, s;
-  if (!foldBatchNorm(n, ctx, k, s)) {
-    if (ctx.hadError())
-      return false;
-    k = ctx.scratch(channels * int64_t(sizeof(float)));
-    s = ctx.scratch(channels * int64_t(sizeof(float)));
+  std::optional<BatchNormAffine> a = batchNormAffine(n, ctx);
+  if (!a)
+    return false;
+  if (!a->fold.empty()) {
     KernelParams f;
     f.f("epsilon", n.getFloat("epsilon"));
-    std::vector<Buffer> bufs;
-    for (unsigned i = 1; i < 5; ++i)
-      bufs.push_back(ctx.buffer(n.operand(i)));
-    bufs.push_back(k);
-    bufs.push_back(s);
-    ctx.launchFlat("bn_fold", f, channels, bufs, double(channels));
+    ctx.launchFlat("bn_fold", f, channels, a->fold, double(channels));
   }
   int64_t count = numElements(xs);
   KernelParams p;
@@ -130,7 +100,7 @@ bool lowerBatchNorm(const Node &n, LowerCtx &ctx) {
   p.i("C", channels);
   p.i("inner", cpu::product(xs, 2, xs.size()));
   ctx.launchFlat("channel", p, count,
-                 {ctx.buffer(x), k, s, ctx.buffer(n.result())},
+                 {ctx.buffer(x), a->k, a->s, ctx.buffer(n.result())},
                  2 * double(count));
   return true;
 }

@@ -6,13 +6,16 @@
 // (row-major order is kept). transpose, concat, split, slice,
 // depth_to_space and relayout are strided copies (the `strided_copy`
 // template of compiler/cuda/kernels/shape.cuh): each is an iteration space
-// with an input and an output element stride per axis, simplified as the
-// CPU backend simplifies it, with the sizes and strides as constants; one
-// that swaps an x-contiguous axis with the y-contiguous one (a real
-// transpose) goes through shared-memory tiles instead (`transpose_tiled`).
+// with an input and an output element stride per axis (the first five
+// described for both backends by stridedCopies, compiler/LowerCommon.h),
+// simplified as the CPU backend simplifies it, with the sizes and strides
+// as constants; one that swaps an x-contiguous axis with the y-contiguous
+// one (a real transpose) goes through shared-memory tiles instead
+// (`transpose_tiled`).
 // pad lowers to the `pad` template.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/LowerCommon.h"
 #include "compiler/cpu/lower/LowerMisc.h"
 #include "compiler/cuda/lower/LowerMisc.h"
 
@@ -93,10 +96,13 @@ bool lowerView(const Node &n, LowerCtx &ctx) {
   return true;
 }
 
-/// The axis attribute `name` of `n`, normalised for rank `rank`.
-size_t axisAttr(const Node &n, std::string_view name, size_t rank) {
-  int64_t axis = n.getInt(name);
-  return size_t(axis < 0 ? axis + int64_t(rank) : axis);
+/// The copies of stridedCopies(n), each a strided_copy (or transpose_tiled)
+/// launch.
+bool lowerStridedCopies(const Node &n, LowerCtx &ctx) {
+  for (const StridedCopy &c : stridedCopies(n))
+    lowerStridedCopy(ctx, ctx.buffer(c.x), ctx.buffer(c.y), c.shape, c.inStride,
+                     c.outStride, c.inOffset, c.outOffset);
+  return true;
 }
 
 } // namespace
@@ -111,88 +117,9 @@ bool lowerReshape(const Node &n, LowerCtx &ctx) { return lowerView(n, ctx); }
 bool lowerIdentity(const Node &n, LowerCtx &ctx) { return lowerView(n, ctx); }
 bool lowerDropout(const Node &n, LowerCtx &ctx) { return lowerView(n, ctx); }
 
-/// Iterates over y in its order, reading x through the permuted strides.
-bool lowerTranspose(const Node &n, LowerCtx &ctx) {
-  const Value *x = n.operand(0), *y = n.result();
-  const Shape &xs = x->type().shape, &ys = y->type().shape;
-  std::vector<int64_t> perm = n.getInts("perm");
-  if (perm.empty())
-    for (size_t i = xs.size(); i-- > 0;)
-      perm.push_back(int64_t(i));
-  std::vector<int64_t> xStride = stridesOf(xs), inStride;
-  for (int64_t a : perm)
-    inStride.push_back(xStride[size_t(a)]);
-  lowerStridedCopy(ctx, ctx.buffer(x), ctx.buffer(y), ys, inStride,
-                   stridesOf(ys), 0, 0);
-  return true;
-}
-
-/// One copy per operand, into its slab of y along the axis.
-bool lowerConcat(const Node &n, LowerCtx &ctx) {
-  const Value *y = n.result();
-  const Shape &ys = y->type().shape;
-  size_t axis = axisAttr(n, "axis", ys.size());
-  std::vector<int64_t> yStride = stridesOf(ys);
-  int64_t offset = 0;
-  for (const Value *x : n.operands()) {
-    const Shape &xs = x->type().shape;
-    lowerStridedCopy(ctx, ctx.buffer(x), ctx.buffer(y), xs, stridesOf(xs),
-                     yStride, 0, offset * yStride[axis]);
-    offset += xs[axis];
-  }
-  return true;
-}
-
-/// One copy per result, from its slab of x along the axis.
-bool lowerSplit(const Node &n, LowerCtx &ctx) {
-  const Value *x = n.operand(0);
-  const Shape &xs = x->type().shape;
-  size_t axis = axisAttr(n, "axis", xs.size());
-  std::vector<int64_t> xStride = stridesOf(xs);
-  int64_t offset = 0;
-  for (const Value *y : n.results()) {
-    const Shape &ys = y->type().shape;
-    lowerStridedCopy(ctx, ctx.buffer(x), ctx.buffer(y), ys, xStride,
-                     stridesOf(ys), offset * xStride[axis], 0);
-    offset += ys[axis];
-  }
-  return true;
-}
-
-/// Each axis resolved as ONNX clamps it (ir/ops/SliceOps.cpp) to a start
-/// and a step: an offset into x and a (possibly negative) input stride.
-bool lowerSlice(const Node &n, LowerCtx &ctx) {
-  const Value *x = n.operand(0), *y = n.result();
-  const Shape &xs = x->type().shape;
-  int64_t rank = int64_t(xs.size());
-  const std::vector<int64_t> &starts = n.getInts("starts");
-  std::vector<int64_t> axes = n.getInts("axes");
-  std::vector<int64_t> steps = n.getInts("steps");
-  if (axes.empty())
-    for (size_t i = 0; i < starts.size(); ++i)
-      axes.push_back(int64_t(i));
-  if (steps.empty())
-    steps.assign(starts.size(), 1);
-  // An empty result has nothing to copy (and its start may lie past x).
-  if (numElements(y->type().shape) == 0)
-    return true;
-  std::vector<int64_t> xStride = stridesOf(xs), inStride = xStride;
-  int64_t offset = 0;
-  for (size_t i = 0; i < starts.size(); ++i) {
-    size_t a = size_t(axes[i] < 0 ? axes[i] + rank : axes[i]);
-    int64_t start = starts[i], step = steps[i], size = xs[a];
-    if (start < 0)
-      start += size;
-    start = step > 0 ? std::clamp<int64_t>(start, 0, size)
-                     : std::clamp<int64_t>(start, 0, size - 1);
-    offset += start * xStride[a];
-    inStride[a] = step * xStride[a];
-  }
-  const Shape &ys = y->type().shape;
-  lowerStridedCopy(ctx, ctx.buffer(x), ctx.buffer(y), ys, inStride,
-                   stridesOf(ys), offset, 0);
-  return true;
-}
+// lower<Id> of transpose, concat, split, slice and depth_to_space:
+// lowerStridedCopies.
+CNNC_STRIDED_COPY_OPS(CNNC_LOWER_AS_STRIDED_COPIES)
 
 bool lowerPad(const Node &n, LowerCtx &ctx) {
   const Value *x = n.operand(0), *y = n.result();
@@ -209,23 +136,6 @@ bool lowerPad(const Node &n, LowerCtx &ctx) {
                                 : kPadConstant);
   p.f("value", n.getFloat("value"));
   ctx.launchFlat("pad", p, numElements(ys), {ctx.buffer(x), ctx.buffer(y)});
-  return true;
-}
-
-/// y [N,C,H*b,W*b] as [N,C,H,b,W,b] (i, j the block offsets) reads x viewed
-/// as [N,b,b,C,H,W] (dcr) or [N,C,b,b,H,W] (crd).
-bool lowerDepthToSpace(const Node &n, LowerCtx &ctx) {
-  const Value *x = n.operand(0), *y = n.result();
-  const Shape &xs = x->type().shape;
-  int64_t b = n.getInt("blocksize");
-  int64_t c = xs[1] / (b * b), h = xs[2], w = xs[3], hw = h * w;
-  Shape space = {xs[0], c, h, b, w, b};
-  std::vector<int64_t> inStride =
-      n.getEnum("mode") == "dcr"
-          ? std::vector<int64_t>{xs[1] * hw, hw, w, b * c * hw, 1, c * hw}
-          : std::vector<int64_t>{xs[1] * hw, b * b * hw, w, b * hw, 1, hw};
-  lowerStridedCopy(ctx, ctx.buffer(x), ctx.buffer(y), space, inStride,
-                   stridesOf(space), 0, 0);
   return true;
 }
 

@@ -1,0 +1,236 @@
+//===- LowerCommon.cpp - Lowering logic both backends share ---------------===//
+//
+// The batch_norm folding, the strided copies of the data-movement ops and
+// the conv windows that the CPU and CUDA lowerings share (see
+// LowerCommon.h).
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/LowerCommon.h"
+#include "compiler/cpu/kernels/Params.h"
+#include "ir/ops/SlidingWindow.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
+namespace cnnc {
+
+namespace {
+
+/// The k and s of batch_norm `n` as weights when all four statistics
+/// operands are constants; false otherwise (or after an error).
+bool foldBatchNorm(const Node &n, BufferCtx &ctx, Buffer &k, Buffer &s) {
+  const Tensor *scale = ctx.constant(n.operand(1));
+  const Tensor *bias = ctx.constant(n.operand(2));
+  const Tensor *mean = ctx.constant(n.operand(3));
+  const Tensor *var = ctx.constant(n.operand(4));
+  if (!scale || !bias || !mean || !var)
+    return false;
+  double epsilon = n.getFloat("epsilon");
+  std::vector<float> kc, sc;
+  for (size_t c = 0; c < scale->data.size(); ++c) {
+    double kk =
+        double(scale->data[c]) / std::sqrt(double(var->data[c]) + epsilon);
+    kc.push_back(float(kk));
+    sc.push_back(float(double(bias->data[c]) - double(mean->data[c]) * kk));
+  }
+  k = ctx.addWeights(kc);
+  s = ctx.addWeights(sc);
+  return true;
+}
+
+} // namespace
+
+std::optional<BatchNormAffine> batchNormAffine(const Node &n, BufferCtx &ctx) {
+  BatchNormAffine a;
+  if (foldBatchNorm(n, ctx, a.k, a.s))
+    return a;
+  if (ctx.hadError())
+    return std::nullopt;
+  int64_t channels = n.operand(0)->type().shape[1];
+  a.k = ctx.scratch(channels * int64_t(sizeof(float)));
+  a.s = ctx.scratch(channels * int64_t(sizeof(float)));
+  for (unsigned i = 1; i < 5; ++i)
+    a.fold.push_back(ctx.buffer(n.operand(i)));
+  a.fold.push_back(a.k);
+  a.fold.push_back(a.s);
+  return a;
+}
+
+namespace {
+
+/// The axis attribute `name` of `n`, a negative one counted from the end of
+/// `rank` axes.
+size_t axisAttr(const Node &n, std::string_view name, size_t rank) {
+  int64_t axis = n.getInt(name);
+  return size_t(axis < 0 ? axis + int64_t(rank) : axis);
+}
+
+/// A copy of x = operand 0 to y = result 0 over y's shape, y written in its
+/// order.
+StridedCopy copyIntoY(const Node &n) {
+  StridedCopy c;
+  c.x = n.operand(0);
+  c.y = n.result();
+  c.shape = c.y->type().shape;
+  c.outStride = stridesOf(c.shape);
+  return c;
+}
+
+std::vector<StridedCopy> transposeCopies(const Node &n) {
+  const Shape &xs = n.operand(0)->type().shape;
+  std::vector<int64_t> perm = n.getInts("perm");
+  if (perm.empty())
+    for (size_t i = xs.size(); i-- > 0;)
+      perm.push_back(int64_t(i));
+  std::vector<int64_t> xStride = stridesOf(xs);
+  StridedCopy c = copyIntoY(n);
+  for (int64_t a : perm)
+    c.inStride.push_back(xStride[size_t(a)]);
+  return {c};
+}
+
+/// concat (one copy per operand, into its slab of y along the axis) or
+/// split (one per result, from its slab of x along the axis).
+std::vector<StridedCopy> slabCopies(const Node &n) {
+  bool concat = n.kind() == OpKind::Concat;
+  const Value *whole = concat ? n.result() : n.operand(0);
+  const std::vector<Value *> &parts = concat ? n.operands() : n.results();
+  const Shape &ws = whole->type().shape;
+  size_t axis = axisAttr(n, "axis", ws.size());
+  std::vector<int64_t> wholeStride = stridesOf(ws);
+  std::vector<StridedCopy> copies;
+  int64_t offset = 0;
+  for (const Value *part : parts) {
+    StridedCopy c;
+    c.x = concat ? part : whole;
+    c.y = concat ? whole : part;
+    c.shape = part->type().shape;
+    std::vector<int64_t> partStride = stridesOf(c.shape);
+    c.inStride = concat ? partStride : wholeStride;
+    c.outStride = concat ? wholeStride : partStride;
+    (concat ? c.outOffset : c.inOffset) = offset * wholeStride[axis];
+    offset += c.shape[axis];
+    copies.push_back(std::move(c));
+  }
+  return copies;
+}
+
+std::vector<StridedCopy> sliceCopies(const Node &n) {
+  // An empty result has nothing to copy (and its start may lie past x).
+  if (numElements(n.result()->type().shape) == 0)
+    return {};
+  const Shape &xs = n.operand(0)->type().shape;
+  int64_t rank = int64_t(xs.size());
+  const std::vector<int64_t> &starts = n.getInts("starts");
+  std::vector<int64_t> axes = n.getInts("axes");
+  std::vector<int64_t> steps = n.getInts("steps");
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i)
+      axes.push_back(int64_t(i));
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  std::vector<int64_t> xStride = stridesOf(xs);
+  StridedCopy c = copyIntoY(n);
+  c.inStride = xStride;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    size_t a = size_t(axes[i] < 0 ? axes[i] + rank : axes[i]);
+    int64_t start = starts[i], step = steps[i], size = xs[a];
+    if (start < 0)
+      start += size;
+    start = step > 0 ? std::clamp<int64_t>(start, 0, size)
+                     : std::clamp<int64_t>(start, 0, size - 1);
+    c.inOffset += start * xStride[a];
+    c.inStride[a] = step * xStride[a];
+  }
+  return {c};
+}
+
+std::vector<StridedCopy> depthToSpaceCopies(const Node &n) {
+  StridedCopy c = copyIntoY(n);
+  const Shape &xs = c.x->type().shape;
+  int64_t b = n.getInt("blocksize");
+  int64_t ch = xs[1] / (b * b), h = xs[2], w = xs[3], hw = h * w;
+  c.shape = {xs[0], ch, h, b, w, b};
+  c.outStride = stridesOf(c.shape);
+  c.inStride =
+      n.getEnum("mode") == "dcr"
+          ? std::vector<int64_t>{xs[1] * hw, hw, w, b * ch * hw, 1, ch * hw}
+          : std::vector<int64_t>{xs[1] * hw, b * b * hw, w, b * hw, 1, hw};
+  return {c};
+}
+
+} // namespace
+
+std::vector<StridedCopy> stridedCopies(const Node &n) {
+  OpKind k = n.kind();
+  if (k == OpKind::Transpose)
+    return transposeCopies(n);
+  if (k == OpKind::Concat || k == OpKind::Split)
+    return slabCopies(n);
+  if (k == OpKind::Slice)
+    return sliceCopies(n);
+  if (k == OpKind::DepthToSpace)
+    return depthToSpaceCopies(n);
+  assert(false && "stridedCopies of an op that is no strided copy");
+  return {};
+}
+
+GemmDims gemmDims(const Node &n) {
+  GemmDims g;
+  g.transA = n.getInt("trans_a") != 0;
+  g.transB = n.getInt("trans_b") != 0;
+  const Shape &ys = n.result()->type().shape;
+  g.m = ys[0];
+  g.n = ys[1];
+  g.k = n.operand(0)->type().shape[g.transA ? 0 : 1];
+  return g;
+}
+
+int64_t convPadMode(const Node &n) {
+  const std::string &m = n.getEnum("padding_mode");
+  if (m == "reflect")
+    return cnnk::kConvPadReflect;
+  if (m == "replicate")
+    return cnnk::kConvPadReplicate;
+  if (m == "circular")
+    return cnnk::kConvPadCircular;
+  return cnnk::kConvPadZeros;
+}
+
+std::optional<std::vector<WindowAxis>> convTransposeWindow(const Node &n,
+                                                           DiagEngine &diag) {
+  Shape is = spatialDims(n.operand(0)->type().shape);
+  Shape ks = spatialDims(n.operand(1)->type().shape);
+  Shape os = spatialDims(n.result()->type().shape);
+  size_t r = is.size();
+  std::vector<int64_t> stride, dilation, pads;
+  std::string error;
+  if (!readWindowList(n, "stride", r, r, 1, Shape(r, 1), stride, error) ||
+      !readWindowList(n, "dilation", r, r, 1, Shape(r, 1), dilation, error) ||
+      !readWindowList(n, "pads", 2 * r, r, 0, Shape(2 * r, 0), pads, error)) {
+    diag.error(n.loc(), "{}", error);
+    return std::nullopt;
+  }
+  std::vector<WindowAxis> axes(r);
+  for (size_t i = 0; i < r; ++i) {
+    axes[i].in = is[i];
+    axes[i].out = os[i];
+    axes[i].kernel = ks[i];
+    axes[i].stride = stride[i];
+    axes[i].dilation = dilation[i];
+    axes[i].padBegin = pads[i];
+  }
+  return axes;
+}
+
+std::vector<WindowAxis> convVariantWindow(const Node &n) {
+  const Shape &xs = n.operand(0)->type().shape;
+  const Shape &ws =
+      n.operand(n.kind() == OpKind::DeformConv ? 2 : 1)->type().shape;
+  WindowOptions opts;
+  opts.hasAutoPad = false;
+  return kernelWindow(n, spatialDims(xs), spatialDims(ws, ws.size() - 2), opts);
+}
+
+} // namespace cnnc

@@ -1,0 +1,135 @@
+//===- LowerCommon.h - Lowering logic both backends share -------*- C++ -*-===//
+//
+// What the CPU lowerings (compiler/cpu/lower/) and the CUDA lowerings
+// (compiler/cuda/lower/) compute alike before they part ways on kernels:
+// which ops are plain activations, the folded constants of batch_norm, the
+// strided copies that carry out the data-movement ops (transpose, concat,
+// split, slice, depth_to_space), the dims of gemm, and the windows and
+// padding mode of the conv family. Each backend turns the result into its own
+// kernel calls; nothing here emits one. Op semantics the interpreter also
+// follows live in ir/ops/ instead (ir/ops/Resolve.h).
+//
+//===----------------------------------------------------------------------===//
+#ifndef CNNC_COMPILER_LOWERCOMMON_H
+#define CNNC_COMPILER_LOWERCOMMON_H
+
+#include "compiler/LowerBuffers.h"
+#include "ir/Window.h"
+
+#include <optional>
+#include <vector>
+
+namespace cnnc {
+
+/// The elementwise activations as X(Id): the ops of the epilogue
+/// activation list (CNNC_EPILOGUE_ACTS in ir/Ops.def, flagged kElementwise
+/// | kEpilogue). Every backend lowers each of them through its one unary
+/// kernel: CNNC_ACTIVATION_OPS(CNNC_LOWER_AS_UNARY) in its namespace
+/// defines every lower<Id>.
+#define CNNC_ACTIVATION_OPS(X)                                                 \
+  X(Relu)                                                                      \
+  X(LeakyRelu)                                                                 \
+  X(Elu)                                                                       \
+  X(Selu)                                                                      \
+  X(Sigmoid)                                                                   \
+  X(Tanh)                                                                      \
+  X(Softplus)                                                                  \
+  X(Softsign)                                                                  \
+  X(Silu)                                                                      \
+  X(Mish)                                                                      \
+  X(HardSigmoid)                                                               \
+  X(HardSwish)                                                                 \
+  X(Clip)                                                                      \
+  X(Step)                                                                      \
+  X(LogSigmoid)                                                                \
+  X(Gelu)
+
+/// Defines lower<Id>(n, ctx) as lowerUnary(n, ctx), with the LowerCtx and
+/// lowerUnary of the backend namespace it expands in.
+#define CNNC_LOWER_AS_UNARY(Id)                                                \
+  bool lower##Id(const Node &n, LowerCtx &ctx) { return lowerUnary(n, ctx); }
+
+/// batch_norm as the per-channel affine y = x * k[c] + s[c].
+struct BatchNormAffine {
+  Buffer k, s;
+  /// Empty when k and s were folded at compile time (all four statistics
+  /// operands are constants): they are then weights. Otherwise k and s
+  /// are scratch areas of C floats, and `fold` lists the buffers of the
+  /// backend's bn_fold kernel, which computes them at run time: scale,
+  /// bias, mean, var, k, s.
+  std::vector<Buffer> fold;
+};
+
+/// The k and s of batch_norm node `n`: k = scale / sqrt(var + epsilon),
+/// s = bias - mean * k, folded in double when the operands are constants.
+/// Returns nullopt after an error was reported (a const whose data could
+/// not be read).
+std::optional<BatchNormAffine> batchNormAffine(const Node &n, BufferCtx &ctx);
+
+/// One strided copy of a data-movement op: over the iteration space
+/// `shape` (i a multi-index into it), y[outOffset + i . outStride] =
+/// x[inOffset + i . inStride], in elements of the values x and y.
+struct StridedCopy {
+  const Value *x = nullptr, *y = nullptr;
+  Shape shape;
+  std::vector<int64_t> inStride, outStride;
+  int64_t inOffset = 0, outOffset = 0;
+};
+
+/// The data-movement ops that are strided copies and nothing else, as
+/// X(Id). Every backend lowers each of them by running its strided-copy
+/// kernel over stridedCopies(n): CNNC_STRIDED_COPY_OPS(
+/// CNNC_LOWER_AS_STRIDED_COPIES) in its namespace defines every lower<Id>.
+#define CNNC_STRIDED_COPY_OPS(X)                                               \
+  X(Transpose)                                                                 \
+  X(Concat)                                                                    \
+  X(Split)                                                                     \
+  X(Slice)                                                                     \
+  X(DepthToSpace)
+
+/// Defines lower<Id>(n, ctx) as lowerStridedCopies(n, ctx), with the
+/// LowerCtx and lowerStridedCopies of the backend namespace it expands in.
+#define CNNC_LOWER_AS_STRIDED_COPIES(Id)                                       \
+  bool lower##Id(const Node &n, LowerCtx &ctx) {                               \
+    return lowerStridedCopies(n, ctx);                                         \
+  }
+
+/// The copies that carry out node `n`, one of CNNC_STRIDED_COPY_OPS:
+///   transpose       y in its order, x read through its permuted strides
+///   concat          one per operand, into its slab of y along the axis
+///   split           one per result, from its slab of x along the axis
+///   slice           x read from each axis's start by its step, clamped as
+///                   ONNX says (ir/ops/SliceOps.cpp); none for an empty y
+///   depth_to_space  y [N,C,H*b,W*b] as [N,C,H,b,W,b] reading x viewed as
+///                   [N,b,b,C,H,W] (dcr) or [N,C,b,b,H,W] (crd)
+std::vector<StridedCopy> stridedCopies(const Node &n);
+
+/// The product gemm node `n` computes: op(a) [M, K] by op(b) [K, N], op
+/// transposing its operand where trans_a / trans_b is set.
+struct GemmDims {
+  int64_t m = 0, n = 0, k = 0;
+  bool transA = false, transB = false;
+};
+
+/// The dims of gemm node `n` (shapes inferred).
+GemmDims gemmDims(const Node &n);
+
+/// conv's padding_mode as the conv kernels' padding mode (cnnk::ConvPadMode,
+/// compiler/cpu/kernels/ParamsConv.h, which the CUDA templates mirror).
+int64_t convPadMode(const Node &n);
+
+/// The window of conv_transpose node `n` in gather form, per spatial axis:
+/// x's size as `in`, y's as `out`, w's as `kernel`, the stride, dilation
+/// and begin pad (the end pads and output_padding only fix y's size). On a
+/// malformed stride, dilation or pads list reports it at `n` and returns
+/// nullopt.
+std::optional<std::vector<WindowAxis>> convTransposeWindow(const Node &n,
+                                                           DiagEngine &diag);
+
+/// The window of a locally_connected, tiled_conv or deform_conv node: its
+/// window attributes (no auto_pad) over the kernel of w's last two axes.
+std::vector<WindowAxis> convVariantWindow(const Node &n);
+
+} // namespace cnnc
+
+#endif

@@ -1,0 +1,86 @@
+//===- Resolve.h - Op semantics the backends share --------------*- C++ -*-===//
+//
+// The attribute resolution of ops whose semantics the backends must follow
+// to the element: the reference kernels (ir/ops/*Ops.cpp) define these
+// functions and use them, and the CPU and CUDA lowerings call the same
+// functions instead of restating the rules, so a backend reads exactly the
+// input elements the interpreter reads.
+//
+//   resize     resizeAxisTaps: the input taps of every output coordinate
+//   matmul     resolveMatMul: numpy promotion and batch broadcasting
+//
+// Each assumes a node shape inference accepted unless it says otherwise.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CNNC_IR_OPS_RESOLVE_H
+#define CNNC_IR_OPS_RESOLVE_H
+
+#include "ir/Graph.h"
+
+#include <optional>
+#include <vector>
+
+namespace cnnc {
+
+//===--- resize -----------------------------------------------------------===//
+
+/// One resized spatial axis: its input and output sizes, and how output
+/// coordinates scale to input coordinates.
+struct ResizeAxis {
+  int64_t in = 0;
+  int64_t out = 0;
+  /// The given scale; unused when the sizes were given.
+  double scale = 1;
+  bool fromSizes = false;
+
+  /// x / scale; with sizes, x * in / out, exact when the result is integral.
+  double toInput(double x) const {
+    return fromSizes ? x * double(in) / double(out) : x / scale;
+  }
+};
+
+/// The two input neighbours of one output coordinate on one axis and the
+/// weight of the second (the first weighs 1 - w). Nearest taps have
+/// lo == hi and w == 0; so has a linear tap on the last input element.
+struct ResizeTaps {
+  int64_t lo = 0;
+  int64_t hi = 0;
+  double w = 0;
+};
+
+/// Per output coordinate of axis `a` of resize `node`, the input taps read
+/// (by its mode, coordinate_transformation_mode and nearest_mode). An axis
+/// with in == out == 1 gives the single tap {0, 0, 0}.
+std::vector<ResizeTaps> resizeAxisTaps(const Node &node, const ResizeAxis &a);
+
+//===--- matmul -----------------------------------------------------------===//
+
+/// A matmul operand shape as numpy promotes it: a 1-D a (`isA`) becomes
+/// [1, K], a 1-D b becomes [K, 1]; any other shape is kept.
+Shape matmulPromoted(const Shape &s, bool isA);
+
+/// The batch dimensions of a promoted matmul operand: all but the last two.
+Shape matmulBatchDims(const Shape &s);
+
+/// A matmul of a [*Ba, M, K] by b [*Bb, K, N] (promoted), the batch
+/// dimensions broadcast to `batch`. The result, as [*batch, M, N], keeps
+/// its row-major layout when a promoted axis is removed.
+struct MatMulDims {
+  Shape a, b;  ///< The promoted operand shapes.
+  Shape batch; ///< The broadcast batch dimensions.
+  int64_t m = 0, k = 0, n = 0;
+  int64_t batchCount = 1; ///< Elements of `batch`.
+  int64_t aMatrices = 1;  ///< Elements of *Ba: the M x K matrices of a.
+  int64_t bMatrices = 1;  ///< Elements of *Bb: the K x N matrices of b.
+  /// Per axis of `batch`, the step in matrices of a and of b (0 where the
+  /// operand broadcasts along it; broadcastStrides).
+  std::vector<int64_t> aBatchStride, bBatchStride;
+};
+
+/// Resolves a matmul of operand shapes `a` and `b` (ranks at least 1, K
+/// agreeing); nullopt when the batch dimensions do not broadcast.
+std::optional<MatMulDims> resolveMatMul(const Shape &a, const Shape &b);
+
+} // namespace cnnc
+
+#endif
