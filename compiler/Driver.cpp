@@ -195,7 +195,6 @@ bool writeKernelFolder(const std::string &dir, llvm::Module &m, const Graph &g,
   fs::path tmp = makeTempFolder(out, diag);
   if (tmp.empty())
     return false;
-  std::error_code ec;
   bool ok = true;
   for (size_t i = 0; i < kernels.size() && ok; ++i) {
     std::unique_ptr<llvm::Module> km =
@@ -207,15 +206,7 @@ bool writeKernelFolder(const std::string &dir, llvm::Module &m, const Graph &g,
                              .dump(2) +
                          "\n";
   ok = ok && writePlainFile(tmp / "manifest.json", manifest);
-  if (!ok) {
-    fs::remove_all(tmp, ec);
-    diag.error(SourceLoc{},
-               "cannot write '{}': writing the kernel files "
-               "failed",
-               dir);
-    return false;
-  }
-  return publishFolder(tmp, out, diag);
+  return finishFolder(ok, tmp, out, diag);
 }
 
 } // namespace
@@ -309,27 +300,10 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   m.reset();
   timer.lap("emit");
   std::string_view artefactBytes(artefact.data(), artefact.size());
-
-  if (opts.kind == ArtifactKind::SharedObject) {
-    if (!linkAndPublishSharedObject(artefactBytes, opts.output, diag))
-      return false;
-    timer.lap("link");
-  } else if (!writeArtefact(opts.output, artefactBytes, diag)) {
-    return false;
-  }
-  if (opts.externalWeights && opts.kind != ArtifactKind::LLVM &&
-      opts.kind != ArtifactKind::Assembly) {
-    const auto &w = lc.weights();
-    if (!writeFileAtomically(
-            weightsPathFor(opts.output),
-            std::string_view(reinterpret_cast<const char *>(w.data()),
-                             w.size()),
-            diag)) {
-      std::remove(opts.output.c_str());
-      return false;
-    }
-  }
-  return true;
+  bool weightsFile = opts.externalWeights && opts.kind != ArtifactKind::LLVM &&
+                     opts.kind != ArtifactKind::Assembly;
+  return writeCodeArtefact(opts.kind, artefactBytes, opts.output,
+                           weightsFile ? &lc.weights() : nullptr, timer, diag);
 }
 
 } // namespace cnnc

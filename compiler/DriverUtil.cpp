@@ -109,11 +109,22 @@ bool publishFolder(const fs::path &tmp, const fs::path &dir, DiagEngine &diag) {
   return true;
 }
 
+bool finishFolder(bool written, const fs::path &tmp, const fs::path &dir,
+                  DiagEngine &diag) {
+  if (written)
+    return publishFolder(tmp, dir, diag);
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  diag.error(SourceLoc{}, "cannot write '{}': writing the kernel files failed",
+             dir.string());
+  return false;
+}
+
 bool resolveOutput(const CompileOptions &opts, std::string &output,
                    DiagEngine &diag) {
   output = opts.output;
-  bool folder = opts.kind == ArtifactKind::Kernels ||
-                (opts.kind == ArtifactKind::Cuda);
+  bool folder =
+      opts.kind == ArtifactKind::Kernels || (opts.kind == ArtifactKind::Cuda);
   if (folder) {
     while (output.size() > 1 && output.back() == '/')
       output.pop_back();
@@ -154,6 +165,32 @@ bool linkAndPublishSharedObject(std::string_view object,
     return false;
   }
   return true;
+}
+
+} // namespace cnnc
+
+namespace cnnc {
+
+bool writeCodeArtefact(ArtifactKind kind, std::string_view code,
+                       const std::string &output,
+                       const std::vector<uint8_t> *externalWeights,
+                       StageTimer &timer, DiagEngine &diag) {
+  if (kind == ArtifactKind::SharedObject) {
+    if (!linkAndPublishSharedObject(code, output, diag))
+      return false;
+    timer.lap("link");
+  } else if (!writeArtefact(output, code, diag)) {
+    return false;
+  }
+  if (!externalWeights)
+    return true;
+  std::string_view bytes(
+      reinterpret_cast<const char *>(externalWeights->data()),
+      externalWeights->size());
+  if (writeFileAtomically(weightsPathFor(output), bytes, diag))
+    return true;
+  std::remove(output.c_str());
+  return false;
 }
 
 } // namespace cnnc

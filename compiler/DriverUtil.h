@@ -19,6 +19,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cnnc {
 
@@ -70,6 +71,11 @@ std::filesystem::path makeTempFolder(const std::filesystem::path &dir,
 bool publishFolder(const std::filesystem::path &tmp,
                    const std::filesystem::path &dir, DiagEngine &diag);
 
+/// Ends a kernel folder: when `written`, publishFolder(tmp, dir); else
+/// removes `tmp` and reports that writing the kernel files failed.
+bool finishFolder(bool written, const std::filesystem::path &tmp,
+                  const std::filesystem::path &dir, DiagEngine &diag);
+
 /// The output path of `opts`: a folder artefact (--emit=kernels or cuda)
 /// needs -o DIR (trailing '/' dropped); the folder the output goes in must
 /// exist. False after reporting an error.
@@ -80,6 +86,15 @@ bool resolveOutput(const CompileOptions &opts, std::string &output,
 /// temporaries beside it; nothing is left behind on failure.
 bool linkAndPublishSharedObject(std::string_view object,
                                 const std::string &output, DiagEngine &diag);
+
+/// Writes emitted code to `output`: linked into a shared object for
+/// ArtifactKind::SharedObject (timed as "link"), else as is. Then, when
+/// `externalWeights` is given, the weights to weightsPathFor(output),
+/// removing the artefact if that fails.
+bool writeCodeArtefact(ArtifactKind kind, std::string_view code,
+                       const std::string &output,
+                       const std::vector<uint8_t> *externalWeights,
+                       StageTimer &timer, DiagEngine &diag);
 
 } // namespace cnnc
 

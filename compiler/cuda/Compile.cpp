@@ -119,13 +119,7 @@ bool writeSourceFolder(const std::string &dir, const Graph &g,
                    {"flops", uint64_t(flops)},
                    {"kernels", ks}};
   ok = ok && writePlainFile(tmp / "manifest.json", manifest.dump(2) + "\n");
-  if (!ok) {
-    fs::remove_all(tmp, ec);
-    diag.error(SourceLoc{}, "cannot write '{}': writing the kernel files failed",
-               dir);
-    return false;
-  }
-  return publishFolder(tmp, out, diag);
+  return finishFolder(ok, tmp, out, diag);
 }
 
 } // namespace
@@ -164,10 +158,11 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   NvrtcResult nv;
   std::string error;
   if (!compileWithNvrtc(prog.text, target.archs, nv, error)) {
-    diag.error(g.loc(), "{}", haveNvrtc()
-                                  ? "internal error: NVRTC rejected the "
-                                    "generated CUDA C: " + error
-                                  : error);
+    diag.error(g.loc(), "{}",
+               haveNvrtc() ? "internal error: NVRTC rejected the "
+                             "generated CUDA C: " +
+                                 error
+                           : error);
     return false;
   }
   timer.lap(nv.cacheHits ? "nvrtc (cached)" : "nvrtc");
@@ -198,33 +193,15 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   if (!opts.externalWeights)
     lc.releaseWeights();
   llvm::SmallVector<char, 0> object;
-  if (!cpu::emitMachineCode(*m, *host, cpu::FileKind::Object, object,
-                            error)) {
+  if (!cpu::emitMachineCode(*m, *host, cpu::FileKind::Object, object, error)) {
     diag.error(SourceLoc{}, "{}", error);
     return false;
   }
   m.reset();
   timer.lap("emit");
-  std::string_view bytes(object.data(), object.size());
-  if (opts.kind == ArtifactKind::SharedObject) {
-    if (!linkAndPublishSharedObject(bytes, output, diag))
-      return false;
-    timer.lap("link");
-  } else if (!writeArtefact(output, bytes, diag)) {
-    return false;
-  }
-  if (opts.externalWeights) {
-    const auto &w = lc.weights();
-    if (!writeArtefact(
-            weightsPathFor(output),
-            std::string_view(reinterpret_cast<const char *>(w.data()),
-                             w.size()),
-            diag)) {
-      std::remove(output.c_str());
-      return false;
-    }
-  }
-  return true;
+  return writeCodeArtefact(
+      opts.kind, std::string_view(object.data(), object.size()), output,
+      opts.externalWeights ? &lc.weights() : nullptr, timer, diag);
 }
 
 } // namespace cnnc::cuda

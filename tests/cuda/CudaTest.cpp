@@ -107,8 +107,7 @@ void prepare(Case &c, const Options &opts) {
   if (!verifyGraph(*c.g, diag) || !inferShapes(*c.g, diag))
     return c.fail("    does not verify or infer shapes\n" + errorsOf(diag));
   c.inputs = caseInputs(*c.g, c.path, diag);
-  std::optional<std::vector<Tensor>> expected =
-      interpret(*c.g, c.inputs, diag);
+  std::optional<std::vector<Tensor>> expected = interpret(*c.g, c.inputs, diag);
   if (!expected)
     return c.fail("    the interpreter fails\n" + errorsOf(diag));
   c.expected = std::move(*expected);
@@ -135,8 +134,7 @@ void prepare(Case &c, const Options &opts) {
 
 /// The kernels of cases [b, e) in namespaces c<i>; for the host, adapters
 /// from `const void *` to the by-value Args and their table.
-std::string batchText(std::vector<Case> &cases, size_t b, size_t e,
-                      bool host) {
+std::string batchText(std::vector<Case> &cases, size_t b, size_t e, bool host) {
   std::string text = cuda::libraryIncludes();
   std::string table;
   for (size_t i = b; i < e; ++i) {
@@ -192,10 +190,9 @@ std::string checkNvrtc(const std::string &text, const fs::path &dir) {
     os.write(p.data(), std::streamsize(std::strlen(p.c_str())));
   }
   int status = 0;
-  std::string out = runCommand(
-      fmt::format("'{}' -arch=sm_90 '{}' -o /dev/null", CNNC_PTXAS_PATH,
-                  ptx.string()),
-      status);
+  std::string out = runCommand(fmt::format("'{}' -arch=sm_90 '{}' -o /dev/null",
+                                           CNNC_PTXAS_PATH, ptx.string()),
+                               status);
   return status == 0 ? "" : "ptxas rejects the PTX:\n" + out;
 }
 
@@ -233,8 +230,8 @@ struct Guarded {
   }
 };
 
-using LaunchFn = int (*)(void (*)(const void *), const void *,
-                         const unsigned *, const unsigned *);
+using LaunchFn = int (*)(void (*)(const void *), const void *, const unsigned *,
+                         const unsigned *);
 using KernelFn = void (*)(const void *);
 
 void emulateCase(Case &c, const KernelFn *table, size_t &next,
@@ -260,8 +257,8 @@ void emulateCase(Case &c, const KernelFn *table, size_t &next,
     } args = {};
     for (size_t a = 0; a < l.buffers.size(); ++a) {
       const Buffer &b = l.buffers[a];
-      float *base = b.kind == Buffer::Input    ? in[size_t(b.index)].data()
-                    : b.kind == Buffer::Output ? out[size_t(b.index)].data()
+      float *base = b.kind == Buffer::Input       ? in[size_t(b.index)].data()
+                    : b.kind == Buffer::Output    ? out[size_t(b.index)].data()
                     : b.kind == Buffer::Workspace ? ws.data()
                                                   : weights.data();
       args.p[a] = base + b.offset / 4;
@@ -302,9 +299,8 @@ void emulateBatch(std::vector<Case> &cases, size_t b, size_t e,
   std::string out = runCommand(
       fmt::format("'{}' -std=c++17 -O1 -fPIC -shared -w -x c++ -include "
                   "'{}/tests/cuda/HostShim.h' -I'{}' -I'{}' '{}' '{}' -o '{}'",
-                  CNNC_HOST_CXX, CNNC_SOURCE_DIR, dir.string(),
-                  CNNC_SOURCE_DIR, (dir / "batch.cu").string(),
-                  CNNC_EMU_RUNTIME, so.string()),
+                  CNNC_HOST_CXX, CNNC_SOURCE_DIR, dir.string(), CNNC_SOURCE_DIR,
+                  (dir / "batch.cu").string(), CNNC_EMU_RUNTIME, so.string()),
       status);
   if (status != 0) {
     for (size_t i = b; i < e; ++i)
@@ -314,15 +310,14 @@ void emulateBatch(std::vector<Case> &cases, size_t b, size_t e,
     return;
   }
   void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
-  auto launch = h ? reinterpret_cast<LaunchFn>(dlsym(h, "cnnemu_launch"))
-                  : nullptr;
-  auto table = h ? reinterpret_cast<const KernelFn *>(
-                       dlsym(h, "cnnemu_table"))
+  auto launch =
+      h ? reinterpret_cast<LaunchFn>(dlsym(h, "cnnemu_launch")) : nullptr;
+  auto table = h ? reinterpret_cast<const KernelFn *>(dlsym(h, "cnnemu_table"))
                  : nullptr;
   if (!launch || !table) {
     for (size_t i = b; i < e; ++i)
-      cases[i].fail(fmt::format("    cannot load the emulation: {}\n",
-                                dlerror()));
+      cases[i].fail(
+          fmt::format("    cannot load the emulation: {}\n", dlerror()));
     return;
   }
   size_t next = 0;
@@ -365,8 +360,8 @@ void runOnDevice(Case &c, const fs::path &dir) {
   cnnrt_workspace_free(ws);
   cnnrt_unload(m);
   for (size_t i = 0; s == CNNRT_OK && i < c.expected.size(); ++i)
-    if (!compareOutput(c.g->outputs()[i]->name(), outs[i].data(),
-                       c.expected[i], c.log))
+    if (!compareOutput(c.g->outputs()[i]->name(), outs[i].data(), c.expected[i],
+                       c.log))
       c.failed = true;
 }
 
@@ -394,8 +389,9 @@ int main(int argc, char **argv) {
     else if (a == "--require-all-ops")
       opts.requireAll = true;
     else if (!addCases(a, paths)) {
-      fmt::print(stderr, "cnnc-cuda-test: error: '{}' is not a .ir file or "
-                         "a folder\n",
+      fmt::print(stderr,
+                 "cnnc-cuda-test: error: '{}' is not a .ir file or "
+                 "a folder\n",
                  a);
       return 2;
     }
@@ -442,14 +438,14 @@ int main(int argc, char **argv) {
     }
     opts.nvrtc = opts.emulate = false;
   }
-  size_t batches = opts.device ? 0 : (cases.size() + opts.batch - 1) / opts.batch;
+  size_t batches =
+      opts.device ? 0 : (cases.size() + opts.batch - 1) / opts.batch;
   std::atomic<size_t> next{0};
   std::vector<std::thread> workers;
   for (unsigned j = 0; j < opts.jobs; ++j)
     workers.emplace_back([&] {
       for (size_t bi; (bi = next++) < batches;) {
-        size_t b = bi * opts.batch,
-               e = std::min(cases.size(), b + opts.batch);
+        size_t b = bi * opts.batch, e = std::min(cases.size(), b + opts.batch);
         for (size_t i = b; i < e; ++i)
           prepare(cases[i], opts);
         fs::path dir = fs::path(tmpl) / fmt::format("batch{}", bi);
@@ -464,23 +460,8 @@ int main(int argc, char **argv) {
     w.join();
   fs::remove_all(tmpl);
 
-  int passed = 0, failed = 0;
-  std::set<OpKind> covered;
-  for (const Case &c : cases) {
-    covered.insert(c.ops.begin(), c.ops.end());
-    if (!c.failed) {
-      ++passed;
-      continue;
-    }
-    ++failed;
-    fmt::print("FAIL {}\n{}", c.path.string(), c.log);
-  }
-  if (opts.requireAll)
-    for (const OpInfo &op : allOps())
-      if (op.kind != OpKind::Const && !covered.count(op.kind)) {
-        fmt::print("FAIL op '{}' appears in no case\n", op.name);
-        ++failed;
-      }
-  fmt::print("{} passed, {} failed\n", passed, failed);
-  return failed ? 1 : 0;
+  std::vector<CaseOutcome> outcomes;
+  for (Case &c : cases)
+    outcomes.push_back({!c.failed, std::move(c.log), std::move(c.ops)});
+  return reportCases(paths, outcomes, opts.requireAll);
 }

@@ -2,6 +2,7 @@
 #include "tests/e2e/Cases.h"
 
 #include "ir/Interpreter.h"
+#include "ir/Op.h"
 #include "ir/Safetensors.h"
 
 #include <fmt/format.h>
@@ -56,6 +57,29 @@ bool compareOutput(const std::string &name, const float *actual,
     log += fmt::format("    output %{}: {} of {} elements mismatch\n", name,
                        bad, expected.size());
   return bad == 0;
+}
+
+int reportCases(const std::vector<fs::path> &cases,
+                const std::vector<CaseOutcome> &outcomes, bool requireAllOps) {
+  int passed = 0, failed = 0;
+  std::set<OpKind> covered;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    covered.insert(outcomes[i].ops.begin(), outcomes[i].ops.end());
+    if (outcomes[i].passed) {
+      ++passed;
+      continue;
+    }
+    ++failed;
+    fmt::print("FAIL {}\n{}", cases[i].string(), outcomes[i].log);
+  }
+  if (requireAllOps)
+    for (const OpInfo &op : allOps())
+      if (op.kind != OpKind::Const && !covered.count(op.kind)) {
+        fmt::print("FAIL op '{}' appears in no case\n", op.name);
+        ++failed;
+      }
+  fmt::print("{} passed, {} failed\n", passed, failed);
+  return failed ? 1 : 0;
 }
 
 bool addCases(const std::string &arg, std::vector<fs::path> &out) {

@@ -13,10 +13,24 @@
 #include "ir/Tensor.h"
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace cnnc {
+
+/// What a runner found for one case.
+struct CaseOutcome {
+  bool passed = false;
+  std::string log; ///< indented lines saying what failed
+  std::set<OpKind> ops;
+};
+
+/// Prints "FAIL <case>" and its log for every failed case and, with
+/// `requireAllOps`, one FAIL line per op of the table (but const) that no
+/// case uses; then "N passed, M failed". Returns the exit status.
+int reportCases(const std::vector<std::filesystem::path> &cases,
+                const std::vector<CaseOutcome> &outcomes, bool requireAllOps);
 
 /// Inputs stored with the case ("input:NAME" in NAME.safetensors beside
 /// it), else seeded random ones.

@@ -54,12 +54,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct CaseResult {
-  bool passed = false;
-  std::string log;
-  std::set<OpKind> ops;
-};
-
 /// Runs `pipeline` on g (after the expected outputs were computed).
 bool optimise(Graph &g, const std::string &pipeline, DiagEngine &diag) {
   PassTarget target;
@@ -71,9 +65,9 @@ bool optimise(Graph &g, const std::string &pipeline, DiagEngine &diag) {
   return pm.parsePipeline(text, diag) && pm.run(g, diag);
 }
 
-CaseResult runCase(const fs::path &irPath, const fs::path &tmpDir,
-                   const std::string &pipeline) {
-  CaseResult r;
+CaseOutcome runCase(const fs::path &irPath, const fs::path &tmpDir,
+                    const std::string &pipeline) {
+  CaseOutcome r;
   DiagEngine diag;
   diag.setPrintImmediately(false);
   std::unique_ptr<Graph> g = parseGraphFile(irPath.string(), diag);
@@ -155,7 +149,7 @@ int main(int argc, char **argv) {
                        "folder\n");
     return 1;
   }
-  std::vector<CaseResult> results(cases.size());
+  std::vector<CaseOutcome> results(cases.size());
   std::atomic<size_t> next{0};
   std::vector<std::thread> workers;
   for (unsigned j = 0; j < jobs; ++j)
@@ -167,23 +161,5 @@ int main(int argc, char **argv) {
     w.join();
   fs::remove_all(tmpl);
 
-  int passed = 0, failed = 0;
-  std::set<OpKind> covered;
-  for (size_t i = 0; i < cases.size(); ++i) {
-    covered.insert(results[i].ops.begin(), results[i].ops.end());
-    if (results[i].passed) {
-      ++passed;
-      continue;
-    }
-    ++failed;
-    fmt::print("FAIL {}\n{}", cases[i].string(), results[i].log);
-  }
-  if (requireAll)
-    for (const OpInfo &op : allOps())
-      if (op.kind != OpKind::Const && !covered.count(op.kind)) {
-        fmt::print("FAIL op '{}' appears in no case\n", op.name);
-        ++failed;
-      }
-  fmt::print("{} passed, {} failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return reportCases(cases, results, requireAll);
 }

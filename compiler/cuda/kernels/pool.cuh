@@ -37,13 +37,8 @@ template <class P> __device__ void pool(const Args &a) {
   constexpr int planeIn = P::in(0) * P::in(1) * P::in(2);
   for (unsigned i = flatIndex(); i < unsigned(P::n);
        i += gridDim.x * blockDim.x) {
-    int rem = int(i);
-    int ow = rem % P::out(2);
-    rem /= P::out(2);
-    int oh = rem % P::out(1);
-    rem /= P::out(1);
-    int od = rem % P::out(0);
-    int plane = rem / P::out(0);
+    int od, oh, ow;
+    int plane = splitOut3<P>(int(i), od, oh, ow);
     int sd = od * P::stride(0) - P::pb(0);
     int sh = oh * P::stride(1) - P::pb(1);
     int sw = ow * P::stride(2) - P::pb(2);

@@ -31,6 +31,18 @@ __device__ __forceinline__ int flatIndex() {
   return int(blockIdx.x) * int(blockDim.x) + int(threadIdx.x);
 }
 
+/// Splits flat index i of a [planes, out(0), out(1), out(2)] tensor into
+/// its (d, h, w) and returns its plane.
+template <class P>
+__device__ __forceinline__ int splitOut3(int i, int &d, int &h, int &w) {
+  w = i % P::out(2);
+  i /= P::out(2);
+  h = i % P::out(1);
+  i /= P::out(1);
+  d = i % P::out(0);
+  return i / P::out(0);
+}
+
 //===--- Activations (numbering of ParamsAct.h's ActKind) -----------------===//
 
 enum ActKind {

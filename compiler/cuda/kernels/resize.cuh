@@ -26,13 +26,8 @@ template <class P> __device__ void resize(const Args &a) {
   const float *__restrict taps = a.p[2];
   for (unsigned i = flatIndex(); i < unsigned(P::n);
        i += gridDim.x * blockDim.x) {
-    int rem = int(i);
-    int ow = rem % P::out(2);
-    rem /= P::out(2);
-    int oh = rem % P::out(1);
-    rem /= P::out(1);
-    int od = rem % P::out(0);
-    int plane = rem / P::out(0);
+    int od, oh, ow;
+    int plane = splitOut3<P>(int(i), od, oh, ow);
     const float *td = taps + P::toff(0) + 3 * od;
     const float *th = taps + P::toff(1) + 3 * oh;
     const float *tw = taps + P::toff(2) + 3 * ow;

@@ -2,12 +2,14 @@
 //
 // The window is resolved as the interpreter and the CPU backend resolve it
 // (cpu::poolWindow over ir/Window.h: stride, pads, auto_pad, dilation,
-// ceil_mode), then right-aligned on three spatial axes (D, H, W) for the
-// `pool` template (compiler/cuda/kernels/pool.cuh): a 1D or 2D window gets
-// leading axes of size, kernel and stride 1. One thread per output
-// element. The global pools are reductions and lower in LowerNorm.cpp.
+// ceil_mode), then right-aligned on three spatial axes (D, H, W) by
+// cpu::setWindow3 for the `pool` template (compiler/cuda/kernels/pool.cuh):
+// a 1D or 2D window gets leading axes of size, kernel and stride 1. One
+// thread per output element. The global pools are reductions and lower in
+// LowerNorm.cpp.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/cpu/Lowering.h"
 #include "compiler/cpu/lower/LowerMisc.h"
 #include "compiler/cuda/lower/LowerMisc.h"
 
@@ -25,26 +27,23 @@ bool lowerPool(const Node &n, LowerCtx &ctx, bool isMax) {
                      n.info().name, axes.size());
     return false;
   }
-  std::vector<int64_t> in(3, 1), out(3, 1), kernel(3, 1), stride(3, 1),
-      dil(3, 1), pb(3, 0), pe(3, 0);
-  size_t lead = 3 - axes.size();
-  int64_t taps = 1;
-  for (size_t i = 0; i < axes.size(); ++i) {
-    const WindowAxis &a = axes[i];
-    in[lead + i] = a.in;
-    out[lead + i] = a.out;
-    kernel[lead + i] = a.kernel;
-    stride[lead + i] = a.stride;
-    dil[lead + i] = a.dilation;
-    pb[lead + i] = a.padBegin;
-    pe[lead + i] = a.padEnd;
-    taps *= a.kernel;
-  }
+  // The window right-aligned on (D, H, W), as the CPU kernels take it.
+  struct {
+    int64_t in[3], out[3], kernel[3], stride[3], dilation[3], padBegin[3],
+        padEnd[3];
+  } w;
+  cpu::setWindow3(axes, w);
+  auto list = [](const int64_t(&v)[3]) {
+    return std::vector<int64_t>(v, v + 3);
+  };
+  int64_t taps = w.kernel[0] * w.kernel[1] * w.kernel[2];
   KernelParams p;
   p.i("is_max", isMax);
   p.i("cip", isMax ? 0 : n.getInt("count_include_pad") != 0);
-  p.ints("in", in).ints("out", out).ints("kernel", kernel);
-  p.ints("stride", stride).ints("dil", dil).ints("pb", pb).ints("pe", pe);
+  p.ints("in", list(w.in)).ints("out", list(w.out));
+  p.ints("kernel", list(w.kernel)).ints("stride", list(w.stride));
+  p.ints("dil", list(w.dilation)).ints("pb", list(w.padBegin));
+  p.ints("pe", list(w.padEnd));
   int64_t count = numElements(y->type().shape);
   ctx.launchFlat("pool", p, count, {ctx.buffer(x), ctx.buffer(y)},
                  double(count) * double(taps));
