@@ -1,6 +1,11 @@
-//===- Codegen.cpp - LLVM module of a lowered model
-//------------------------===//
+//===- Codegen.cpp - LLVM module of a lowered model ----------------------===//
+//
+// The members of ModuleBuilder (ModuleBuilder.h) but the profiling ones,
+// which are in CodegenProfile.cpp; and buildModule, which runs it.
+//
+//===----------------------------------------------------------------------===//
 #include "compiler/cpu/Codegen.h"
+#include "compiler/cpu/ModuleBuilder.h"
 
 #include "cnnc/abi.h"
 #include "compiler/cpu/KernelLibrary.h"
@@ -79,69 +84,7 @@ std::string symbolSafe(const std::string &s) {
   return r;
 }
 
-class ModuleBuilder {
-public:
-  ModuleBuilder(llvm::LLVMContext &c, const Graph &g, LowerCtx &l,
-                const Target &t, const CodegenOptions &o)
-      : Ctx(c), G(g), Lowered(l), T(t), Opts(o), B(c) {
-    I8 = llvm::Type::getInt8Ty(Ctx);
-    I32 = llvm::Type::getInt32Ty(Ctx);
-    I64 = llvm::Type::getInt64Ty(Ctx);
-    I8Ptr = llvm::Type::getInt8PtrTy(Ctx);
-    TaskFnTy = llvm::FunctionType::get(B.getVoidTy(), {I8Ptr, I64, I64}, false);
-    auto *pfTy = llvm::FunctionType::get(
-        B.getVoidTy(), {I8Ptr, I64, TaskFnTy->getPointerTo(), I8Ptr}, false);
-    DoublePtr = llvm::Type::getDoublePtrTy(Ctx);
-    // cnnc_exec_ctx: parallel_for, pool, num_threads, weights,
-    // profile_seconds.
-    ExecCtxTy = llvm::StructType::create(
-        Ctx, {pfTy->getPointerTo(), I8Ptr, I32, I8Ptr, DoublePtr},
-        "cnnc_exec_ctx");
-  }
-
-  std::unique_ptr<llvm::Module> build(std::string &error);
-  const std::vector<SpecialisedKernel> &kernels() const { return Kernels; }
-
-private:
-  bool loadKernels(std::string &error);
-  llvm::Function *specialise(const KernelCall &call, size_t index,
-                             std::string &error);
-  void flatten(llvm::Function &f);
-  llvm::Function *buildDispatch();
-  llvm::Function *buildRun(std::string &error);
-  llvm::Function *buildClock();
-  llvm::Value *profileBase(llvm::Value *ctx, llvm::Value *scratch);
-  void addElapsed(llvm::Value *base, size_t index, llvm::Value *start);
-  llvm::Constant *profileTable(llvm::StructType *entryTy);
-  llvm::Constant *internedString(const std::string &s);
-  llvm::Value *bufferPtr(const Buffer &b, llvm::Value *inputs,
-                         llvm::Value *outputs, llvm::Value *ws,
-                         llvm::Value *weights);
-  llvm::Constant *cString(const std::string &s, const std::string &name);
-  llvm::Constant *tensorDescs(const std::vector<Value *> &values,
-                              const std::string &name);
-  void buildDescriptor(llvm::Function *run);
-  void stampTarget();
-  void dropUnusedLibraryCode();
-
-  llvm::LLVMContext &Ctx;
-  const Graph &G;
-  LowerCtx &Lowered;
-  const Target &T;
-  const CodegenOptions &Opts;
-  llvm::IRBuilder<> B;
-  std::unique_ptr<llvm::Module> M;
-  llvm::Type *I8, *I32, *I64, *I8Ptr, *DoublePtr;
-  llvm::FunctionType *TaskFnTy;
-  llvm::StructType *ExecCtxTy;
-  llvm::StructType *TensorDescTy = nullptr;
-  std::map<std::pair<std::string, std::vector<uint8_t>>, llvm::Function *>
-      Clones;
-  std::map<llvm::Function *, size_t> KernelIndex;
-  std::vector<SpecialisedKernel> Kernels;
-  std::map<std::string, llvm::Constant *> Strings;
-  llvm::Function *Clock = nullptr; // cnnc.clock, with --profile only
-};
+} // namespace
 
 bool ModuleBuilder::loadKernels(std::string &error) {
   std::string_view bc = kernelBitcode();
@@ -383,85 +326,6 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
   return run;
 }
 
-/// double cnnc.clock(): CLOCK_MONOTONIC in seconds, from libc's
-/// clock_gettime (struct timespec is two 64-bit fields on x86-64 Linux).
-llvm::Function *ModuleBuilder::buildClock() {
-  auto *tsTy = llvm::StructType::get(Ctx, {I64, I64});
-  llvm::FunctionCallee gettime = M->getOrInsertFunction(
-      "clock_gettime",
-      llvm::FunctionType::get(I32, {I32, tsTy->getPointerTo()}, false));
-  auto *f = llvm::Function::Create(
-      llvm::FunctionType::get(B.getDoubleTy(), false),
-      llvm::GlobalValue::InternalLinkage, "cnnc.clock", *M);
-  B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", f));
-  llvm::Value *ts = B.CreateAlloca(tsTy);
-  constexpr int32_t kClockMonotonic = 1;
-  B.CreateCall(gettime, {B.getInt32(kClockMonotonic), ts});
-  llvm::Value *sec = B.CreateLoad(I64, B.CreateStructGEP(tsTy, ts, 0));
-  llvm::Value *nsec = B.CreateLoad(I64, B.CreateStructGEP(tsTy, ts, 1));
-  B.CreateRet(
-      B.CreateFAdd(B.CreateSIToFP(sec, B.getDoubleTy()),
-                   B.CreateFMul(B.CreateSIToFP(nsec, B.getDoubleTy()),
-                                llvm::ConstantFP::get(B.getDoubleTy(), 1e-9))));
-  return f;
-}
-
-/// The array the run adds call times to: ctx->profile_seconds when the
-/// caller gave one, else the run's own scratch.
-llvm::Value *ModuleBuilder::profileBase(llvm::Value *ctx,
-                                        llvm::Value *scratch) {
-  llvm::BasicBlock *from = B.GetInsertBlock();
-  llvm::Function *run = from->getParent();
-  auto *load = llvm::BasicBlock::Create(Ctx, "profile_ctx", run);
-  auto *join = llvm::BasicBlock::Create(Ctx, "profile", run);
-  B.CreateCondBr(B.CreateIsNotNull(ctx), load, join);
-  B.SetInsertPoint(load);
-  llvm::Value *given =
-      B.CreateLoad(DoublePtr, B.CreateStructGEP(ExecCtxTy, ctx, 4));
-  B.CreateBr(join);
-  B.SetInsertPoint(join);
-  llvm::PHINode *p = B.CreatePHI(DoublePtr, 2);
-  p->addIncoming(
-      llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(DoublePtr)),
-      from);
-  p->addIncoming(given, load);
-  return B.CreateSelect(B.CreateIsNotNull(p), p,
-                        B.CreateBitCast(scratch, DoublePtr));
-}
-
-/// base[index] += clock() - start.
-void ModuleBuilder::addElapsed(llvm::Value *base, size_t index,
-                               llvm::Value *start) {
-  llvm::Value *elapsed = B.CreateFSub(B.CreateCall(Clock), start);
-  llvm::Value *slot =
-      B.CreateConstInBoundsGEP1_64(B.getDoubleTy(), base, uint64_t(index));
-  B.CreateStore(B.CreateFAdd(B.CreateLoad(B.getDoubleTy(), slot), elapsed),
-                slot);
-}
-
-llvm::Constant *ModuleBuilder::internedString(const std::string &s) {
-  llvm::Constant *&c = Strings[s];
-  if (!c)
-    c = cString(s, Opts.name + ".str");
-  return c;
-}
-
-/// cnnc_profile_entry[calls]: what each kernel call computes.
-llvm::Constant *ModuleBuilder::profileTable(llvm::StructType *entryTy) {
-  std::vector<llvm::Constant *> entries;
-  for (const KernelCall &c : Lowered.calls())
-    entries.push_back(llvm::ConstantStruct::get(
-        entryTy, {internedString(kernelLabel(c.node)),
-                  internedString(libraryKernelName(c.kernel, T.info)),
-                  internedString(c.node ? c.node->loc().str() : ""),
-                  B.getInt64(uint64_t(c.flops))}));
-  auto *arrTy = llvm::ArrayType::get(entryTy, entries.size());
-  auto *gv = new llvm::GlobalVariable(
-      *M, arrTy, true, llvm::GlobalValue::PrivateLinkage,
-      llvm::ConstantArray::get(arrTy, entries), Opts.name + ".profile");
-  return llvm::ConstantExpr::getBitCast(gv, entryTy->getPointerTo());
-}
-
 llvm::Constant *ModuleBuilder::cString(const std::string &s,
                                        const std::string &name) {
   auto *init = llvm::ConstantDataArray::getString(Ctx, s, true);
@@ -502,13 +366,28 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
       Ctx, {I8Ptr, I32, I32, I64->getPointerTo(), I64}, "cnnc_tensor_desc");
   auto *profileTy = llvm::StructType::create(Ctx, {I8Ptr, I8Ptr, I8Ptr, I64},
                                              "cnnc_profile_entry");
-  auto *descTy = llvm::StructType::create(
-      Ctx,
-      {I32, I32, I64, I8Ptr, I8Ptr, I8Ptr, I32, I32,
-       TensorDescTy->getPointerTo(), TensorDescTy->getPointerTo(), I64, I8Ptr,
-       I64, I64, I64, run->getType(), I32, profileTy->getPointerTo(), I32,
-       I8Ptr},
-      "cnnc_model_desc");
+  auto *descTy = llvm::StructType::create(Ctx,
+                                          {I32,
+                                           I32,
+                                           I64,
+                                           I8Ptr,
+                                           I8Ptr,
+                                           I8Ptr,
+                                           I32,
+                                           I32,
+                                           TensorDescTy->getPointerTo(),
+                                           TensorDescTy->getPointerTo(),
+                                           I64,
+                                           I8Ptr,
+                                           I64,
+                                           I64,
+                                           I64,
+                                           run->getType(),
+                                           I32,
+                                           profileTy->getPointerTo(),
+                                           I32,
+                                           I8Ptr},
+                                          "cnnc_model_desc");
   llvm::Constant *profile =
       Opts.profile ? profileTable(profileTy)
                    : llvm::ConstantPointerNull::get(profileTy->getPointerTo());
@@ -527,20 +406,27 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
                                  llvm::cast<llvm::PointerType>(I8Ptr));
   uint64_t weightsBytes = Lowered.weights().size();
   auto *init = llvm::ConstantStruct::get(
-      descTy, {B.getInt32(CNNC_MODEL_MAGIC), B.getInt32(CNNC_ABI_VERSION),
-               B.getInt64(descBytes), cString(n, n + ".name"),
-               cString(T.info.cpu, n + ".cpu"),
-               cString(T.requiredFeatures, n + ".features"),
-               B.getInt32(int32_t(G.inputs().size())),
-               B.getInt32(int32_t(G.outputs().size())),
-               tensorDescs(G.inputs(), n + ".inputs"),
-               tensorDescs(G.outputs(), n + ".outputs"),
-               B.getInt64(uint64_t(Lowered.workspaceBytes())), weightsFile,
-               B.getInt64(weightsBytes), B.getInt64(Opts.weightsHash),
-               B.getInt64(flops), run, B.getInt32(numProfiled), profile,
-               B.getInt32(CNNC_DEVICE_CPU),
-               llvm::ConstantPointerNull::get(
-                   llvm::cast<llvm::PointerType>(I8Ptr))});
+      descTy,
+      {B.getInt32(CNNC_MODEL_MAGIC),
+       B.getInt32(CNNC_ABI_VERSION),
+       B.getInt64(descBytes),
+       cString(n, n + ".name"),
+       cString(T.info.cpu, n + ".cpu"),
+       cString(T.requiredFeatures, n + ".features"),
+       B.getInt32(int32_t(G.inputs().size())),
+       B.getInt32(int32_t(G.outputs().size())),
+       tensorDescs(G.inputs(), n + ".inputs"),
+       tensorDescs(G.outputs(), n + ".outputs"),
+       B.getInt64(uint64_t(Lowered.workspaceBytes())),
+       weightsFile,
+       B.getInt64(weightsBytes),
+       B.getInt64(Opts.weightsHash),
+       B.getInt64(flops),
+       run,
+       B.getInt32(numProfiled),
+       profile,
+       B.getInt32(CNNC_DEVICE_CPU),
+       llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(I8Ptr))});
   auto *desc = new llvm::GlobalVariable(
       *M, descTy, true, llvm::GlobalValue::InternalLinkage, init, n + ".desc");
   desc->setAlignment(llvm::Align(8));
@@ -607,8 +493,6 @@ std::unique_ptr<llvm::Module> ModuleBuilder::build(std::string &error) {
   }
   return std::move(M);
 }
-
-} // namespace
 
 std::unique_ptr<llvm::Module>
 buildModule(llvm::LLVMContext &llvmCtx, const Graph &g, LowerCtx &lowered,

@@ -1,0 +1,91 @@
+//===- ModuleBuilder.h - Builds the LLVM module of a CPU model --*- C++ -*-===//
+//
+// Private to the CPU backend's code generation: the state of building one
+// model's module (see Codegen.h for what it produces). Its members are
+// defined in Codegen.cpp, the profiling ones (--profile: the clock, the
+// per-call time accumulation and the descriptor's profile table) in
+// CodegenProfile.cpp.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CNNC_COMPILER_CPU_MODULEBUILDER_H
+#define CNNC_COMPILER_CPU_MODULEBUILDER_H
+
+#include "compiler/cpu/Codegen.h"
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cnnc::cpu {
+
+class ModuleBuilder {
+public:
+  ModuleBuilder(llvm::LLVMContext &c, const Graph &g, LowerCtx &l,
+                const Target &t, const CodegenOptions &o)
+      : Ctx(c), G(g), Lowered(l), T(t), Opts(o), B(c) {
+    I8 = llvm::Type::getInt8Ty(Ctx);
+    I32 = llvm::Type::getInt32Ty(Ctx);
+    I64 = llvm::Type::getInt64Ty(Ctx);
+    I8Ptr = llvm::Type::getInt8PtrTy(Ctx);
+    TaskFnTy = llvm::FunctionType::get(B.getVoidTy(), {I8Ptr, I64, I64}, false);
+    auto *pfTy = llvm::FunctionType::get(
+        B.getVoidTy(), {I8Ptr, I64, TaskFnTy->getPointerTo(), I8Ptr}, false);
+    DoublePtr = llvm::Type::getDoublePtrTy(Ctx);
+    // cnnc_exec_ctx: parallel_for, pool, num_threads, weights,
+    // profile_seconds.
+    ExecCtxTy = llvm::StructType::create(
+        Ctx, {pfTy->getPointerTo(), I8Ptr, I32, I8Ptr, DoublePtr},
+        "cnnc_exec_ctx");
+  }
+
+  std::unique_ptr<llvm::Module> build(std::string &error);
+  const std::vector<SpecialisedKernel> &kernels() const { return Kernels; }
+
+private:
+  bool loadKernels(std::string &error);
+  llvm::Function *specialise(const KernelCall &call, size_t index,
+                             std::string &error);
+  void flatten(llvm::Function &f);
+  llvm::Function *buildDispatch();
+  llvm::Function *buildRun(std::string &error);
+  llvm::Function *buildClock();
+  llvm::Value *profileBase(llvm::Value *ctx, llvm::Value *scratch);
+  void addElapsed(llvm::Value *base, size_t index, llvm::Value *start);
+  llvm::Constant *profileTable(llvm::StructType *entryTy);
+  llvm::Constant *internedString(const std::string &s);
+  llvm::Value *bufferPtr(const Buffer &b, llvm::Value *inputs,
+                         llvm::Value *outputs, llvm::Value *ws,
+                         llvm::Value *weights);
+  llvm::Constant *cString(const std::string &s, const std::string &name);
+  llvm::Constant *tensorDescs(const std::vector<Value *> &values,
+                              const std::string &name);
+  void buildDescriptor(llvm::Function *run);
+  void stampTarget();
+  void dropUnusedLibraryCode();
+
+  llvm::LLVMContext &Ctx;
+  const Graph &G;
+  LowerCtx &Lowered;
+  const Target &T;
+  const CodegenOptions &Opts;
+  llvm::IRBuilder<> B;
+  std::unique_ptr<llvm::Module> M;
+  llvm::Type *I8, *I32, *I64, *I8Ptr, *DoublePtr;
+  llvm::FunctionType *TaskFnTy;
+  llvm::StructType *ExecCtxTy;
+  llvm::StructType *TensorDescTy = nullptr;
+  std::map<std::pair<std::string, std::vector<uint8_t>>, llvm::Function *>
+      Clones;
+  std::map<llvm::Function *, size_t> KernelIndex;
+  std::vector<SpecialisedKernel> Kernels;
+  std::map<std::string, llvm::Constant *> Strings;
+  llvm::Function *Clock = nullptr; // cnnc.clock, with --profile only
+};
+
+} // namespace cnnc::cpu
+
+#endif
