@@ -1,6 +1,8 @@
 //===- Target.cpp - Resolving the target CPU through LLVM ------------------===//
 #include "compiler/cpu/Target.h"
 
+#include "compiler/cpu/kernels/ParamsConv.h"
+
 #include <llvm/ADT/StringMap.h>
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
@@ -146,6 +148,22 @@ std::unique_ptr<Target> resolveTarget(const std::string &cpuIn,
       result->requiredFeatures +=
           (result->requiredFeatures.empty() ? "" : ",") + std::string(f);
   return result;
+}
+
+std::string describeTarget(const Target &t) {
+  const TargetInfo &i = t.info;
+  return fmt::format("triple: {}\n"
+                     "cpu: {}\n"
+                     "vector-width: {} floats ({}-bit)\n"
+                     "vector-registers: {}\n"
+                     "register-tile: {}x{}\n"
+                     "l1-bytes: {}\n"
+                     "l2-bytes: {}\n"
+                     "cpu-features: {}\n",
+                     i.triple, i.cpu, i.vectorWidth, i.vectorWidth * 32,
+                     i.vectorRegisters, cnnk::gemmMR(i.vectorWidth),
+                     cnnk::gemmNR(i.vectorWidth), i.l1Bytes, i.l2Bytes,
+                     t.requiredFeatures);
 }
 
 } // namespace cnnc::cpu

@@ -32,6 +32,15 @@ std::unique_ptr<Target> resolveTarget(const std::string &cpu,
                                       const std::string &features,
                                       std::string &error);
 
+/// The target as `cnnc --print-target` shows it, one `key: value` per
+/// line: triple, CPU, vector width and registers, the register tile of the
+/// GEMM/conv micro-kernels (cnnk::gemmMR x cnnk::gemmNR, the figures the
+/// kernels are built with), cache sizes, and the CPU features the code
+/// needs (the model's `cpu_features`). Tests read the register tile from
+/// here to place their cases on the tile edges of the target they compile
+/// for.
+std::string describeTarget(const Target &t);
+
 } // namespace cnnc::cpu
 
 #endif

@@ -2,13 +2,13 @@
 #include "tests/e2e/RunCompiled.h"
 
 #include "cnnc/abi.h"
+#include "cnnc/runtime.h"
 #include "compiler/Driver.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <dlfcn.h>
 #include <filesystem>
 
 using namespace cnnc;
@@ -75,29 +75,33 @@ std::string cnnc::errorsOf(const DiagEngine &diag) {
 
 CompiledRun cnnc::compileAndRun(const Graph &g,
                                 const std::vector<Tensor> &inputs,
-                                const std::string &soPath) {
+                                const std::string &soPath,
+                                const TestTarget &target) {
   CompiledRun r;
   DiagEngine diag;
   diag.setPrintImmediately(false);
   CompileOptions co;
   co.output = soPath;
   co.name = "m";
+  co.targetCpu = target.cpu;
+  co.targetFeatures = target.features;
   if (!compileGraph(g, co, diag)) {
     r.error = "    does not compile\n" + errorsOf(diag);
     return r;
   }
-  void *lib = dlopen(co.output.c_str(), RTLD_NOW | RTLD_LOCAL);
+  cnnrt_model *model = nullptr;
+  cnnrt_status s = cnnrt_load(co.output.c_str(), &model);
   std::filesystem::remove(co.output);
-  if (!lib) {
-    r.error = fmt::format("    dlopen: {}\n", dlerror());
+  if (s == CNNRT_ERR_CPU_FEATURES) {
+    r.refused = cnnrt_last_error();
     return r;
   }
-  auto entry = reinterpret_cast<cnnc_model_entry_fn>(dlsym(lib, "cnnc_model"));
-  const cnnc_model_desc *desc = entry ? entry() : nullptr;
-  if (!desc || desc->magic != CNNC_MODEL_MAGIC)
-    r.error = "    no model descriptor\n";
-  else
-    runLoaded(*desc, inputs, r);
-  dlclose(lib);
+  if (s != CNNRT_OK) {
+    r.error = fmt::format("    cannot load ({}): {}\n", cnnrt_status_name(s),
+                          cnnrt_last_error());
+    return r;
+  }
+  runLoaded(*cnnrt_model_desc(model), inputs, r);
+  cnnrt_unload(model);
   return r;
 }

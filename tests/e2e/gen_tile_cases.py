@@ -1,28 +1,52 @@
 #!/usr/bin/env python3
-"""Generates the tile-sweep cases: tests/e2e/cases/tiles/NAME.ir.
+"""Generates the tile-sweep cases per register tile: OUT_DIR/MRxNR/NAME.ir.
 
 Every conv and gemm carries an explicit `tile = [rows, columns, depth]`
 attribute (M rows and N columns per task, K block), which the CPU backend
 must honour and compute the same values with, whatever the sizes. For each
-of the three sizes the sweep takes, around the register tile of an AVX2
-target (MR = 6 rows, NR = 16 columns) and the node's kernel size: 1,
-tile - 1, tile, tile + 1, 2 * tile, a prime, and the whole extent; then
-the other way round, fixed tiles over problem sizes tile - 1 .. 2 * tile
-and a prime. Depths stay within 256 so every vector width's stack panel
-(kc * NR floats) holds them.
+of the three sizes the sweep takes, around the target's register tile (MR
+rows, NR columns: 6 x 16 for AVX2, 8 x 32 for AVX-512) and the node's
+kernel size: 1, tile - 1, tile, tile + 1, 2 * tile, a prime, and the whole
+extent; then the other way round, fixed tiles over problem sizes tile - 1
+.. 2 * tile and a prime. Depths stay within 256 so every vector width's
+stack panel (kc * NR floats, 8192 at most) holds them.
+
+MR and NR come from `cnnc --print-target`, which reports the figures the
+kernel library is built with (cnnk::gemmMR and gemmNR), so the cases sit
+on the real tile edges of the target they are compiled for. The build
+generates them for x86-64, x86-64-v3 and x86-64-v4 (every register tile
+an x86-64 target has: 6x8, 6x16, 8x32; tests/e2e/CMakeLists.txt), and
+`cnnc-op-test --tile-cases OUT_DIR` takes the folder of its target's tile.
 
 cnnc-op-test compiles each file and compares with the reference
 interpreter (which ignores tiles), also with task ranges split unevenly.
 
-Usage: gen_tile_cases.py [OUT_DIR]
+Usage: gen_tile_cases.py OUT_DIR --cnnc CNNC [--target-cpu CPU]...
+       gen_tile_cases.py OUT_DIR --register-tile MRxNR...
 """
+import argparse
 import os
+import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gen_conv_cases import Graph  # noqa: E402
 
-MR, NR = 6, 16
+MR, NR = 0, 0  # set by main() for the target
+
+
+def register_tile(cnnc, target_cpu):
+    """MR and NR as `cnnc --print-target` reports them for target_cpu."""
+    cmd = [cnnc, '--print-target']
+    if target_cpu:
+        cmd.append('--target-cpu=' + target_cpu)
+    text = subprocess.run(cmd, check=True, capture_output=True,
+                          text=True).stdout
+    m = re.search(r'^register-tile: (\d+)x(\d+)$', text, re.M)
+    if not m:
+        sys.exit(f'gen_tile_cases.py: no register-tile in {cmd}:\n{text}')
+    return int(m.group(1)), int(m.group(2))
 
 
 def around(t, whole, prime):
@@ -86,12 +110,12 @@ def cases():
     conv_sweep(g, [1, 5, 23], [7, 5, 3], (MR, NR, 15), dilation=[2])
     conv_sweep(g, [1, 3, 4, 5, 6], [5, 3, 2, 2, 2], (MR, NR, 8))
     out.append(g)
-    g = Graph('tiles_sizes', 'fixed tiles [6,16,9] over M, pixels and K '
-              'of tile-1, tile, tile+1, 2*tile and a prime')
-    for m in (1, 5, 6, 7, 12, 13):
+    g = Graph('tiles_sizes', f'fixed tiles [{MR},{NR},9] over M, pixels '
+              'and K of tile-1, tile, tile+1, 2*tile and a prime')
+    for m in sorted({1, MR - 1, MR, MR + 1, 2 * MR, 2 * MR + 1}):
         ops = [g.input([1, 4, 5, 5]), g.const([m, 4, 3, 3]), g.const([m])]
         g.op('conv', ops, {'pads': [1, 1, 1, 1], 'tile': [MR, NR, 9]})
-    for w in (15, 16, 17, 32, 31):  # output pixels = w (one row)
+    for w in (NR - 1, NR, NR + 1, 2 * NR, 2 * NR - 1):  # output pixels = w
         ops = [g.input([1, 4, 1, w]), g.const([6, 4, 1, 3]), g.const([6])]
         g.op('conv', ops, {'pads': [0, 1, 0, 1], 'tile': [MR, NR, 9]})
     for c in (1, 2, 3, 4, 5):  # K = 9 * c around the depth 9 .. 45
@@ -107,15 +131,48 @@ def cases():
     return out
 
 
-def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), 'cases', 'tiles')
-    os.makedirs(out, exist_ok=True)
+def write_cases(out_dir):
+    """Writes the cases for the current MR, NR into out_dir; returns how
+    many. Files whose text is unchanged keep their timestamps."""
+    os.makedirs(out_dir, exist_ok=True)
     cs = cases()
     for g in cs:
-        with open(os.path.join(out, g.name + '.ir'), 'w') as f:
-            f.write(g.text().replace('gen_conv_cases.py', 'gen_tile_cases.py'))
-    print(f'wrote {len(cs)} cases to {out}')
+        text = g.text().replace('gen_conv_cases.py', 'gen_tile_cases.py')
+        path = os.path.join(out_dir, g.name + '.ir')
+        old = None
+        if os.path.exists(path):
+            with open(path) as f:
+                old = f.read()
+        if old != text:
+            with open(path, 'w') as f:
+                f.write(text)
+    return len(cs)
+
+
+def main():
+    global MR, NR
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('out_dir')
+    ap.add_argument('--cnnc', help='the compiler, asked for the register '
+                    'tile of each --target-cpu')
+    ap.add_argument('--target-cpu', action='append', default=[],
+                    help='LLVM CPU name (repeatable; default: the host)')
+    ap.add_argument('--register-tile', action='append', default=[],
+                    help='MRxNR, instead of asking cnnc (repeatable)')
+    args = ap.parse_args()
+    tiles = set()
+    for t in args.register_tile:
+        mr, nr = t.split('x')
+        tiles.add((int(mr), int(nr)))
+    if args.cnnc:
+        for cpu in args.target_cpu or ['']:
+            tiles.add(register_tile(args.cnnc, cpu))
+    if not tiles:
+        ap.error('give --cnnc or --register-tile')
+    for MR, NR in sorted(tiles):
+        n = write_cases(os.path.join(args.out_dir, f'{MR}x{NR}'))
+        print(f'wrote {n} cases for register tile {MR}x{NR} to '
+              f'{args.out_dir}/{MR}x{NR}')
 
 
 if __name__ == '__main__':

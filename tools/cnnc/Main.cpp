@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Driver.h"
 #include "compiler/Pipeline.h"
+#include "compiler/cpu/Target.h"
 #include "compiler/onnx/Importer.h"
 #include "ir/AtomicFile.h"
 #include "ir/Dot.h"
@@ -202,6 +203,17 @@ int main(int argc, char **argv) {
     for (const PassInfo &p : allPasses())
       std::printf("%-22.*s %.*s\n", int(p.name.size()), p.name.data(),
                   int(p.summary.size()), p.summary.data());
+    return 0;
+  }
+  if (opts->printTarget) {
+    std::string error;
+    std::unique_ptr<cpu::Target> t =
+        cpu::resolveTarget(opts->targetCpu, opts->targetFeatures, error);
+    if (!t) {
+      std::fprintf(stderr, "cnnc: error: %s\n", error.c_str());
+      return 1;
+    }
+    std::fputs(cpu::describeTarget(*t).c_str(), stdout);
     return 0;
   }
   try {

@@ -70,6 +70,10 @@ void printUsage() {
       "                         (AVX2), x86-64-v4 or sapphirerapids "
       "(AVX-512)\n"
       "  --target-features=F    extra LLVM features, e.g. +avx2,-avx512f\n"
+      "  --print-target         print the resolved target (CPU, vector "
+      "width,\n"
+      "                         register tile, features the code needs) "
+      "and exit\n"
       "  --weights=external     weights in FILE's stem + .weights, checked "
       "by size\n"
       "                         and hash at load (default: embedded)\n"
@@ -297,6 +301,8 @@ std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
       o.listOps = true;
     } else if (a == "--list-passes") {
       o.listPasses = true;
+    } else if (a == "--print-target") {
+      o.printTarget = true;
     } else if (a == "--help" || a == "-h") {
       o.help = true;
     } else if (a == "--version") {
@@ -311,7 +317,8 @@ std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
                                     o.model, a));
     }
   }
-  if (!o.help && !o.version && !o.listOps && !o.listPasses && o.model.empty())
+  if (!o.help && !o.version && !o.listOps && !o.listPasses && !o.printTarget &&
+      o.model.empty())
     return usageError("no model given");
   if (!o.emitGiven && !o.output.empty())
     o.emit = emitKindForFile(o.output);

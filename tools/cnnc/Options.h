@@ -49,6 +49,7 @@ struct CliOptions {
   bool printOutputs = false;
   bool listOps = false;
   bool listPasses = false;
+  bool printTarget = false; // --print-target
   bool help = false;
   bool version = false;
 };
