@@ -11,6 +11,7 @@ packages=(
   libonnx-testdata                                  # ONNX's own node tests
   python3-torch python3-torchvision python3-numpy   # networks exported to ONNX
   binutils                                          # readelf, nm (tests)
+  python3-venv                                      # bench/peers.py's peers
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev libncurses-dev
 )
 

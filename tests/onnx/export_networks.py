@@ -5,7 +5,8 @@
                                                   [--force] [NETWORK...]
 
 NETWORK is any of lenet5 alexnet vgg16 resnet18 resnet50 mobilenet_v2
-googlenet (default: all). Each network gets random weights (torch.manual_seed
+googlenet efficientnet_b0 densenet121 squeezenet1_1 shufflenet_v2_x1_0
+(default: all). Each network gets random weights (torch.manual_seed
 (0); batch-norm statistics and affine parameters are randomised too, so the
 normalisation does real work, with gains that keep outputs O(1)), runs in eval mode on batch 1, and lands in
 DIR/opset<N>/<network>/ as model.onnx, input.npy (seeded standard normal) and
@@ -27,7 +28,8 @@ import torch.nn as nn
 import torchvision
 
 NETWORKS = ["lenet5", "alexnet", "vgg16", "resnet18", "resnet50",
-            "mobilenet_v2", "googlenet"]
+            "mobilenet_v2", "googlenet", "efficientnet_b0", "densenet121",
+            "squeezenet1_1", "shufflenet_v2_x1_0"]
 
 
 class LeNet5(nn.Module):
