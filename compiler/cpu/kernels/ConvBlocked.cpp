@@ -3,23 +3,27 @@
 // conv_blocked            groups 1: y (NCHWc) from x in NCHWc or plain NCHW.
 // conv_depthwise_blocked  groups == C == M: x and y in NCHWc.
 //
-// Both walk an output row (od, oh) in register tiles along W, like
-// oneDNN's direct convolution: a tile of R pixels x NB output-channel
-// blocks of conv_blocked keeps NB * R vectors of V channels in registers
-// and accumulates broadcast(x[c][ih][iw]) * w[ocb][c][kd][kh][kw][0..V)
-// over input channels and taps. Taps in the padding along D and H are
-// skipped for the whole row. conv_blocked cuts a row into tiles of R = MR
-// pixels (then 4, 2, 1 for the rest); a tile whose windows all lie inside
-// the input reads x directly, one that reaches into the padding reads a
-// zero vector there instead (a pointer chosen per pixel and tap, used for
-// the lanes of a channel block). The depthwise kernel computes pixels
-// outside [owLo, owHi) one at a time over their taps inside the input.
-// Bias and the epilogue are applied in registers. A conv_blocked task
-// walks its output-channel blocks NB at a time, all its rows for each, so
-// a block's weights are read from memory once per task (the lowering keeps
-// the input rows of a task within L2). The accumulation order of a pixel
-// does not depend on the task split, so any thread count gives identical
-// results.
+// Both compute register tiles of output pixels, like oneDNN's direct
+// convolution: a tile of R pixels x NB output-channel blocks of
+// conv_blocked keeps NB * R vectors of V channels in registers and
+// accumulates broadcast(x[c][id][ih][iw]) * w[ocb][c][kd][kh][kw][0..V)
+// over input channels and taps. conv_blocked takes its tiles of R = MR
+// pixels (then 4, 2, 1 for the rest) over the output plane flattened, so a
+// tile spans rows where rows are short (7x7 and 14x14 planes keep full
+// tiles); each pixel reads through its own pointer, per tap. A tile whose
+// windows all lie inside the input reads x directly; one that reaches into
+// the padding reads a zero vector for a pixel's taps outside the input,
+// and skips the taps along D and H that no pixel of the tile has inside.
+// The depthwise kernel walks an output row (od, oh), skips the padded taps
+// along D and H for the whole row, and computes pixels outside [owLo,
+// owHi) one at a time over their taps inside the input. Bias is applied in
+// registers, the rest of the epilogue over each finished chunk (about a
+// row) while it is in L1. A conv_blocked task walks its output-channel
+// blocks NB at a time, all its rows for each, so a block's weights are read
+// from memory once per task (the lowering keeps the input rows of a task
+// within L2). Tiles depend only on the task (fixed at compile time), and
+// the accumulation order of a pixel only on its tile, so any thread count
+// gives identical results.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/kernels/Epilogue.h"
@@ -29,8 +33,8 @@ using namespace cnnk;
 
 namespace {
 
-/// What a tile of one output row needs: the input of batch element n, the
-/// valid tap rows, and where the row's outputs go.
+/// What a depthwise tile of one output row needs: the input of batch
+/// element n, the valid tap rows, and where the row's outputs go.
 struct RowCtx {
   const float *x;    // input of this batch element
   TapRange td, th;   // valid taps along D and H
@@ -42,15 +46,100 @@ struct RowCtx {
 
 //===--- conv_blocked -----------------------------------------------------===//
 
-/// Output pixels ow0 .. ow0+R-1 of NB channel blocks. Checked tiles (at
-/// the borders along W) read a pixel in the padding from a zero vector
-/// instead of x; the others read x directly.
-template <int V, int NB, int R, bool Checked>
-CNNK_INLINE void convTile(const ConvBlockedParams &p, const RowCtx &rc,
-                          const float *res, float *__restrict y, int64_t ow0) {
+/// Where the R pixels of a conv_blocked tile read: per pixel the start of
+/// its window along D, H and W, and the taps along D and H that some pixel
+/// of the tile has inside the input (the union; a pixel outside its own
+/// range reads zeros there).
+template <int R> struct TileWindows {
+  int64_t d0[R], h0[R], w0[R];
+  TapRange td, th;
+};
+
+/// An output pixel (od, oh, ow) of one batch element, stepped along the
+/// flattened pixels without divisions (a tile of a 1x1 conv over 16
+/// channels is ~100 cycles of FMAs: three divisions per tile cost half).
+struct PixelPos {
+  int64_t od, oh, ow;
+};
+
+CNNK_INLINE PixelPos pixelPos(const ConvGeom &g, int64_t pix) {
+  int64_t row = pix / g.out[2];
+  return {row / g.out[1], row % g.out[1], pix % g.out[2]};
+}
+
+/// Moves `q` n pixels on.
+CNNK_INLINE void stepPixel(const ConvGeom &g, PixelPos &q, int64_t n) {
+  q.ow += n;
+  while (q.ow >= g.out[2]) {
+    q.ow -= g.out[2];
+    if (++q.oh == g.out[1]) {
+      q.oh = 0;
+      ++q.od;
+    }
+  }
+}
+
+/// The windows of the R output pixels from `q` on (across rows).
+template <int R>
+CNNK_INLINE TileWindows<R> tileWindows(const ConvGeom &g, PixelPos q) {
+  TileWindows<R> t;
+  t.td = {g.kernel[0], 0};
+  t.th = {g.kernel[1], 0};
+#pragma unroll
+  for (int r = 0; r < R; ++r) {
+    if (r > 0)
+      stepPixel(g, q, 1);
+    t.d0[r] = q.od * g.stride[0] - g.padBegin[0];
+    t.h0[r] = q.oh * g.stride[1] - g.padBegin[1];
+    t.w0[r] = q.ow * g.stride[2] - g.padBegin[2];
+    TapRange d = tapRange(t.d0[r], g.kernel[0], g.dilation[0], g.in[0]);
+    TapRange h = tapRange(t.h0[r], g.kernel[1], g.dilation[1], g.in[1]);
+    t.td = {min(t.td.lo, d.lo), max(t.td.hi, d.hi)};
+    t.th = {min(t.th.lo, h.lo), max(t.th.hi, h.hi)};
+  }
+  if (t.td.lo > t.td.hi)
+    t.td = {0, 0};
+  if (t.th.lo > t.th.hi)
+    t.th = {0, 0};
+  return t;
+}
+
+/// Whether the R pixels from `q` lie in one row with every window inside
+/// the input (the unchecked tile), and if so their windows.
+template <int R>
+CNNK_INLINE bool interiorTile(const ConvBlockedParams &p, PixelPos q,
+                              TileWindows<R> &t) {
   const ConvGeom &g = p.geom;
-  const int64_t L = p.inLanes, sw = g.stride[2];
-  const int64_t rowStride = g.in[2] * L;
+  if (q.ow < p.owLo || q.ow + R > p.owHi)
+    return false;
+  int64_t d0 = q.od * g.stride[0] - g.padBegin[0];
+  int64_t h0 = q.oh * g.stride[1] - g.padBegin[1];
+  if (d0 < 0 || d0 + (g.kernel[0] - 1) * g.dilation[0] >= g.in[0] ||
+      h0 < 0 || h0 + (g.kernel[1] - 1) * g.dilation[1] >= g.in[1])
+    return false;
+  t.td = {0, g.kernel[0]};
+  t.th = {0, g.kernel[1]};
+#pragma unroll
+  for (int r = 0; r < R; ++r) {
+    t.d0[r] = d0;
+    t.h0[r] = h0;
+    t.w0[r] = (q.ow + r) * g.stride[2] - g.padBegin[2];
+  }
+  return true;
+}
+
+/// Output pixels p0 .. p0+R-1 (flattened over the rows, so a tile may span
+/// rows) of NB channel blocks: NB x R accumulators in registers. Checked
+/// tiles (some window reaches into the padding, or the tile spans rows)
+/// find each pixel's input per tap and read a zero vector for its taps
+/// outside the input; the others (one row, inside) read x at fixed strides
+/// from the first pixel.
+template <int V, int NB, int R, bool Checked>
+CNNK_INLINE void convTile(const ConvBlockedParams &p, const float *x,
+                          const float *w, const float *bias,
+                          float *__restrict y, const TileWindows<R> &t) {
+  const ConvGeom &g = p.geom;
+  const int64_t L = p.inLanes;
   const int64_t icbStride = g.inSize * L, ocbStride = p.channels * g.kSize * V;
   float zeros[V] = {};
   // Every loop over the register tile is unrolled in full, so the
@@ -60,29 +149,48 @@ CNNK_INLINE void convTile(const ConvBlockedParams &p, const RowCtx &rc,
   Vec<V> acc[NB][R];
 #pragma unroll
   for (int j = 0; j < NB; ++j) {
-    Vec<V> b = rc.bias ? load<V>(rc.bias + j * V) : splat<V>(0.0f);
+    Vec<V> b = bias ? load<V>(bias + j * V) : splat<V>(0.0f);
 #pragma unroll
     for (int r = 0; r < R; ++r)
       acc[j][r] = b;
   }
-  int64_t iw0 = ow0 * sw - g.padBegin[2];
   for (int64_t icb = 0; icb < p.channels / L; ++icb) {
-    const float *xc = rc.x + icb * icbStride;
-    const float *wc = rc.w + icb * g.kSize * L * V;
-    for (int64_t kd = rc.td.lo; kd < rc.td.hi; ++kd)
-      for (int64_t kh = rc.th.lo; kh < rc.th.hi; ++kh) {
-        int64_t id = rc.id0 + kd * g.dilation[0];
-        int64_t ih = rc.ih0 + kh * g.dilation[1];
-        const float *xrow = xc + (id * g.in[1] + ih) * rowStride;
+    const float *xc = x + icb * icbStride;
+    const float *wc = w + icb * g.kSize * L * V;
+    for (int64_t kd = t.td.lo; kd < t.td.hi; ++kd)
+      for (int64_t kh = t.th.lo; kh < t.th.hi; ++kh) {
         const float *wrow = wc + (kd * g.kernel[1] + kh) * g.kernel[2] * L * V;
+        // Checked: each pixel's input row for this (kd, kh), and where its
+        // window starts along W; a pixel whose row lies in the padding
+        // starts far outside, so every tap of it reads zeros.
+        const float *xrow[R];
+        int64_t wStart[R];
+#pragma unroll
+        for (int r = 0; r < (Checked ? R : 1); ++r) {
+          int64_t id = t.d0[r] + kd * g.dilation[0];
+          int64_t ih = t.h0[r] + kh * g.dilation[1];
+          xrow[r] = xc + (id * g.in[1] + ih) * g.in[2] * L;
+          wStart[r] = uint64_t(id) < uint64_t(g.in[0]) &&
+                              uint64_t(ih) < uint64_t(g.in[1])
+                          ? t.w0[r]
+                          : -(int64_t(1) << 40);
+        }
         for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
           const float *xp[R];
+          if (!Checked) {
+            // One row, whole windows inside: pixel r reads r strides on
+            // from pixel 0 (constant offsets once specialised).
+            const float *x0 = xrow[0] + (t.w0[0] + kw * g.dilation[2]) * L;
 #pragma unroll
-          for (int r = 0; r < R; ++r) {
-            int64_t iw = iw0 + r * sw + kw * g.dilation[2];
-            xp[r] = xrow + iw * L;
-            if (Checked && (iw < 0 || iw >= g.in[2]))
-              xp[r] = zeros;
+            for (int r = 0; r < R; ++r)
+              xp[r] = x0 + r * g.stride[2] * L;
+          } else {
+#pragma unroll
+            for (int r = 0; r < R; ++r) {
+              int64_t iw = wStart[r] + kw * g.dilation[2];
+              xp[r] = uint64_t(iw) < uint64_t(g.in[2]) ? xrow[r] + iw * L
+                                                        : zeros;
+            }
           }
           const float *wp = wrow + kw * L * V;
           for (int64_t l = 0; l < L; ++l) {
@@ -101,77 +209,86 @@ CNNK_INLINE void convTile(const ConvBlockedParams &p, const RowCtx &rc,
         }
       }
   }
-  // The bias is in; the rest of the epilogue runs over the finished row
-  // (epilogueRow).
+  // The bias is in; the rest of the epilogue runs over the finished chunk
+  // (epilogueChunk).
   int64_t blockStride = g.outSize * V;
 #pragma unroll
   for (int j = 0; j < NB; ++j)
 #pragma unroll
     for (int r = 0; r < R; ++r)
-      store<V>(y + rc.outOff + j * blockStride + (ow0 + r) * V, acc[j][r]);
+      store<V>(y + j * blockStride + r * V, acc[j][r]);
 }
 
-/// The epilogue (activation, residual, activation) of one finished output
-/// row of NB channel blocks, in a loop of its own: applied in the tiles,
-/// its operands took registers the 12 accumulators need and a fused clip
-/// made the tiles spill (2.6x slower).
+/// The tile of R pixels at flattened pixel `pix` (position q); y points
+/// at pixel 0 of the first block.
+template <int V, int NB, int R>
+CNNK_INLINE void convTileAt(const ConvBlockedParams &p, const float *x,
+                            const float *w, const float *bias, float *y,
+                            int64_t pix, PixelPos q) {
+  TileWindows<R> t;
+  if (interiorTile<R>(p, q, t))
+    convTile<V, NB, R, false>(p, x, w, bias, y + pix * V, t);
+  else
+    convTile<V, NB, R, true>(p, x, w, bias, y + pix * V,
+                             tileWindows<R>(p.geom, q));
+}
+
+/// The epilogue (activation, residual, activation) of finished pixels
+/// [p0, p1) of NB channel blocks, in a loop of its own: applied in the
+/// tiles, its operands took registers the accumulators need and a fused
+/// clip made the tiles spill (2.6x slower). y and res point at pixel 0 of
+/// the first block.
 template <int V, int NB>
-CNNK_INLINE void epilogueRow(const ConvBlockedParams &p, const RowCtx &rc,
-                             const float *res, float *__restrict y) {
+CNNK_INLINE void epilogueChunk(const ConvBlockedParams &p, const float *res,
+                               float *__restrict y, int64_t p0, int64_t p1) {
   if (p.epi.act.kind == kActNone && !p.epi.hasResidual)
     return;
   int64_t blockStride = p.geom.outSize * V;
   for (int j = 0; j < NB; ++j)
-    for (int64_t ow = 0; ow < p.geom.out[2]; ++ow) {
-      int64_t off = rc.outOff + j * blockStride + ow * V;
+    for (int64_t pix = p0; pix < p1; ++pix) {
+      int64_t off = j * blockStride + pix * V;
       store<V>(y + off, applyEpilogue<V>(load<V>(y + off), p.epi, res + off));
     }
 }
 
-/// A tile of R pixels at ow, checked when it reaches outside [owLo, owHi).
-template <int V, int NB, int R>
-CNNK_INLINE void convTileAt(const ConvBlockedParams &p, const RowCtx &rc,
-                            const float *res, float *__restrict y, int64_t ow) {
-  if (ow < p.owLo || ow + R > p.owHi)
-    convTile<V, NB, R, true>(p, rc, res, y, ow);
-  else
-    convTile<V, NB, R, false>(p, rc, res, y, ow);
-}
-
-/// One output row of NB channel blocks in tiles of MR pixels, then 4, 2
-/// and 1 for the rest.
+/// Flattened pixels [p0, p1) (whole rows) of NB channel blocks, in chunks
+/// of whole rows: tiles of MR pixels (spanning rows where rows are short:
+/// 7x7 and 14x14 planes keep full tiles), then 4, 2 and 1 for the rest of
+/// the chunk, and the epilogue over the chunk while it is in L1.
 template <int V, int NB>
-CNNK_INLINE void convRow(const ConvBlockedParams &p, const RowCtx &rc,
-                         const float *res, float *__restrict y) {
+CNNK_INLINE void convPixels(const ConvBlockedParams &p, const float *x,
+                            const float *w, const float *bias,
+                            const float *res, float *y, int64_t p0,
+                            int64_t p1) {
   constexpr int MR = blockedMR(V);
-  int64_t width = p.geom.out[2], ow = 0;
-  for (; ow + MR <= width; ow += MR)
-    convTileAt<V, NB, MR>(p, rc, res, y, ow);
-  if (ow + 4 <= width) {
-    convTileAt<V, NB, 4>(p, rc, res, y, ow);
-    ow += 4;
-  }
-  if (ow + 2 <= width) {
-    convTileAt<V, NB, 2>(p, rc, res, y, ow);
-    ow += 2;
-  }
-  if (ow < width)
-    convTileAt<V, NB, 1>(p, rc, res, y, ow);
-  epilogueRow<V, NB>(p, rc, res, y);
-}
-
-/// The window of output row `row` (od, oh) of batch element n.
-template <typename P>
-CNNK_INLINE RowCtx rowCtx(const P &p, const float *x, int64_t n, int64_t row) {
+  // Wide rows: a chunk is a row (tiles stay in their row, on the fast
+  // path). Short rows: chunks of whole rows of at least 8 tiles, cut into
+  // tiles across the rows.
+  int64_t width = p.geom.out[2], chunk = width;
+  if (width < 4 * MR)
+    chunk = width * ((8 * MR + width - 1) / width);
   const ConvGeom &g = p.geom;
-  RowCtx rc;
-  int64_t od = row / g.out[1], oh = row % g.out[1];
-  rc.x = x + n * p.channels * g.inSize;
-  rc.id0 = od * g.stride[0] - g.padBegin[0];
-  rc.ih0 = oh * g.stride[1] - g.padBegin[1];
-  rc.td = tapRange(rc.id0, g.kernel[0], g.dilation[0], g.in[0]);
-  rc.th = tapRange(rc.ih0, g.kernel[1], g.dilation[1], g.in[1]);
-  return rc;
+  PixelPos q = pixelPos(g, p0);
+  for (int64_t c0 = p0; c0 < p1; c0 += chunk) {
+    int64_t c1 = min(c0 + chunk, p1), pix = c0;
+    for (; pix + MR <= c1; pix += MR, stepPixel(g, q, MR))
+      convTileAt<V, NB, MR>(p, x, w, bias, y, pix, q);
+    if (pix + 4 <= c1) {
+      convTileAt<V, NB, 4>(p, x, w, bias, y, pix, q);
+      pix += 4;
+      stepPixel(g, q, 4);
+    }
+    if (pix + 2 <= c1) {
+      convTileAt<V, NB, 2>(p, x, w, bias, y, pix, q);
+      pix += 2;
+      stepPixel(g, q, 2);
+    }
+    if (pix < c1) {
+      convTileAt<V, NB, 1>(p, x, w, bias, y, pix, q);
+      stepPixel(g, q, 1);
+    }
+    epilogueChunk<V, NB>(p, res, y, c0, c1);
+  }
 }
 
 template <int V>
@@ -188,20 +305,20 @@ void convBlockedV(const ConvBlockedParams &p, void *const *bufs, int64_t begin,
     int64_t og = r % p.ocGroups, n = r / p.ocGroups;
     int64_t ob0 = og * p.ocGroup, ob1 = min(ob0 + p.ocGroup, ocBlocks);
     int64_t row0 = rb * p.rowBlock, row1 = min(row0 + p.rowBlock, rows);
+    const float *xn = x + n * p.channels * g.inSize;
     // The weights of NB blocks stay in cache across the task's rows, whose
     // input the lowering keeps within L2.
     for (int64_t ob = ob0; ob < ob1;) {
       int64_t nb = ob + NB <= ob1 ? NB : 1;
-      for (int64_t row = row0; row < row1; ++row) {
-        RowCtx rc = rowCtx(p, x, n, row);
-        rc.outOff = ((n * ocBlocks + ob) * g.outSize + row * g.out[2]) * V;
-        rc.w = w + ob * p.channels * g.kSize * V;
-        rc.bias = p.hasBias ? bias + ob * V : nullptr;
-        if (nb == NB)
-          convRow<V, NB>(p, rc, res, y);
-        else
-          convRow<V, 1>(p, rc, res, y);
-      }
+      int64_t outOff = (n * ocBlocks + ob) * g.outSize * V;
+      const float *wb = w + ob * p.channels * g.kSize * V;
+      const float *bb = p.hasBias ? bias + ob * V : nullptr;
+      if (nb == NB)
+        convPixels<V, NB>(p, xn, wb, bb, res + outOff, y + outOff,
+                          row0 * g.out[2], row1 * g.out[2]);
+      else
+        convPixels<V, 1>(p, xn, wb, bb, res + outOff, y + outOff,
+                         row0 * g.out[2], row1 * g.out[2]);
       ob += nb;
     }
   }
@@ -218,6 +335,20 @@ void convBlocked(const ConvBlockedParams &p, void *const *bufs, int64_t begin,
 }
 
 //===--- conv_depthwise_blocked -------------------------------------------===//
+
+/// The window of output row `row` (od, oh) of batch element n.
+template <typename P>
+CNNK_INLINE RowCtx rowCtx(const P &p, const float *x, int64_t n, int64_t row) {
+  const ConvGeom &g = p.geom;
+  RowCtx rc;
+  int64_t od = row / g.out[1], oh = row % g.out[1];
+  rc.x = x + n * p.channels * g.inSize;
+  rc.id0 = od * g.stride[0] - g.padBegin[0];
+  rc.ih0 = oh * g.stride[1] - g.padBegin[1];
+  rc.td = tapRange(rc.id0, g.kernel[0], g.dilation[0], g.in[0]);
+  rc.th = tapRange(rc.ih0, g.kernel[1], g.dilation[1], g.in[1]);
+  return rc;
+}
 
 /// Output pixels ow0 .. ow0+R-1 of one channel block over taps [kwLo, kwHi)
 /// along W; rc.x is the channel block's input plane.

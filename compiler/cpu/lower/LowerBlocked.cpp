@@ -127,12 +127,15 @@ cnnk::ConvGeom geomOf(const Node &n) {
 
 /// Rows per task and the number of row blocks: tasks of at least
 /// kMinTaskFlops, and at least kWantTasks of them when the rows allow, but
-/// at most `maxRows` (the input a task reads stays within L2).
+/// at most `maxRows` (the input a task reads stays within L2) and at least
+/// `minRows`.
 void blockRows(int64_t rows, int64_t otherTasks, double rowFlops,
-               int64_t maxRows, int64_t &rowBlock, int64_t &rowBlocks) {
+               int64_t maxRows, int64_t &rowBlock, int64_t &rowBlocks,
+               int64_t minRows = 1) {
   int64_t byWork = std::max<int64_t>(1, int64_t(kMinTaskFlops / rowFlops));
   int64_t byTasks = std::max<int64_t>(1, rows * otherTasks / kWantTasks);
-  rowBlock = std::clamp<int64_t>(std::min({byWork, byTasks, maxRows}), 1, rows);
+  rowBlock = std::clamp<int64_t>(std::min({byWork, byTasks, maxRows}),
+                                 std::min(minRows, rows), rows);
   rowBlocks = divUp(rows, rowBlock);
   rowBlock = divUp(rows, rowBlocks);
 }
@@ -251,9 +254,14 @@ bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
   p.hasBias = b != nullptr;
   p.epi = epilogueParams(n);
   int64_t ocBlocks = p.outChannels / v, rows = g.out[0] * g.out[1];
-  // All output-channel blocks in one task (every input row read once per
+  // A task computes at least minRows rows, enough pixels for full register
+  // tiles (which span rows: a 7x7 plane is one task of 49 pixels, not 7
+  // of 7, each a 6-pixel and a 1-pixel tile re-reading the weights). All
+  // output-channel blocks go in one task (every input row read once per
   // row), unless that leaves too few tasks.
-  int64_t nb = cnnk::blockedNB(v), perRow = p.batch * rows;
+  int64_t nb = cnnk::blockedNB(v), mr = cnnk::blockedMR(v);
+  int64_t minRows = std::clamp<int64_t>(divUp(8 * mr, g.out[2]), 1, rows);
+  int64_t perRow = p.batch * (rows / minRows);
   p.ocGroup = ocBlocks;
   if (perRow < kWantTasks)
     p.ocGroup = std::min(
@@ -271,8 +279,8 @@ bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
       std::max<int64_t>(1, (ctx.target().l2Bytes / 2 / rowBytes / g.kernel[0] -
                             halo) / g.stride[1] +
                                1);
-  blockRows(rows, p.batch * p.ocGroups, rowFlops, maxRows, p.rowBlock,
-            p.rowBlocks);
+  blockRows(rows, p.batch * p.ocGroups, rowFlops, std::max(maxRows, minRows),
+            p.rowBlock, p.rowBlocks, minRows);
   Buffer wb = ctx.addWeights(
       convWeights(*w, p.outChannels, p.channels, g.kSize, v, p.inLanes));
   ctx.call<KernelId::ConvBlocked>(p,
