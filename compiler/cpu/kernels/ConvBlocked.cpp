@@ -8,9 +8,9 @@
 // conv_blocked keeps NB * R vectors of V channels in registers and
 // accumulates broadcast(x[c][id][ih][iw]) * w[ocb][c][kd][kh][kw][0..V)
 // over input channels and taps. conv_blocked takes its tiles of R = MR
-// pixels (then 4, 2, 1 for the rest) over the output plane flattened, so a
-// tile spans rows where rows are short (7x7 and 14x14 planes keep full
-// tiles); each pixel reads through its own pointer, per tap. A tile whose
+// pixels (the rest of a chunk as one more tile overlapping the one before)
+// over the output plane flattened, so a tile spans rows where rows are
+// short (7x7 and 14x14 planes keep full tiles). A tile in one row whose
 // windows all lie inside the input reads x directly; one that reaches into
 // the padding reads a zero vector for a pixel's taps outside the input,
 // and skips the taps along D and H that no pixel of the tile has inside.
@@ -193,6 +193,9 @@ CNNK_INLINE void convTile(const ConvBlockedParams &p, const float *x,
             }
           }
           const float *wp = wrow + kw * L * V;
+          // Unrolled by 4, not in full: 16 copies of a 24-FMA body in
+          // 16 tile variants doubled the optimiser's time for no speed.
+#pragma unroll 4
           for (int64_t l = 0; l < L; ++l) {
             Vec<V> wv[NB];
 #pragma unroll
@@ -253,8 +256,10 @@ CNNK_INLINE void epilogueChunk(const ConvBlockedParams &p, const float *res,
 
 /// Flattened pixels [p0, p1) (whole rows) of NB channel blocks, in chunks
 /// of whole rows: tiles of MR pixels (spanning rows where rows are short:
-/// 7x7 and 14x14 planes keep full tiles), then 4, 2 and 1 for the rest of
-/// the chunk, and the epilogue over the chunk while it is in L1.
+/// 7x7 and 14x14 planes keep full tiles), the rest of a chunk as one more
+/// tile overlapping the one before (pixels one at a time only in a chunk
+/// shorter than a tile), and the epilogue over the chunk while it is in
+/// L1. Two tile shapes in all keep the specialised kernel small.
 template <int V, int NB>
 CNNK_INLINE void convPixels(const ConvBlockedParams &p, const float *x,
                             const float *w, const float *bias,
@@ -271,21 +276,21 @@ CNNK_INLINE void convPixels(const ConvBlockedParams &p, const float *x,
   PixelPos q = pixelPos(g, p0);
   for (int64_t c0 = p0; c0 < p1; c0 += chunk) {
     int64_t c1 = min(c0 + chunk, p1), pix = c0;
-    for (; pix + MR <= c1; pix += MR, stepPixel(g, q, MR))
-      convTileAt<V, NB, MR>(p, x, w, bias, y, pix, q);
-    if (pix + 4 <= c1) {
-      convTileAt<V, NB, 4>(p, x, w, bias, y, pix, q);
-      pix += 4;
-      stepPixel(g, q, 4);
-    }
-    if (pix + 2 <= c1) {
-      convTileAt<V, NB, 2>(p, x, w, bias, y, pix, q);
-      pix += 2;
-      stepPixel(g, q, 2);
-    }
-    if (pix < c1) {
-      convTileAt<V, NB, 1>(p, x, w, bias, y, pix, q);
-      stepPixel(g, q, 1);
+    if (c1 - c0 >= MR) {
+      for (; pix + MR <= c1; pix += MR, stepPixel(g, q, MR))
+        convTileAt<V, NB, MR>(p, x, w, bias, y, pix, q);
+      // The rest: the last MR pixels again, overlapping the previous tile
+      // (each pixel's sum is computed alike in any tile, so it writes the
+      // same values): one tile shape, not one per remainder.
+      if (pix < c1) {
+        convTileAt<V, NB, MR>(p, x, w, bias, y, c1 - MR,
+                              pixelPos(g, c1 - MR));
+        stepPixel(g, q, c1 - pix);
+      }
+    } else {
+      for (; pix < c1; ++pix, stepPixel(g, q, 1))
+        convTile<V, NB, 1, true>(p, x, w, bias, y + pix * V,
+                                 tileWindows<1>(g, q));
     }
     epilogueChunk<V, NB>(p, res, y, c0, c1);
   }
@@ -308,8 +313,11 @@ void convBlockedV(const ConvBlockedParams &p, void *const *bufs, int64_t begin,
     const float *xn = x + n * p.channels * g.inSize;
     // The weights of NB blocks stay in cache across the task's rows, whose
     // input the lowering keeps within L2.
+    // Constant once specialised: when every group is whole blocks of NB,
+    // the 1-block tiles are never needed and fold away.
+    bool wholeGroups = ocBlocks % NB == 0 && p.ocGroup % NB == 0;
     for (int64_t ob = ob0; ob < ob1;) {
-      int64_t nb = ob + NB <= ob1 ? NB : 1;
+      int64_t nb = wholeGroups || ob + NB <= ob1 ? NB : 1;
       int64_t outOff = (n * ocBlocks + ob) * g.outSize * V;
       const float *wb = w + ob * p.channels * g.kSize * V;
       const float *bb = p.hasBias ? bias + ob * V : nullptr;
