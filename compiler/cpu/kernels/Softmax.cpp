@@ -7,7 +7,7 @@
 // once, vectorised across the inner positions.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/cpu/kernels/Kernel.h"
+#include "compiler/cpu/kernels/Activation.h"
 
 using namespace cnnk;
 
@@ -15,11 +15,7 @@ using namespace cnnk;
 /// anyway).
 template <typename T> CNNK_INLINE T maxOf(T m, T v) { return m < v ? v : m; }
 
-template <int V> CNNK_INLINE Vec<V> expLanes(Vec<V> v) {
-  for (int l = 0; l < V; ++l)
-    v[l] = __builtin_expf(v[l]);
-  return v;
-}
+template <int V> CNNK_INLINE Vec<V> expLanes(Vec<V> v) { return vexp<V>(v); }
 
 /// (Log-)softmax of one contiguous line of `len` elements.
 template <int V>
