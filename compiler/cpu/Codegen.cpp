@@ -24,6 +24,9 @@
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/Transforms/IPO/GlobalDCE.h>
 #include <llvm/Transforms/Utils/Cloning.h>
+#include <llvm/Transforms/Scalar/SCCP.h>
+#include <llvm/Transforms/Scalar/SimplifyCFG.h>
+#include <llvm/Transforms/Utils/Mem2Reg.h>
 
 #include <fmt/format.h>
 
@@ -170,7 +173,8 @@ llvm::Function *ModuleBuilder::specialise(const KernelCall &call, size_t index,
 /// inliner keeps a large template shared by several clones out of line,
 /// and that shared copy sees no constants. Functions the library marks
 /// noinline (micro-kernels, whose shape is in their template arguments)
-/// stay shared, to bound code size.
+/// stay shared, to bound code size; but those named "cnnkInlineInClone"
+/// (out of line only for the shared micro-kernels) are inlined.
 void ModuleBuilder::flatten(llvm::Function &f) {
   for (int depth = 0; depth < 16; ++depth) {
     std::vector<llvm::CallBase *> calls;
@@ -179,7 +183,8 @@ void ModuleBuilder::flatten(llvm::Function &f) {
         if (auto *cb = llvm::dyn_cast<llvm::CallBase>(&i))
           if (llvm::Function *callee = cb->getCalledFunction())
             if (!callee->isDeclaration() && callee != &f &&
-                !callee->hasFnAttribute(llvm::Attribute::NoInline))
+                (!callee->hasFnAttribute(llvm::Attribute::NoInline) ||
+                 callee->getName().contains("cnnkInlineInClone")))
               calls.push_back(cb);
     if (calls.empty())
       return;
@@ -187,7 +192,26 @@ void ModuleBuilder::flatten(llvm::Function &f) {
       llvm::InlineFunctionInfo info;
       (void)llvm::InlineFunction(*cb, info);
     }
+    foldParams(f);
   }
+}
+
+/// Folds what the constant parameters decide before the next inlining
+/// round: the library's unoptimised code keeps its arguments in stack slots
+/// (promoted to registers first), then the loads from the params global,
+/// the branches and switches on them; the blocks no longer reached go. The
+/// activation switch of an epilogue then inlines only the case the kernel
+/// uses, not every activation's vector code for -O3 to delete at far
+/// greater cost.
+void ModuleBuilder::foldParams(llvm::Function &f) {
+  llvm::FunctionAnalysisManager fam;
+  llvm::PassBuilder pb;
+  pb.registerFunctionAnalyses(fam);
+  llvm::FunctionPassManager fpm;
+  fpm.addPass(llvm::PromotePass());
+  fpm.addPass(llvm::SCCPPass());
+  fpm.addPass(llvm::SimplifyCFGPass());
+  fpm.run(f, fam);
 }
 
 /// cnnc.dispatch(ctx, fn, arg, n): the host's parallel_for when the context

@@ -50,6 +50,7 @@ private:
   llvm::Function *specialise(const KernelCall &call, size_t index,
                              std::string &error);
   void flatten(llvm::Function &f);
+  void foldParams(llvm::Function &f);
   llvm::Function *buildDispatch();
   llvm::Function *buildRun(std::string &error);
   llvm::Function *buildClock();

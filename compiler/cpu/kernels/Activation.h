@@ -221,26 +221,18 @@ template <int V> CNNK_INLINE Vec<V> actStep(Vec<V> x) {
   return x > 0 ? splat<V>(1.0f) : splat<V>(0.0f);
 }
 
-/// The activation `a` of every lane of x.
-template <int V> CNNK_INLINE Vec<V> activate(const ActParams &a, Vec<V> x) {
-  float alpha = float(a.alpha), beta = float(a.beta), gamma = float(a.gamma);
+/// The transcendental activations of every lane of x, out of line: a
+/// micro-kernel shared by every layer of its shape (Gemm.h, noinline,
+/// kind known only at run time) calls one copy of them instead of
+/// carrying each inlined, which made every module's -O3 a quarter slower.
+/// A specialised kernel inlines it all the same: the backend's flatten
+/// (compiler/cpu/Codegen.cpp) inlines noinline functions whose name holds
+/// "cnnkInlineInClone", and the constant kind folds the switch.
+template <int V>
+__attribute__((noinline)) Vec<V> cnnkInlineInClone_actExp(const ActParams &a,
+                                                          Vec<V> x) {
+  float alpha = float(a.alpha), gamma = float(a.gamma);
   switch (a.kind) {
-  case kActNone:
-    return x;
-  case kActRelu:
-    return actRelu<V>(x);
-  case kActLeakyRelu:
-    return actLeakyRelu<V>(x, alpha);
-  case kActSoftsign:
-    return actSoftsign<V>(x);
-  case kActHardSigmoid:
-    return actHardSigmoid<V>(x, alpha, beta);
-  case kActHardSwish:
-    return actHardSwish<V>(x);
-  case kActClip:
-    return clamp<V>(x, alpha, beta);
-  case kActStep:
-    return actStep<V>(x);
   case kActElu:
     return actElu<V>(x, alpha);
   case kActSelu:
@@ -262,6 +254,42 @@ template <int V> CNNK_INLINE Vec<V> activate(const ActParams &a, Vec<V> x) {
   case kActGeluTanh:
     return x * actSigmoid<V>(2.0f * 0.79788456080286536f *
                              (x + 0.044715f * x * x * x));
+  default:
+    return x;
+  }
+}
+
+/// The activation `a` of every lane of x.
+template <int V> CNNK_INLINE Vec<V> activate(const ActParams &a, Vec<V> x) {
+  float alpha = float(a.alpha), beta = float(a.beta);
+  switch (a.kind) {
+  case kActNone:
+    return x;
+  case kActRelu:
+    return actRelu<V>(x);
+  case kActLeakyRelu:
+    return actLeakyRelu<V>(x, alpha);
+  case kActSoftsign:
+    return actSoftsign<V>(x);
+  case kActHardSigmoid:
+    return actHardSigmoid<V>(x, alpha, beta);
+  case kActHardSwish:
+    return actHardSwish<V>(x);
+  case kActClip:
+    return clamp<V>(x, alpha, beta);
+  case kActStep:
+    return actStep<V>(x);
+  case kActElu:
+  case kActSelu:
+  case kActSigmoid:
+  case kActTanh:
+  case kActSoftplus:
+  case kActSilu:
+  case kActMish:
+  case kActLogSigmoid:
+  case kActGelu:
+  case kActGeluTanh:
+    return cnnkInlineInClone_actExp<V>(a, x);
   }
   return x;
 }
