@@ -14,9 +14,10 @@ with its input and PyTorch's output. cnnc compiles the ONNX file to a .so
 execution and intra_op_num_threads = T, OpenVINO with INFERENCE_NUM_THREADS
 = T, the latency hint and f32 inference precision. Every engine's output is
 checked against PyTorch's (max abs error relative to the output's scale:
-"ok" below 1e-3). Then, after warm-up runs, the engines run one inference
-each in turn, --runs rounds (interleaved, so a noisy neighbour hits them
-alike); printed are min and median ms per engine and cnnc's min over the
+"ok" below 1e-3). Then, after warm-up runs, the engines take turns, five
+inferences each after a pause and an untimed run (interleaved, so a noisy
+neighbour hits them alike, while one engine's spinning threads do not
+steal the cores of the next), --runs timed inferences each; printed are min and median ms per engine and cnnc's min over the
 faster peer's min (< 1: cnnc is faster). cnnc runs in process through
 libcnnrt (ctypes), as an application would call it.
 
@@ -250,12 +251,20 @@ def bench_model(args, name, folder, so, threads):
         errors[e.name] = error_of(np.array(e.run()), expected)
         for _ in range(args.warmup):
             e.run()
+    # Interleaved in blocks: each engine runs a few inferences in turn,
+    # after a pause and an untimed run, so the previous engine's threads
+    # (ONNX Runtime's and OpenVINO's spin after their work) have gone idle
+    # and do not take the cores of the one being timed.
     times = {e.name: [] for e in engines}
-    for _ in range(args.runs):
+    block = 5
+    for r in range(0, args.runs, block):
         for e in engines:
-            start = time.perf_counter()
+            time.sleep(0.05)
             e.run()
-            times[e.name].append((time.perf_counter() - start) * 1e3)
+            for _ in range(min(block, args.runs - r)):
+                start = time.perf_counter()
+                e.run()
+                times[e.name].append((time.perf_counter() - start) * 1e3)
     for e in engines:
         e.close()
     return {e.name: stats(times[e.name]) for e in engines}, errors
