@@ -99,7 +99,7 @@ class Case:
 
 
 def conv(case, b, n, c, m, hw, k, stride=None, dil=None, pads=None,
-         blocked_in=True, bias=True, groups=1, epi=None):
+         blocked_in=True, bias=True, groups=1, epi=None, algo=None):
     """A conv with a blocked result (input blocked or plain), output plain."""
     stride = stride or [1] * len(hw)
     dil = dil or [1] * len(hw)
@@ -121,6 +121,8 @@ def conv(case, b, n, c, m, hw, k, stride=None, dil=None, pads=None,
         attrs["dilation"] = list(dil)
     if groups != 1:
         attrs["groups"] = groups
+    if algo:
+        attrs["algo"] = algo
     if epi:
         if not bias:
             args.append(case.const([m]))
@@ -137,8 +139,11 @@ def conv_cases(b):
                 "strides, dilation, asymmetric pads, 1x1/3x3/7x7, channels "
                 "V/2V/3V, odd widths, batch 2, bias or none, epilogues")
     v = b
-    conv(case, b, 1, v, v, [9, 9], [3, 3], pads=(1, 1, 1, 1))
-    conv(case, b, 1, 2 * v, 3 * v, [8, 13], [3, 3], pads=(1, 1, 1, 1))
+    # The 3x3 stride-1 convs of a blocked input say algo=direct: the cost
+    # model would compute them with Winograd (winograd_cases test that).
+    conv(case, b, 1, v, v, [9, 9], [3, 3], pads=(1, 1, 1, 1), algo="direct")
+    conv(case, b, 1, 2 * v, 3 * v, [8, 13], [3, 3], pads=(1, 1, 1, 1),
+         algo="direct")
     conv(case, b, 2, v, 2 * v, [7, 7], [3, 3], stride=(2, 2),
          pads=(1, 1, 1, 1), bias=False)
     conv(case, b, 1, 3, 2 * v, [15, 17], [7, 7], stride=(2, 2),
@@ -153,11 +158,40 @@ def conv_cases(b):
          stride=(1, 2))
     conv(case, b, 1, v, v, [3, 4], [5, 5], pads=(2, 2, 2, 2))
     conv(case, b, 1, 2 * v, 2 * v, [6, 7], [3, 3], pads=(1, 1, 1, 1),
-         epi={"act": "relu", "res_act": "relu"})
+         epi={"act": "relu", "res_act": "relu"}, algo="direct")
     conv(case, b, 1, v, v, [5, 13], [3, 3], pads=(1, 1, 1, 1),
-         epi={"act": "clip", "act_args": [0, 6]})
+         epi={"act": "clip", "act_args": [0, 6]}, algo="direct")
     conv(case, b, 1, v, 2 * v, [23], [3], pads=(1, 1))
     conv(case, b, 2, v, v, [4, 5, 6], [3, 3, 3], pads=(1, 1, 1, 1, 1, 1))
+    case.write()
+
+
+def winograd_cases(b):
+    case = Case(f"conv_winograd_{b}c",
+                f"Winograd F(4x4,3x3) with block {b}: planes that are and "
+                "are not whole 4x4 tiles, pads 0, 1, 2 and asymmetric, "
+                "channels V/2V/3V (output blocks not a multiple of the "
+                "register tile's), batch 2, bias or none, epilogues with a "
+                "residual, enough tiles for several units; the same convs "
+                "as algo=auto where the cost model decides")
+    v = b
+    w = "winograd"
+    conv(case, b, 1, v, v, [8, 8], [3, 3], pads=(1, 1, 1, 1), algo=w)
+    conv(case, b, 1, 2 * v, 3 * v, [9, 13], [3, 3], pads=(1, 1, 1, 1),
+         algo=w)
+    conv(case, b, 2, v, 2 * v, [7, 7], [3, 3], pads=(1, 1, 1, 1),
+         bias=False, algo=w)
+    conv(case, b, 1, v, v, [6, 11], [3, 3], pads=(0, 2, 1, 0), algo=w)
+    conv(case, b, 1, 3 * v, 2 * v, [5, 6], [3, 3], algo=w)
+    conv(case, b, 1, v, 2 * v, [3, 3], [3, 3], pads=(2, 2, 2, 2), algo=w)
+    conv(case, b, 1, 2 * v, 2 * v, [10, 10], [3, 3], pads=(1, 1, 1, 1),
+         epi={"act": "relu", "res_act": "relu"}, algo=w)
+    conv(case, b, 1, v, v, [5, 13], [3, 3], pads=(1, 1, 1, 1),
+         epi={"act": "clip", "act_args": [0, 6]}, algo=w)
+    conv(case, b, 2, v, 4 * v, [41, 37], [3, 3], pads=(1, 1, 1, 1),
+         algo=w)
+    conv(case, b, 1, 2 * v, 2 * v, [14, 14], [3, 3], pads=(1, 1, 1, 1),
+         epi={"act": "silu"})
     case.write()
 
 
@@ -257,6 +291,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     for b in [4, 8, 16]:
         conv_cases(b)
+        winograd_cases(b)
         depthwise_cases(b)
         pool_cases(b)
         elementwise_cases(b)

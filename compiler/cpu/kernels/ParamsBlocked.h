@@ -57,6 +57,47 @@ struct ConvBlockedParams {
   Epilogue epi;
 };
 
+/// Output tile edge and input tile edge of the Winograd convolution
+/// F(4x4, 3x3): a 6x6 input tile gives a 4x4 output tile.
+constexpr int kWinoOut = 4;
+constexpr int kWinoIn = 6;
+constexpr int kWinoPoints = kWinoIn * kWinoIn; // 36 GEMMs
+
+/// bufs: x, u, bias, residual, y, scratch. Winograd F(4x4, 3x3) of a 2D
+/// conv with a 3x3 kernel, stride 1, dilation 1, groups 1, x and y in NCHWc
+/// (block V). u is the weights transformed at compile time (G g G^T, 6x6
+/// per (m, c)) as [36][M/V][C][V]. The output plane is cut into tiles of
+/// 4x4 pixels (tiles[0] x tiles[1] of them; the last ones may reach past
+/// the plane), whose 6x6 input tiles read zeros outside the input. A unit
+/// of work is (n, block of tileBlock tiles, group of ocGroup output-channel
+/// blocks): it transforms its input tiles (B^T d B, all C channels) into
+/// its scratch, computes the 36 products with u as GEMMs in register tiles
+/// of NB blocks x MR tiles, and transforms each group of NB blocks back
+/// (A^T m A), adds the bias, applies the epilogue and writes the tiles'
+/// pixels inside the plane. Tasks are `lanes` contiguous runs of the
+/// units, each with its own `laneFloats` of scratch: the scratch does not
+/// grow with the number of units, and any split of the tasks over threads
+/// gives the same results (a unit's arithmetic does not depend on its lane).
+struct ConvWinogradParams {
+  int64_t block; // V: 4, 8 or 16
+  int64_t batch;
+  int64_t channels;    // C
+  int64_t outChannels; // M
+  int64_t in[2];       // H, W
+  int64_t out[2];      // OH, OW
+  int64_t padBegin[2];
+  int64_t tiles[2];   // ceil(OH / 4), ceil(OW / 4)
+  int64_t tileBlock;  // tiles per unit, a multiple of MR
+  int64_t tileBlocks; // ceil(tiles[0] * tiles[1] / tileBlock)
+  int64_t ocGroup;    // output-channel blocks per unit
+  int64_t ocGroups;   // ceil(M / V / ocGroup)
+  int64_t units;      // batch * tileBlocks * ocGroups
+  int64_t lanes;      // tasks
+  int64_t laneFloats; // scratch per lane
+  int64_t hasBias;
+  Epilogue epi;
+};
+
 /// bufs: x, w [C/V][KD][KH][KW][V], bias, residual, y. Depthwise conv
 /// (groups == C == M), zero padding, x and y in NCHWc (block V): each
 /// vector holds V channels of one pixel. Tasks are (n, channel block,
