@@ -128,6 +128,15 @@ CNNK_INLINE bool interiorTile(const ConvBlockedParams &p, PixelPos q,
   return true;
 }
 
+/// The input-channel blocks [lo, hi) a tile accumulates: from the bias
+/// when `first`, else onto the partial sums in y; its first `skip` pixels
+/// are computed but not stored (they belong to the tile before).
+struct ChannelChunk {
+  int64_t lo, hi;
+  bool first;
+  int64_t skip;
+};
+
 /// Output pixels p0 .. p0+R-1 (flattened over the rows, so a tile may span
 /// rows) of NB channel blocks: NB x R accumulators in registers. Checked
 /// tiles (some window reaches into the padding, or the tile spans rows)
@@ -137,7 +146,8 @@ CNNK_INLINE bool interiorTile(const ConvBlockedParams &p, PixelPos q,
 template <int V, int NB, int R, bool Checked>
 CNNK_INLINE void convTile(const ConvBlockedParams &p, const float *x,
                           const float *w, const float *bias,
-                          float *__restrict y, const TileWindows<R> &t) {
+                          float *__restrict y, const TileWindows<R> &t,
+                          const ChannelChunk &cc) {
   const ConvGeom &g = p.geom;
   const int64_t L = p.inLanes;
   const int64_t icbStride = g.inSize * L, ocbStride = p.channels * g.kSize * V;
@@ -146,15 +156,24 @@ CNNK_INLINE void convTile(const ConvBlockedParams &p, const float *x,
   // accumulators are registers: left to the unroller's cost model, the
   // 4 x 6 tile of the 16-lane kernel stayed an array on the stack (a load
   // and a store around every FMA, 4x slower).
+  int64_t blockStride = g.outSize * V;
   Vec<V> acc[NB][R];
+  if (cc.first) {
 #pragma unroll
-  for (int j = 0; j < NB; ++j) {
-    Vec<V> b = bias ? load<V>(bias + j * V) : splat<V>(0.0f);
+    for (int j = 0; j < NB; ++j) {
+      Vec<V> b = bias ? load<V>(bias + j * V) : splat<V>(0.0f);
 #pragma unroll
-    for (int r = 0; r < R; ++r)
-      acc[j][r] = b;
+      for (int r = 0; r < R; ++r)
+        acc[j][r] = b;
+    }
+  } else {
+#pragma unroll
+    for (int j = 0; j < NB; ++j)
+#pragma unroll
+      for (int r = 0; r < R; ++r)
+        acc[j][r] = load<V>(y + j * blockStride + r * V);
   }
-  for (int64_t icb = 0; icb < p.channels / L; ++icb) {
+  for (int64_t icb = cc.lo; icb < cc.hi; ++icb) {
     const float *xc = x + icb * icbStride;
     const float *wc = w + icb * g.kSize * L * V;
     for (int64_t kd = t.td.lo; kd < t.td.hi; ++kd)
@@ -213,13 +232,13 @@ CNNK_INLINE void convTile(const ConvBlockedParams &p, const float *x,
       }
   }
   // The bias is in; the rest of the epilogue runs over the finished chunk
-  // (epilogueChunk).
-  int64_t blockStride = g.outSize * V;
+  // (epilogueChunk). The first cc.skip pixels belong to the tile before.
 #pragma unroll
   for (int j = 0; j < NB; ++j)
 #pragma unroll
     for (int r = 0; r < R; ++r)
-      store<V>(y + j * blockStride + r * V, acc[j][r]);
+      if (r >= cc.skip)
+        store<V>(y + j * blockStride + r * V, acc[j][r]);
 }
 
 /// The tile of R pixels at flattened pixel `pix` (position q); y points
@@ -227,13 +246,13 @@ CNNK_INLINE void convTile(const ConvBlockedParams &p, const float *x,
 template <int V, int NB, int R>
 CNNK_INLINE void convTileAt(const ConvBlockedParams &p, const float *x,
                             const float *w, const float *bias, float *y,
-                            int64_t pix, PixelPos q) {
+                            int64_t pix, PixelPos q, const ChannelChunk &cc) {
   TileWindows<R> t;
   if (interiorTile<R>(p, q, t))
-    convTile<V, NB, R, false>(p, x, w, bias, y + pix * V, t);
+    convTile<V, NB, R, false>(p, x, w, bias, y + pix * V, t, cc);
   else
     convTile<V, NB, R, true>(p, x, w, bias, y + pix * V,
-                             tileWindows<R>(p.geom, q));
+                             tileWindows<R>(p.geom, q), cc);
 }
 
 /// The epilogue (activation, residual, activation) of finished pixels
@@ -273,25 +292,38 @@ CNNK_INLINE void convPixels(const ConvBlockedParams &p, const float *x,
   if (width < 4 * MR)
     chunk = width * ((8 * MR + width - 1) / width);
   const ConvGeom &g = p.geom;
-  PixelPos q = pixelPos(g, p0);
+  int64_t icBlocks = p.channels / p.inLanes;
+  PixelPos q0 = pixelPos(g, p0);
   for (int64_t c0 = p0; c0 < p1; c0 += chunk) {
-    int64_t c1 = min(c0 + chunk, p1), pix = c0;
-    if (c1 - c0 >= MR) {
-      for (; pix + MR <= c1; pix += MR, stepPixel(g, q, MR))
-        convTileAt<V, NB, MR>(p, x, w, bias, y, pix, q);
-      // The rest: the last MR pixels again, overlapping the previous tile
-      // (each pixel's sum is computed alike in any tile, so it writes the
-      // same values): one tile shape, not one per remainder.
-      if (pix < c1) {
-        convTileAt<V, NB, MR>(p, x, w, bias, y, c1 - MR,
-                              pixelPos(g, c1 - MR));
-        stepPixel(g, q, c1 - pix);
+    int64_t c1 = min(c0 + chunk, p1);
+    // The input channels in chunks whose weights stay in L1 while every
+    // tile of the pixel chunk reads them; tiles after the first chunk add
+    // to the partial sums in y.
+    PixelPos q = q0;
+    for (int64_t lo = 0; lo < icBlocks; lo += p.icChunk) {
+      ChannelChunk cc{lo, min(lo + p.icChunk, icBlocks), lo == 0, 0};
+      int64_t pix = c0;
+      q = q0;
+      if (c1 - c0 >= MR) {
+        for (; pix + MR <= c1; pix += MR, stepPixel(g, q, MR))
+          convTileAt<V, NB, MR>(p, x, w, bias, y, pix, q, cc);
+        // The rest: the last MR pixels, overlapping the previous tile,
+        // whose pixels it computes but does not store: one tile shape,
+        // not one per remainder.
+        if (pix < c1) {
+          ChannelChunk rest = cc;
+          rest.skip = pix - (c1 - MR);
+          convTileAt<V, NB, MR>(p, x, w, bias, y, c1 - MR,
+                                pixelPos(g, c1 - MR), rest);
+          stepPixel(g, q, c1 - pix);
+        }
+      } else {
+        for (; pix < c1; ++pix, stepPixel(g, q, 1))
+          convTile<V, NB, 1, true>(p, x, w, bias, y + pix * V,
+                                   tileWindows<1>(g, q), cc);
       }
-    } else {
-      for (; pix < c1; ++pix, stepPixel(g, q, 1))
-        convTile<V, NB, 1, true>(p, x, w, bias, y + pix * V,
-                                 tileWindows<1>(g, q));
     }
+    q0 = q;
     epilogueChunk<V, NB>(p, res, y, c0, c1);
   }
 }

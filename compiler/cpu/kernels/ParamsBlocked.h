@@ -37,7 +37,9 @@ constexpr int blockedMR(int) { return 6; }
 /// (inLanes = 1). w is [M/V][C/inLanes][KD][KH][KW][inLanes][V]. A task
 /// is (n, group of ocGroup output-channel blocks, block of rowBlock output
 /// rows (od, oh)); it computes whole rows in tiles of MR pixels x NB
-/// blocks kept in registers. Output columns [owLo, owHi) have their whole
+/// blocks kept in registers, icChunk input-channel blocks at a time (the
+/// weights of NB blocks for a chunk stay in L1 while every tile of a
+/// chunk of pixels reads them). Output columns [owLo, owHi) have their whole
 /// window inside the input along W: tiles within them read x unchecked,
 /// the others read zeros for the taps in the padding.
 struct ConvBlockedParams {
@@ -53,6 +55,7 @@ struct ConvBlockedParams {
   int64_t rowBlocks;   // ceil(out[0] * out[1] / rowBlock)
   int64_t owLo;
   int64_t owHi;
+  int64_t icChunk; // input-channel blocks (of inLanes) per weight chunk
   int64_t hasBias;
   Epilogue epi;
 };

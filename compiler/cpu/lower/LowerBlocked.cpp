@@ -410,6 +410,15 @@ bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
                                1);
   blockRows(rows, p.batch * p.ocGroups, rowFlops, std::max(maxRows, minRows),
             p.rowBlock, p.rowBlocks, minRows);
+  // Input channels in chunks whose weights for NB blocks fill about 3/4
+  // of L1: read from L1 by every tile of a chunk of pixels, where all the
+  // channels' weights (a 3x3 conv of 512 channels: 1.2 MB for 4 blocks of
+  // 16) would stream from L2 or beyond for each tile.
+  int64_t icBlocks = p.channels / p.inLanes;
+  int64_t chunkBytes = nb * p.inLanes * g.kSize * v * 4;
+  p.icChunk = std::clamp<int64_t>(ctx.target().l1Bytes * 3 / 4 / chunkBytes,
+                                  1, icBlocks);
+  p.icChunk = divUp(icBlocks, divUp(icBlocks, p.icChunk));
   Buffer wb = ctx.addWeights(
       convWeights(*w, p.outChannels, p.channels, g.kSize, v, p.inLanes));
   ctx.call<KernelId::ConvBlocked>(p,
