@@ -13,8 +13,10 @@
 //              channels anchors too) or depthwise (groups == C == M);
 //              max_pool, avg_pool; global_avg_pool and global_max_pool
 //              (blocked input, plain result [N,C,1,1]: the same bytes);
-//   followers  elementwise ops (kElementwise), same-shape binary ops
-//              (kBroadcast with operands of the result's shape), concat on
+//   followers  elementwise ops (kElementwise), binary ops (kBroadcast)
+//              whose operands have the result's shape or are a channel
+//              vector [N,C,1,...] of it (squeeze-and-excitation's scale;
+//              read in either layout: the bytes are the same), concat on
 //              axis 1.
 // Capable nodes joined by the values between them form regions. The rule
 // against ping-pong: a region is blocked as a whole, or not at all; it is
@@ -45,10 +47,22 @@ namespace {
 
 /// How a capable node reads an operand slot.
 enum class Slot {
-  Ignored,   // weights, bias: not layout-carrying
-  PlainOk,   // reads plain or blocked (conv groups 1 input)
-  NeedsBlock // reads blocked only (when the node is blocked)
+  Ignored,    // weights, bias: not layout-carrying
+  PlainOk,    // reads plain or blocked (conv groups 1 input)
+  NeedsBlock, // reads blocked only (when the node is blocked)
+  Either      // [N,C,1,...]: the same bytes in both layouts, read as is
 };
+
+/// Whether `x` is a channel vector of `y`: [N,C,1,...] of y's N and C.
+bool channelVectorOf(const Value *x, const Value *y) {
+  const Shape &s = x->type().shape, &r = y->type().shape;
+  if (s.size() != r.size() || s.size() < 3 || s[0] != r[0] || s[1] != r[1])
+    return false;
+  for (size_t i = 2; i < s.size(); ++i)
+    if (s[i] != 1)
+      return false;
+  return s != r;
+}
 
 class LayoutPlanner {
 public:
@@ -121,7 +135,8 @@ bool LayoutPlanner::capable(const Node &n) const {
       return false;
   } else if (n.info().flags & kBroadcast) {
     for (const Value *x : n.operands())
-      if (x->type().shape != n.result()->type().shape)
+      if (x->type().shape != n.result()->type().shape &&
+          !channelVectorOf(x, n.result()))
         return false;
   } else if (!(n.info().flags & kElementwise)) {
     return false;
@@ -134,7 +149,8 @@ bool LayoutPlanner::capable(const Node &n) const {
 
 Slot LayoutPlanner::slot(const Node &n, unsigned i) const {
   if (n.kind() != OpKind::Conv)
-    return Slot::NeedsBlock;
+    return channelVectorOf(n.operand(i), n.result()) ? Slot::Either
+                                                      : Slot::NeedsBlock;
   if (n.operand(i) == n.operand("res"))
     return Slot::NeedsBlock;
   if (i != 0)
@@ -158,7 +174,8 @@ int64_t LayoutPlanner::relayoutsOf(const std::vector<Node *> &region) const {
       const Node *d = u.operand(i)->def();
       if (!d || !in.count(d) || !blocksResult(*d))
         continue;
-      if (!in.count(&u) || slot(u, i) == Slot::Ignored)
+      Slot s = in.count(&u) ? slot(u, i) : Slot::Ignored;
+      if (s == Slot::Ignored)
         leave.insert(u.operand(i));
     }
   }
@@ -237,6 +254,8 @@ void LayoutPlanner::rewrite() {
     for (unsigned i = 0; i < u->numOperands(); ++i) {
       Value *x = u->operand(i);
       Slot s = blocked ? slot(*u, i) : Slot::Ignored;
+      if (s == Slot::Either)
+        continue;
       if (x->type().blocked() && (!blocked || s == Slot::Ignored))
         u->setOperand(i, converted(x, 0));
       else if (!x->type().blocked() && blocked && s == Slot::NeedsBlock)

@@ -15,6 +15,11 @@
 //     yet. When that operand is itself the sole use of a kFusable node
 //     later in program order, the add is left to that node, so the earlier
 //     result is the residual and nothing moves (ResNet's downsample).
+// Before fusing, the activations exporters write as several nodes become
+// the one op: x * sigmoid(x) is silu(x) (ONNX has no SiLU before opset
+// 22: PyTorch exports it so), x * tanh(softplus(x)) is mish(x) (before
+// opset 18); operands in either order, the inner nodes kept only while
+// something else uses them.
 // A conv without bias (gemm without c) gets a zero one, since the residual
 // is the fourth operand. The absorbed nodes are recorded (Node::absorb)
 // and removed; the fused node's result takes over all their uses, and a
@@ -53,6 +58,68 @@ bool isResidualAdd(const Node &n) {
   const OpInfo &info = n.info();
   return n.kind() == OpKind::Add && info.has(kBroadcast) &&
          info.has(kEpilogue) && n.numOperands() == 2;
+}
+
+/// The x of `v` = kind(x), or null when v is not the result of a `kind`
+/// node.
+Value *operandIf(const Value *v, OpKind kind) {
+  const Node *d = v->def();
+  return d && d->kind() == kind && d->numOperands() == 1 ? d->operand(0u)
+                                                         : nullptr;
+}
+
+/// The x of x * f(x) with f = silu's sigmoid or mish's tanh(softplus),
+/// and which of the two `m` computes.
+Value *selfGated(const Node &m, OpKind &kind) {
+  if (m.kind() != OpKind::Mul || m.numOperands() != 2)
+    return nullptr;
+  for (unsigned i = 0; i < 2; ++i) {
+    Value *x = m.operand(1 - i), *f = m.operand(i);
+    if (x->type() != m.result()->type())
+      continue;
+    if (operandIf(f, OpKind::Sigmoid) == x) {
+      kind = OpKind::Silu;
+      return x;
+    }
+    Value *sp = operandIf(f, OpKind::Tanh);
+    if (sp && operandIf(sp, OpKind::Softplus) == x) {
+      kind = OpKind::Mish;
+      return x;
+    }
+  }
+  return nullptr;
+}
+
+/// Replaces every x * sigmoid(x) by silu(x) and x * tanh(softplus(x)) by
+/// mish(x); returns whether it did.
+bool matchGatedActivations(Graph &g) {
+  std::vector<Node *> muls;
+  for (const auto &n : g.nodes())
+    if (n->kind() == OpKind::Mul)
+      muls.push_back(n.get());
+  bool changed = false;
+  for (Node *m : muls) {
+    OpKind kind;
+    Value *x = selfGated(*m, kind);
+    if (!x)
+      continue;
+    Value *y = m->result();
+    std::string name = y->name();
+    Node *a = g.addNode(kind, m->loc(), {x}, {name + ".gated"});
+    a->result()->setType(y->type());
+    // The nodes between x and the mul, innermost first, then the mul.
+    Value *f = m->operand(0u) == x ? m->operand(1u) : m->operand(0u);
+    if (kind == OpKind::Mish)
+      a->absorb(*f->def()->operand(0u)->def());
+    a->absorb(*f->def());
+    a->absorb(*m);
+    // The activation takes the mul's name (a graph output keeps it).
+    y->setName(name + ".gated");
+    a->result()->setName(name);
+    g.replaceAllUses(y, a->result());
+    changed = true;
+  }
+  return changed;
 }
 
 class FuseEpiloguePass final : public Pass {
@@ -126,6 +193,8 @@ bool FuseEpiloguePass::absorb(Graph &g, Node &p, Node &u) {
 bool FuseEpiloguePass::run(Graph &g, PassContext &ctx) {
   if (!checkShapesKnown(g, name(), ctx.diag))
     return false;
+  if (matchGatedActivations(g))
+    finishRewrite(g);
   Users uses(g);
   ConstMaker consts(g);
   Uses = &uses;

@@ -268,7 +268,8 @@ def pool_cases(b):
 def elementwise_cases(b):
     case = Case(f"elementwise_blocked_{b}c",
                 f"layout-blind ops on block {b}: binary ops of two blocked "
-                "operands, unary ops, concat of blocked parts on axis 1")
+                "operands, unary ops, binary ops with a channel vector "
+                "[N,C,1,1] plain or blocked, concat of blocked parts on axis 1")
     v = b
     shape = [2, 2 * v, 5, 7]
     for op in ["add", "sub", "mul", "div"]:
@@ -276,6 +277,18 @@ def elementwise_cases(b):
         xb, yb = case.relayout(x, shape, b), case.relayout(y, shape, b)
         z = case.node(op, [xb, yb], {}, shape, b)
         case.output_plain(case.node("relu", [z], {}, shape, b), shape)
+    # A channel vector [N,C,1,1] (squeeze-and-excitation's scale), plain or
+    # blocked (the same bytes), either operand.
+    vec = [2, 2 * v, 1, 1]
+    for op, blocked_vec, first in [("mul", False, False), ("mul", True, True),
+                                   ("add", True, False), ("sub", False, True),
+                                   ("div", True, False)]:
+        x = case.relayout(case.input(shape), shape, b)
+        c = case.input(vec)
+        if blocked_vec:
+            c = case.relayout(c, vec, b)
+        args = [c, x] if first else [x, c]
+        case.output_plain(case.node(op, args, {}, shape, b), shape)
     parts = []
     total = 0
     for c in [v, 2 * v, v]:

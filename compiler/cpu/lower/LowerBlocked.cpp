@@ -97,11 +97,18 @@ std::string blockedProblem(const Node &n, int64_t b) {
   if (info.flags & kElementwise)
     return all(n.operands()) && all(n.results()) ? "" : "mixed layouts";
   if (info.flags & kBroadcast) {
-    if (!all(n.operands()) || !all(n.results()))
+    if (!all(n.results()))
       return "mixed layouts";
-    for (const Value *v : n.operands())
-      if (v->type().shape != n.result()->type().shape)
-        return "operands of different shapes";
+    for (const Value *v : n.operands()) {
+      if (v->type().shape != n.result()->type().shape) {
+        if (!isChannelVector(v->type().shape, n.result()->type().shape))
+          return "operands of different shapes";
+        if (blockOf(v) != 0 && blockOf(v) != b)
+          return "mixed layouts";
+      } else if (blockOf(v) != b) {
+        return "mixed layouts";
+      }
+    }
     return "";
   }
   return "no blocked kernel";
@@ -319,6 +326,38 @@ bool lowerConvWinograd(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
 }
 
 } // namespace
+
+bool isChannelVector(const Shape &s, const Shape &out) {
+  if (s.size() != out.size() || s.size() < 3 || s[0] != out[0] ||
+      s[1] != out[1] || s == out)
+    return false;
+  return std::all_of(s.begin() + 2, s.end(), [](int64_t d) { return d == 1; });
+}
+
+void blockedBroadcastSpace(const Node &n, Shape &shape,
+                           std::vector<std::vector<int64_t>> &strides) {
+  const TensorType &y = n.result()->type();
+  int64_t b = y.block;
+  shape = {y.shape[0], y.shape[1] / b};
+  shape.insert(shape.end(), y.shape.begin() + 2, y.shape.end());
+  shape.push_back(b);
+  strides.clear();
+  for (const Value *v : n.operands()) {
+    std::vector<int64_t> st(shape.size(), 0);
+    if (isChannelVector(v->type().shape, y.shape)) {
+      st[0] = y.shape[1];
+      st[1] = b;
+      st.back() = 1;
+    } else {
+      int64_t s = 1;
+      for (size_t i = shape.size(); i-- > 0;) {
+        st[i] = s;
+        s *= shape[i];
+      }
+    }
+    strides.push_back(st);
+  }
+}
 
 bool isBlockedNode(const Node &n) {
   for (const Value *v : n.operands())

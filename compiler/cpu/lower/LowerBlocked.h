@@ -6,7 +6,8 @@
 // pools to pool_blocked / global_pool_blocked. Layout-blind nodes (unary
 // elementwise ops, same-shape binary ops, concat on the channel axis of
 // blocks) keep their plain lowerings, which are correct on blocked values
-// of one layout. checkBlockedOperands says which nodes the backend can
+// of one layout; a binary op with a channel vector operand (a scale
+// [N,C,1,1]) walks the blocked space (blockedBroadcastSpace). checkBlockedOperands says which nodes the backend can
 // compile with blocked values at all.
 //
 //===----------------------------------------------------------------------===//
@@ -24,6 +25,17 @@ bool isBlockedNode(const Node &n);
 /// result that its lowering cannot handle (an op with no blocked kernel,
 /// mixed blocks, a conv the blocked kernels do not cover, ...).
 bool checkBlockedOperands(const Node &n, LowerCtx &ctx);
+
+/// Whether `s` is a channel vector [N,C,1,...] of shape `out` (and not
+/// `out` itself): the same bytes in the plain and the blocked layout.
+bool isChannelVector(const Shape &s, const Shape &out);
+
+/// The binary kernel's space of a broadcasting op with a blocked result
+/// (block b): the physical shape [N, C/b, *S, b] and each operand's strides
+/// in it (operands of the result's shape: the same blocked layout; channel
+/// vectors: stride b per channel block, 1 per lane, 0 over the pixels).
+void blockedBroadcastSpace(const Node &n, Shape &shape,
+                           std::vector<std::vector<int64_t>> &strides);
 
 /// conv with a blocked result: conv_blocked (groups 1, x plain or blocked)
 /// or conv_depthwise_blocked (groups == C == M, x blocked).

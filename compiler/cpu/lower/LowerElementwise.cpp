@@ -6,6 +6,7 @@
 // by the non-conv lowerings.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/cpu/lower/LowerBlocked.h"
 #include "compiler/cpu/lower/LowerMisc.h"
 
 #include "ir/ops/Broadcast.h"
@@ -29,8 +30,16 @@ bool lowerBinary(const Node &n, LowerCtx &ctx, cnnk::BinaryOp op) {
   p.count = numElements(out);
   if (p.count == 0)
     return true;
-  StridedSpace s = simplifySpace(out, broadcastStrides(a->type().shape, out),
-                                 broadcastStrides(b->type().shape, out));
+  StridedSpace s;
+  if (y->type().blocked()) {
+    Shape phys;
+    std::vector<std::vector<int64_t>> st;
+    blockedBroadcastSpace(n, phys, st);
+    s = simplifySpace(phys, st[0], st[1]);
+  } else {
+    s = simplifySpace(out, broadcastStrides(a->type().shape, out),
+                      broadcastStrides(b->type().shape, out));
+  }
   if (s.shape.size() > size_t(cnnk::kMaxRank)) {
     ctx.diag().error(n.loc(),
                      "{} broadcasting over {} axes is not supported by the "
