@@ -157,21 +157,15 @@ CNNK_INLINE void convTile(const ConvBlockedParams &p, const float *x,
   // 4 x 6 tile of the 16-lane kernel stayed an array on the stack (a load
   // and a store around every FMA, 4x slower).
   int64_t blockStride = g.outSize * V;
+  // From the bias in the first chunk, else from the partial sums (selects,
+  // not branches: one copy of the tile's code keeps compiling fast).
   Vec<V> acc[NB][R];
-  if (cc.first) {
 #pragma unroll
-    for (int j = 0; j < NB; ++j) {
-      Vec<V> b = bias ? load<V>(bias + j * V) : splat<V>(0.0f);
+  for (int j = 0; j < NB; ++j) {
+    Vec<V> b = bias ? load<V>(bias + j * V) : splat<V>(0.0f);
 #pragma unroll
-      for (int r = 0; r < R; ++r)
-        acc[j][r] = b;
-    }
-  } else {
-#pragma unroll
-    for (int j = 0; j < NB; ++j)
-#pragma unroll
-      for (int r = 0; r < R; ++r)
-        acc[j][r] = load<V>(y + j * blockStride + r * V);
+    for (int r = 0; r < R; ++r)
+      acc[j][r] = cc.first ? b : load<V>(y + j * blockStride + r * V);
   }
   for (int64_t icb = cc.lo; icb < cc.hi; ++icb) {
     const float *xc = x + icb * icbStride;
@@ -232,13 +226,16 @@ CNNK_INLINE void convTile(const ConvBlockedParams &p, const float *x,
       }
   }
   // The bias is in; the rest of the epilogue runs over the finished chunk
-  // (epilogueChunk). The first cc.skip pixels belong to the tile before.
+  // (epilogueChunk). In a checked tile the first cc.skip pixels belong to
+  // the tile before and keep what is in y (an overlapping rest tile is
+  // always checked; selects, not branches, as above).
 #pragma unroll
   for (int j = 0; j < NB; ++j)
 #pragma unroll
-    for (int r = 0; r < R; ++r)
-      if (r >= cc.skip)
-        store<V>(y + j * blockStride + r * V, acc[j][r]);
+    for (int r = 0; r < R; ++r) {
+      float *yp = y + j * blockStride + r * V;
+      store<V>(yp, Checked && r < cc.skip ? load<V>(yp) : acc[j][r]);
+    }
 }
 
 /// The tile of R pixels at flattened pixel `pix` (position q); y points
@@ -248,7 +245,7 @@ CNNK_INLINE void convTileAt(const ConvBlockedParams &p, const float *x,
                             const float *w, const float *bias, float *y,
                             int64_t pix, PixelPos q, const ChannelChunk &cc) {
   TileWindows<R> t;
-  if (interiorTile<R>(p, q, t))
+  if (cc.skip == 0 && interiorTile<R>(p, q, t))
     convTile<V, NB, R, false>(p, x, w, bias, y + pix * V, t, cc);
   else
     convTile<V, NB, R, true>(p, x, w, bias, y + pix * V,
