@@ -119,3 +119,55 @@ TEST_CASE("vector sigmoid, tanh, elu, silu against double") {
   CHECK(t2[2] == 0.0f);
   CHECK(std::isnan(t2[3]));
 }
+
+TEST_CASE("vector softplus, log_sigmoid, mish, gelu against double") {
+  std::vector<float> xs = grid(-100, 100, 0.00113);
+  auto sp = lanes(xs, [](Vec<V> x) { return actSoftplus<V>(x); });
+  auto ls = lanes(xs, [](Vec<V> x) { return actLogSigmoid<V>(x); });
+  auto mi = lanes(xs, [](Vec<V> x) { return actMish<V>(x); });
+  auto ge = lanes(xs, [](Vec<V> x) { return actGelu<V>(x); });
+  double spErr = 0, lsErr = 0, miErr = 0, geErr = 0;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    double x = xs[i];
+    double s = std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
+    double l = std::min(x, 0.0) - std::log1p(std::exp(-std::fabs(x)));
+    double m = x * std::tanh(s);
+    double g = 0.5 * x * std::erfc(-x / std::sqrt(2.0));
+    // Relative wherever the result is a normal float, the tails included
+    // (softplus ~ exp(x), mish ~ x exp(x), gelu ~ x Phi(x) for x << 0).
+    auto rel = [](double got, double want) {
+      if (std::fabs(want) < 1e-35) // near the denormals: absolute
+        return std::fabs(got - want) < 1e-35 ? 0.0 : 1.0;
+      return std::fabs(got - want) / std::fabs(want);
+    };
+    spErr = std::max(spErr, rel(sp[i], s));
+    lsErr = std::max(lsErr, rel(ls[i], l));
+    miErr = std::max(miErr, rel(mi[i], m));
+    if (x > -12) // below, x Phi(x) nears the denormals
+      geErr = std::max(geErr, rel(ge[i], g));
+  }
+  INFO("worst relative errors: softplus ", spErr, ", log_sigmoid ", lsErr,
+       ", mish ", miErr, ", gelu ", geErr);
+  CHECK(spErr < 1e-6);
+  CHECK(lsErr < 1e-6);
+  CHECK(miErr < 1e-6);
+  CHECK(geErr < 1e-6);
+  // Limits and NaN.
+  std::vector<float> sp2 = {0.0f, 200.0f, -200.0f, std::nanf(""), 20.0f,
+                            25.0f, -1e-30f, 1e-30f};
+  auto m2 = lanes(sp2, [](Vec<V> x) { return actMish<V>(x); });
+  auto s2 = lanes(sp2, [](Vec<V> x) { return actSoftplus<V>(x); });
+  auto g2 = lanes(sp2, [](Vec<V> x) { return actGelu<V>(x); });
+  CHECK(m2[0] == 0.0f);
+  CHECK(m2[1] == 200.0f);
+  CHECK(m2[2] == 0.0f);
+  CHECK(std::isnan(m2[3]));
+  CHECK(m2[5] == 25.0f);
+  CHECK(s2[0] == doctest::Approx(std::log(2.0)).epsilon(1e-6));
+  CHECK(s2[1] == 200.0f);
+  CHECK(s2[2] == 0.0f);
+  CHECK(std::isnan(s2[3]));
+  CHECK(g2[0] == 0.0f);
+  CHECK(g2[1] == 200.0f);
+  CHECK(std::isnan(g2[3]));
+}

@@ -7,11 +7,12 @@
 // kind is a constant and the switch folds to one case. The unary kernel
 // and the conv/gemm epilogues share these.
 //
-// The scalar forms call libm. The vector forms of the exp-based ones
-// (sigmoid, silu, tanh, elu, selu, gelu_tanh, and softmax through vexp) are
-// vector code on vexp, a range-reduced polynomial (relative error below
-// 3e-7, tests/unit/ActivationTest.cpp); softplus, mish, log_sigmoid and gelu
-// (log1p, erfc) still go through libm lane by lane.
+// The scalar forms call libm. The vector forms of the transcendental ones
+// are vector code, no libm: sigmoid, silu, tanh, elu, selu, gelu_tanh, mish
+// and softmax on vexp, a range-reduced polynomial (relative error below
+// 3e-7); softplus and log_sigmoid on vexp and vlog1pUnit (an atanh
+// series); gelu (erf) on vphiNeg, a Chebyshev fit of erfc. The bounds are
+// tested against <cmath> in tests/unit/ActivationTest.cpp.
 //
 //===----------------------------------------------------------------------===//
 #ifndef CNNC_COMPILER_CPU_KERNELS_ACTIVATION_H
@@ -185,12 +186,82 @@ template <int V> CNNK_INLINE Vec<V> actElu(Vec<V> x, float alpha) {
   return x > 0 ? x : alpha * (vexp<V>(x) - 1.0f);
 }
 
-/// Applies a scalar activation lane by lane (the transcendental ones).
-template <int V, typename F> CNNK_INLINE Vec<V> perLane(Vec<V> x, F f) {
-  Vec<V> r;
-  for (int i = 0; i < V; ++i)
-    r[i] = f(x[i]);
-  return r;
+/// log1p(e) for e in [0, 1]: 2 atanh(s), s = e / (2 + e) in [0, 1/3]
+/// (exactly (u - 1) / (u + 1) for u = 1 + e, without forming u), by the
+/// series 2 s (1 + s^2/3 + s^4/5 + ... + s^16/17): truncation below 2e-9
+/// relative, and log1p(e) ~ e for tiny e with no cancellation.
+template <int V> CNNK_INLINE Vec<V> vlog1pUnit(Vec<V> e) {
+  Vec<V> s = e / (2.0f + e), s2 = s * s;
+  Vec<V> p = splat<V>(1.0f / 17);
+  p = p * s2 + 1.0f / 15;
+  p = p * s2 + 1.0f / 13;
+  p = p * s2 + 1.0f / 11;
+  p = p * s2 + 1.0f / 9;
+  p = p * s2 + 1.0f / 7;
+  p = p * s2 + 1.0f / 5;
+  p = p * s2 + 1.0f / 3;
+  p = p * s2 + 1.0f;
+  return 2.0f * s * p;
+}
+
+/// log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)).
+template <int V> CNNK_INLINE Vec<V> actSoftplus(Vec<V> x) {
+  Vec<V> absX = x < 0 ? -x : x;
+  Vec<V> l = vlog1pUnit<V>(vexp<V>(-absX));
+  return (x > 0 ? x : splat<V>(0.0f)) + l;
+}
+/// log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)).
+template <int V> CNNK_INLINE Vec<V> actLogSigmoid(Vec<V> x) {
+  Vec<V> absX = x < 0 ? -x : x;
+  Vec<V> l = vlog1pUnit<V>(vexp<V>(-absX));
+  return (x < 0 ? x : splat<V>(0.0f)) - l;
+}
+/// x tanh(softplus(x)) = x n (n + 2) / (n (n + 2) + 2), n = exp(x): no
+/// cancellation for negative x (n small), exactly x above 20 (the ratio
+/// rounds to 1; n^2 would overflow).
+template <int V> CNNK_INLINE Vec<V> actMish(Vec<V> x) {
+  Vec<V> n = vexp<V>(x < 20.0f ? x : splat<V>(20.0f));
+  Vec<V> q = n * (n + 2.0f);
+  Vec<V> m = x * (q / (q + 2.0f));
+  return x < 20.0f ? m : x;
+}
+/// Phi(-a) = erfc(a / sqrt 2) / 2 for a >= 0, erfc(z) as t exp(-z^2 +
+/// P(t)), t = 1 / (1 + z/2), P the degree-9 Chebyshev fit of Numerical
+/// Recipes' erfcc (fractional error below 1.2e-7 for every z >= 0). The
+/// exponent -z^2 = -a^2/2 reaches -70 in the tail, where rounding it to a
+/// float alone would cost 4e-6: a^2 is split exactly (Veltkamp: a = hi +
+/// lo, hi with 12 significant bits, hi^2 exact) and exp(-hi^2/2) taken
+/// apart from exp(P - (2 hi lo + lo^2)/2).
+template <int V> CNNK_INLINE Vec<V> vphiNeg(Vec<V> a) {
+#ifdef __clang__
+  // The kernels build with -ffp-contract=fast: a fused c - a would undo
+  // the split.
+#pragma clang fp contract(off)
+#endif
+  Vec<V> z = a * 0.70710678118654752f;
+  Vec<V> t = 1.0f / (1.0f + 0.5f * z);
+  Vec<V> p = splat<V>(0.17087277f);
+  p = p * t + -0.82215223f;
+  p = p * t + 1.48851587f;
+  p = p * t + -1.13520398f;
+  p = p * t + 0.27886807f;
+  p = p * t + -0.18628806f;
+  p = p * t + 0.09678418f;
+  p = p * t + 0.37409196f;
+  p = p * t + 1.00002368f;
+  p = p * t + -1.26551223f;
+  Vec<V> c = a * 4097.0f;
+  Vec<V> hi = c - (c - a), lo = a - hi;
+  Vec<V> big = vexp<V>(-0.5f * (hi * hi));
+  Vec<V> small = vexp<V>(p - (hi * lo + 0.5f * (lo * lo)));
+  return 0.5f * t * (big * small);
+}
+/// x Phi(x): Phi(x) for negative x (relative accuracy in the tail), 1 -
+/// Phi(-x) for positive x.
+template <int V> CNNK_INLINE Vec<V> actGelu(Vec<V> x) {
+  Vec<V> absX = x < 0 ? -x : x;
+  Vec<V> h = vphiNeg<V>(absX);
+  return x * (x < 0 ? h : 1.0f - h);
 }
 
 template <int V> CNNK_INLINE Vec<V> actRelu(Vec<V> x) {
@@ -242,15 +313,15 @@ __attribute__((noinline)) Vec<V> cnnkInlineInClone_actExp(const ActParams &a,
   case kActTanh:
     return actTanh<V>(x);
   case kActSoftplus:
-    return perLane<V>(x, [](float v) { return actSoftplus(v); });
+    return actSoftplus<V>(x);
   case kActSilu:
     return x * actSigmoid<V>(x);
   case kActMish:
-    return perLane<V>(x, [](float v) { return actMish(v); });
+    return actMish<V>(x);
   case kActLogSigmoid:
-    return perLane<V>(x, [](float v) { return actLogSigmoid(v); });
+    return actLogSigmoid<V>(x);
   case kActGelu:
-    return perLane<V>(x, [](float v) { return actGelu(v); });
+    return actGelu<V>(x);
   case kActGeluTanh:
     return x * actSigmoid<V>(2.0f * 0.79788456080286536f *
                              (x + 0.044715f * x * x * x));
