@@ -13,7 +13,8 @@
 //              channels anchors too) or depthwise (groups == C == M);
 //              max_pool, avg_pool; global_avg_pool and global_max_pool
 //              (blocked input, plain result [N,C,1,1]: the same bytes);
-//   followers  elementwise ops (kElementwise), binary ops (kBroadcast)
+//   followers  elementwise ops (kElementwise), batch_norm (x blocked, its
+//              per-channel operands plain), binary ops (kBroadcast)
 //              whose operands have the result's shape or are a channel
 //              vector [N,C,1,...] of it (squeeze-and-excitation's scale;
 //              read in either layout: the bytes are the same), concat on
@@ -126,6 +127,8 @@ bool LayoutPlanner::capable(const Node &n) const {
   OpKind k = n.kind();
   if (k == OpKind::Conv)
     return capableConv(n);
+  if (k == OpKind::BatchNorm)
+    return channelsOk(n.operand(0)) && channelsOk(n.result());
   if (k == OpKind::MaxPool || k == OpKind::AvgPool ||
       k == OpKind::GlobalAvgPool || k == OpKind::GlobalMaxPool)
     return channelsOk(n.operand(0));
@@ -148,6 +151,8 @@ bool LayoutPlanner::capable(const Node &n) const {
 }
 
 Slot LayoutPlanner::slot(const Node &n, unsigned i) const {
+  if (n.kind() == OpKind::BatchNorm)
+    return i == 0 ? Slot::NeedsBlock : Slot::Ignored;
   if (n.kind() != OpKind::Conv)
     return channelVectorOf(n.operand(i), n.result()) ? Slot::Either
                                                       : Slot::NeedsBlock;

@@ -269,7 +269,8 @@ def elementwise_cases(b):
     case = Case(f"elementwise_blocked_{b}c",
                 f"layout-blind ops on block {b}: binary ops of two blocked "
                 "operands, unary ops, binary ops with a channel vector "
-                "[N,C,1,1] plain or blocked, concat of blocked parts on axis 1")
+                "[N,C,1,1] plain or blocked, batch_norm (constant and input "
+                "statistics), concat of blocked parts on axis 1")
     v = b
     shape = [2, 2 * v, 5, 7]
     for op in ["add", "sub", "mul", "div"]:
@@ -289,6 +290,22 @@ def elementwise_cases(b):
             c = case.relayout(c, vec, b)
         args = [c, x] if first else [x, c]
         case.output_plain(case.node(op, args, {}, shape, b), shape)
+    # batch_norm of a blocked x, per-channel operands constant or inputs.
+    for const in [True, False]:
+        x = case.relayout(case.input(shape), shape, b)
+        ops = []
+        for i in range(4):
+            if const:
+                ops.append(case.const([2 * v]))
+            else:
+                ops.append(case.input([2 * v]))
+        # A variance must be positive: var * var + 1.
+        sq = case.node("mul", [ops[3], ops[3]], {}, [2 * v])
+        one = case.fresh("w")
+        case.lines.append(f"%{one} = const [1] : f32[1]")
+        ops[3] = case.node("add", [sq, one], {}, [2 * v])
+        y = case.node("batch_norm", [x] + ops, {"epsilon": 0.001}, shape, b)
+        case.output_plain(y, shape)
     parts = []
     total = 0
     for c in [v, 2 * v, v]:

@@ -53,14 +53,16 @@ enum ChannelOp : int64_t {
   kChanPrelu,      // y = x < 0 ? k[c] * x : x (s unused)
 };
 
-/// bufs: x, k, s, y. x is [outer, channels, inner]; tasks are blocks of
-/// `block` flat elements.
+/// bufs: x, k, s, y. x is [outer, channels, inner], or with lanes = b the
+/// blocked [outer, channels/b, inner, b] (NCHWc, ir/Types.h; k and s are
+/// read b channels at a time); tasks are blocks of `block` flat elements.
 struct ChannelParams {
   int64_t op; // ChannelOp
   int64_t channels;
   int64_t inner;
   int64_t count;
   int64_t block;
+  int64_t lanes; // 0: plain; b: blocked with block b (b = the kernel's V)
 };
 
 /// bufs: scale, bias, mean, var, k, s (one task). Folds batch_norm's

@@ -56,6 +56,37 @@ static void channel(const ChannelParams &p, void *const *bufs, int64_t begin,
   const float *__restrict k = in(bufs, 1);
   const float *__restrict s = in(bufs, 2);
   float *__restrict y = out(bufs, 3);
+  if (p.lanes) {
+    // Blocked: a plane (n, channel block) of inner pixels of b = lanes
+    // channels; tasks hold whole pixels (block is a multiple of b).
+    const int64_t b = p.lanes;
+    for (int64_t t = begin; t < end; ++t) {
+      int64_t lo = t * p.block, hi = min(lo + p.block, p.count);
+      while (lo < hi) {
+        int64_t plane = lo / (p.inner * b);
+        int64_t len = min((plane + 1) * p.inner * b, hi) - lo;
+        int64_t c = plane % (p.channels / b) * b;
+        if (b == V) {
+          Vec<V> kv = load<V>(k + c), sv = load<V>(s + c);
+          for (int64_t i = 0; i < len; i += V) {
+            Vec<V> v = load<V>(x + lo + i);
+            store<V>(y + lo + i, p.op == kChanAffine ? v * kv + sv
+                                                     : (v < 0 ? v * kv : v));
+          }
+        } else {
+          // A block of another width than the target's vectors.
+          for (int64_t i = 0; i < len; ++i) {
+            int64_t l = c + i % b;
+            float v = x[lo + i];
+            y[lo + i] = p.op == kChanAffine ? v * k[l] + s[l]
+                                            : (v < 0 ? k[l] * v : v);
+          }
+        }
+        lo += len;
+      }
+    }
+    return;
+  }
   for (int64_t t = begin; t < end; ++t) {
     int64_t lo = t * p.block, hi = min(lo + p.block, p.count);
     while (lo < hi) {

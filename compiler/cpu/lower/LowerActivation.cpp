@@ -110,7 +110,7 @@ CNNC_ACTIVATION_OPS(CNNC_LOWER_AS_UNARY)
 bool lowerPrelu(const Node &n, LowerCtx &ctx) {
   const Value *x = n.operand(0), *slope = n.operand(1);
   const Shape &xs = x->type().shape;
-  cnnk::ChannelParams p;
+  cnnk::ChannelParams p{};
   p.op = cnnk::kChanPrelu;
   p.count = numElementsOf(x);
   if (p.count == 0)

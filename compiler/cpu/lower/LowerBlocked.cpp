@@ -81,6 +81,14 @@ std::string blockedProblem(const Node &n, int64_t b) {
     return "";
   if (k == OpKind::Conv)
     return convLayoutProblem(n, b);
+  if (k == OpKind::BatchNorm) {
+    if (blockOf(n.operand(0)) != b || blockOf(n.result()) != b)
+      return "mixed layouts";
+    for (unsigned i = 1; i < n.numOperands(); ++i)
+      if (blockOf(n.operand(i)))
+        return "per-channel operands must be plain";
+    return "";
+  }
   if (k == OpKind::MaxPool || k == OpKind::AvgPool)
     return all(n.operands()) && all(n.results()) ? "" : "mixed layouts";
   if (k == OpKind::GlobalAvgPool || k == OpKind::GlobalMaxPool)

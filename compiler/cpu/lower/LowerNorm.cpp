@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/LowerCommon.h"
+#include "compiler/cpu/lower/LowerConv.h"
 #include "compiler/cpu/lower/LowerMisc.h"
 
 namespace cnnc::cpu {
@@ -56,11 +57,12 @@ bool lowerSoftmaxOf(const Node &n, LowerCtx &ctx, bool log) {
 bool lowerBatchNorm(const Node &n, LowerCtx &ctx) {
   const Value *x = n.operand(0);
   const Shape &xs = x->type().shape;
-  cnnk::ChannelParams p;
+  cnnk::ChannelParams p{};
   p.op = cnnk::kChanAffine;
   p.channels = xs[1];
   p.inner = product(xs, 2, xs.size());
   p.count = numElementsOf(x);
+  p.lanes = x->type().block;
   std::optional<BatchNormAffine> a = batchNormAffine(n, ctx);
   if (!a)
     return false;
@@ -73,6 +75,8 @@ bool lowerBatchNorm(const Node &n, LowerCtx &ctx) {
   if (p.count == 0)
     return true;
   p.block = unitsPerTask(p.count, 1, 16);
+  if (p.lanes)
+    p.block = roundUp(p.block, p.lanes);
   ctx.call<KernelId::Channel>(
       p, {ctx.buffer(x), a->k, a->s, ctx.buffer(n.result())},
       ceilDiv(p.count, p.block), 2 * double(p.count));
