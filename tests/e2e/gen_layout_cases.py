@@ -162,6 +162,14 @@ def conv_cases(b):
     conv(case, b, 1, v, v, [5, 13], [3, 3], pads=(1, 1, 1, 1),
          epi={"act": "clip", "act_args": [0, 6]}, algo="direct")
     conv(case, b, 1, v, 2 * v, [23], [3], pads=(1, 1))
+    # 1x1 stride-1 convs tile the plane flattened (across rows, tasks of
+    # whole tiles but the last): pixel counts off the tile, batch 2, more
+    # input channels than one weight chunk, many tasks, a residual.
+    conv(case, b, 2, 3 * v, 2 * v, [13, 11], [1, 1])
+    conv(case, b, 1, 9 * v, v, [7, 7], [1, 1], bias=False)
+    conv(case, b, 1, v, 2 * v, [40, 37], [1, 1],
+         epi={"act": "relu", "res_act": "relu"})
+    conv(case, b, 1, 2 * v, v, [1, 5], [1, 1])
     conv(case, b, 2, v, v, [4, 5, 6], [3, 3, 3], pads=(1, 1, 1, 1, 1, 1))
     case.write()
 

@@ -110,6 +110,20 @@ template <int R>
 CNNK_INLINE bool interiorTile(const ConvBlockedParams &p, PixelPos q,
                               TileWindows<R> &t) {
   const ConvGeom &g = p.geom;
+  if (p.flat) {
+    // Input pixel = output pixel, contiguous across rows: the flattened
+    // index as the column of row 0.
+    int64_t pix = (q.od * g.out[1] + q.oh) * g.out[2] + q.ow;
+    t.td = {0, 1};
+    t.th = {0, 1};
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      t.d0[r] = 0;
+      t.h0[r] = 0;
+      t.w0[r] = pix + r;
+    }
+    return true;
+  }
   if (q.ow < p.owLo || q.ow + R > p.owHi)
     return false;
   int64_t d0 = q.od * g.stride[0] - g.padBegin[0];
@@ -286,7 +300,9 @@ CNNK_INLINE void convPixels(const ConvBlockedParams &p, const float *x,
   // path). Short rows: chunks of whole rows of at least 8 tiles, cut into
   // tiles across the rows.
   int64_t width = p.geom.out[2], chunk = width;
-  if (width < 4 * MR)
+  if (p.flat)
+    chunk = 8 * MR; // rows do not matter: whole tiles but at the task's end
+  else if (width < 4 * MR)
     chunk = width * ((8 * MR + width - 1) / width);
   const ConvGeom &g = p.geom;
   int64_t icBlocks = p.channels / p.inLanes;

@@ -39,7 +39,9 @@ constexpr int blockedMR(int) { return 6; }
 /// rows (od, oh)); it computes whole rows in tiles of MR pixels x NB
 /// blocks kept in registers, icChunk input-channel blocks at a time (the
 /// weights of NB blocks for a chunk stay in L1 while every tile of a
-/// chunk of pixels reads them). Output columns [owLo, owHi) have their whole
+/// chunk of pixels reads them). With `flat` (a 1x1 conv, stride 1, no
+/// pads) every tile reads x unchecked across rows, in whole tiles up to the
+/// task's end. Output columns [owLo, owHi) have their whole
 /// window inside the input along W: tiles within them read x unchecked,
 /// the others read zeros for the taps in the padding.
 struct ConvBlockedParams {
@@ -56,6 +58,7 @@ struct ConvBlockedParams {
   int64_t owLo;
   int64_t owHi;
   int64_t icChunk; // input-channel blocks (of inLanes) per weight chunk
+  int64_t flat;    // 1x1, stride 1, no pads: pixels contiguous across rows
   int64_t hasBias;
   Epilogue epi;
 };

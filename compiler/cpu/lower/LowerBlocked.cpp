@@ -427,6 +427,11 @@ bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
   p.outChannels = wv->type().shape[0];
   p.inLanes = x->type().blocked() ? v : 1;
   interiorW(g, p.owLo, p.owHi);
+  p.flat = 1;
+  for (int i = 0; i < 3; ++i)
+    if (g.kernel[i] != 1 || g.stride[i] != 1 || g.padBegin[i] != 0 ||
+        g.out[i] != g.in[i])
+      p.flat = 0;
   p.hasBias = b != nullptr;
   p.epi = epilogueParams(n);
   int64_t ocBlocks = p.outChannels / v, rows = g.out[0] * g.out[1];
@@ -457,6 +462,14 @@ bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
                                1);
   blockRows(rows, p.batch * p.ocGroups, rowFlops, std::max(maxRows, minRows),
             p.rowBlock, p.rowBlocks, minRows);
+  // Flat tiles run across rows: tasks of whole tiles (but the last).
+  if (p.flat) {
+    int64_t r = p.rowBlock;
+    while (r < rows && r * g.out[2] % mr != 0)
+      ++r;
+    p.rowBlock = r;
+    p.rowBlocks = divUp(rows, r);
+  }
   // Input channels in chunks whose weights for NB blocks fill about 3/4
   // of L1: read from L1 by every tile of a chunk of pixels, where all the
   // channels' weights (a 3x3 conv of 512 channels: 1.2 MB for 4 blocks of
