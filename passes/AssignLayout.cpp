@@ -13,6 +13,10 @@
 //              channels anchors too) or depthwise (groups == C == M);
 //              max_pool, avg_pool; global_avg_pool and global_max_pool
 //              (blocked input, plain result [N,C,1,1]: the same bytes);
+//              a conv of groups 1 from whole blocks to output channels
+//              that are not (MobileNet's 24): blocked input, plain result
+//              (the backend computes padded blocks and copies the real
+//              channels out);
 //   followers  elementwise ops (kElementwise), batch_norm (x blocked, its
 //              per-channel operands plain), binary ops (kBroadcast)
 //              whose operands have the result's shape or are a channel
@@ -84,12 +88,21 @@ private:
     return v && v->def() && v->def()->kind() == OpKind::Const;
   }
   bool capableConv(const Node &n) const;
+  /// A conv of groups 1 from whole blocks of channels to a count that is
+  /// not: it reads x blocked and computes whole blocks (the last one
+  /// padded), its result plain.
+  bool paddedConv(const Node &n) const {
+    const TensorType &y = n.result()->type();
+    return n.kind() == OpKind::Conv && n.getInt("groups") == 1 &&
+           channelsOk(n.operand(0)) && y.rank() >= 3 && y.rank() <= 5 &&
+           y.shape[1] % V != 0;
+  }
   bool capable(const Node &n) const;
   Slot slot(const Node &n, unsigned i) const;
   /// Whether node n's result r is blocked when n is.
   bool blocksResult(const Node &n) const {
     return n.kind() != OpKind::GlobalAvgPool &&
-           n.kind() != OpKind::GlobalMaxPool;
+           n.kind() != OpKind::GlobalMaxPool && !paddedConv(n);
   }
   int64_t find(int64_t i) {
     return Parent[i] == i ? i : Parent[i] = find(Parent[i]);
@@ -108,9 +121,10 @@ private:
 
 bool LayoutPlanner::capableConv(const Node &n) const {
   const Value *x = n.operand(0), *w = n.operand(1);
-  if (n.getEnum("padding_mode") != "zeros" || !isConst(w) ||
-      !channelsOk(n.result()))
+  if (n.getEnum("padding_mode") != "zeros" || !isConst(w))
     return false;
+  if (!channelsOk(n.result()))
+    return paddedConv(n);
   const Value *b = n.operand("b");
   if (b && b->type().blocked())
     return false;
@@ -157,7 +171,7 @@ Slot LayoutPlanner::slot(const Node &n, unsigned i) const {
     return channelVectorOf(n.operand(i), n.result()) ? Slot::Either
                                                       : Slot::NeedsBlock;
   if (n.operand(i) == n.operand("res"))
-    return Slot::NeedsBlock;
+    return paddedConv(n) ? Slot::Ignored : Slot::NeedsBlock;
   if (i != 0)
     return Slot::Ignored;
   return n.getInt("groups") == 1 ? Slot::PlainOk : Slot::NeedsBlock;

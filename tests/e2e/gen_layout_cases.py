@@ -174,6 +174,48 @@ def conv_cases(b):
     case.write()
 
 
+def padded(case, b, n, c, m, hw, k, pads=None, bias=True, epi=None,
+           stride=None):
+    """A conv of a blocked input (whole blocks) to m channels that are not
+    whole blocks: a plain result (computed in padded blocks)."""
+    rank = len(hw)
+    stride = stride or [1] * rank
+    pads = pads or [0] * (2 * rank)
+    x = case.input([n, c] + list(hw))
+    xb = case.relayout(x, [n, c] + list(hw), b)
+    args = [xb, case.const([m, c] + list(k))]
+    if bias or epi:
+        args.append(case.const([m]))
+    out = [window_out(hw[i], k[i], stride[i], 1, pads[i], pads[i + rank])
+           for i in range(rank)]
+    yshape = [n, m] + out
+    attrs = {"pads": list(pads)}
+    if any(s != 1 for s in stride):
+        attrs["stride"] = list(stride)
+    if epi:
+        args.append(case.input(yshape))
+        attrs.update(epi)
+    case.outputs.append(case.node("conv", args, attrs, yshape, 0))
+
+
+def padded_cases(b):
+    case = Case(f"conv_padded_{b}c",
+                f"convs of a block-{b} input to output channels that are not "
+                "whole blocks (plain results from padded blocks): 1x1 and "
+                "3x3, fewer channels than a block, batch 2, strides, a "
+                "residual with res_act, act only")
+    v = b
+    padded(case, b, 1, 2 * v, v + v // 2, [7, 9], [1, 1])
+    padded(case, b, 2, v, 3, [5, 6], [3, 3], pads=(1, 1, 1, 1), bias=False)
+    padded(case, b, 1, 3 * v, 2 * v + 1, [9, 8], [3, 3], pads=(1, 0, 1, 0),
+           stride=(2, 1))
+    padded(case, b, 1, v, v + v // 2, [6, 7], [1, 1],
+           epi={"act": "relu", "res_act": "clip", "res_act_args": [0, 6]})
+    padded(case, b, 1, 2 * v, v - 1, [4, 5], [3, 3], pads=(1, 1, 1, 1),
+           epi={"act": "sigmoid"})
+    case.write()
+
+
 def winograd_cases(b):
     case = Case(f"conv_winograd_{b}c",
                 f"Winograd F(4x4,3x3) with block {b}: planes that are and "
@@ -329,6 +371,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     for b in [4, 8, 16]:
         conv_cases(b)
+        padded_cases(b)
         winograd_cases(b)
         depthwise_cases(b)
         pool_cases(b)

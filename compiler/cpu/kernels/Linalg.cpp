@@ -19,10 +19,14 @@ void packPanelsKernel(const PackParams &p, void *const *bufs, int64_t begin,
   const float *src = in(bufs, 0);
   float *dst = out(bufs, 1);
   int64_t rPad = (p.rows + p.panel - 1) / p.panel * p.panel;
+  int64_t panels = rPad / p.panel;
   for (int64_t t = begin; t < end; ++t) {
-    int64_t kb = t % p.kBlocks, b = t / p.kBlocks;
+    int64_t g = t % p.panelGroups, rest = t / p.panelGroups;
+    int64_t kb = rest % p.kBlocks, b = rest / p.kBlocks;
+    int64_t panel0 = g * p.panelsPerTask;
+    int64_t panel1 = min(panel0 + p.panelsPerTask, panels);
     packPanelBlock(src + b * p.srcBatch, p.rows, p.kTotal, p.rs, p.ks, p.panel,
-                   p.kc, kb, dst + b * rPad * p.kTotal);
+                   p.kc, kb, dst + b * rPad * p.kTotal, panel0, panel1);
   }
 }
 

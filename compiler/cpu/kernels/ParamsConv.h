@@ -59,13 +59,26 @@ panelOffset(int64_t r, int64_t k, int64_t kTotal, int64_t rPad, int64_t p,
 /// Packs k block `kb` of an R x K matrix whose element (r, k) is
 /// src[r*rs + k*ks] into its panels (see panelOffset) in dst, which holds
 /// the whole packed matrix (rPad * kTotal floats).
+/// Only panels [panel0, panel1) when given (a task's share).
 inline __attribute__((always_inline)) void
-packPanelBlock(const float *src, int64_t rows, int64_t kTotal, int64_t rs,
-               int64_t ks, int64_t p, int64_t kc, int64_t kb, float *dst) {
+packPanelBlock(const float *__restrict src, int64_t rows, int64_t kTotal,
+               int64_t rs, int64_t ks, int64_t p, int64_t kc, int64_t kb,
+               float *__restrict dst, int64_t panel0 = 0,
+               int64_t panel1 = -1) {
   int64_t rPad = (rows + p - 1) / p * p;
   int64_t k0 = kb * kc, kcb = kTotal - k0 < kc ? kTotal - k0 : kc;
-  for (int64_t r0 = 0; r0 < rPad; r0 += p) {
+  int64_t rEnd = panel1 < 0 ? rPad : panel1 * p;
+  for (int64_t r0 = panel0 * p; r0 < rEnd; r0 += p) {
     float *d = dst + k0 * rPad + r0 * kcb;
+    if (r0 + p <= rows && rs == 1) {
+      // A whole panel of contiguous rows: p floats per k, copied as a
+      // block (vector moves once p is a constant; as loops, LLVM
+      // vectorised the one over k, with gathers and scatters).
+      for (int64_t k = 0; k < kcb; ++k)
+        __builtin_memcpy(d + k * p, src + r0 + (k0 + k) * ks,
+                         (unsigned long)p * sizeof(float));
+      continue;
+    }
     for (int64_t k = 0; k < kcb; ++k)
       for (int64_t i = 0; i < p; ++i) {
         int64_t r = r0 + i;
@@ -159,7 +172,8 @@ struct DepthwiseParams {
 /// bufs: src, dst. Packs `batch` R x K matrices (element (r, k) of matrix
 /// b at src[b*srcBatch + r*rs + k*ks]) into panels of `panel` rows
 /// K-blocked by kc, matrix b at dst + b * rPad * kTotal. Tasks are
-/// (matrix, k block), kBlocks k blocks per matrix.
+/// (matrix, k block, group of panelsPerTask panels), kBlocks k blocks per
+/// matrix, panelGroups groups per k block.
 struct PackParams {
   int64_t rows;
   int64_t kTotal;
@@ -169,6 +183,8 @@ struct PackParams {
   int64_t panel;
   int64_t kc;
   int64_t kBlocks;
+  int64_t panelsPerTask;
+  int64_t panelGroups;
 };
 
 /// bufs: x, w [C][M/groups][kSize], bias, y. conv_transpose in gather form:

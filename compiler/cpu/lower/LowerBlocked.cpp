@@ -56,8 +56,19 @@ std::string convProblem(const Node &n, int64_t b) {
 
 /// Why a conv with blocked values cannot be compiled, or "".
 std::string convLayoutProblem(const Node &n, int64_t b) {
-  if (blockOf(n.result()) != b)
+  if (blockOf(n.result()) != b) {
+    // Padded: whole blocks in, a plain result of a channel count that is
+    // not whole blocks (lowerConvPadded).
+    const Value *res = n.operand("res");
+    if (blockOf(n.result()) == 0 && blockOf(n.operand(0)) == b &&
+        n.getInt("groups") == 1 && !isDepthwise(n) &&
+        n.result()->type().shape[1] % b != 0 && (!res || !blockOf(res)) &&
+        !blockOf(n.operand(1)) && !blockOf(n.operand("b")) &&
+        n.getEnum("padding_mode") == "zeros" &&
+        n.operand(0)->type().shape[1] % b == 0)
+      return "";
     return "a blocked input needs a blocked result";
+  }
   if (blockOf(n.operand(1)) || blockOf(n.operand("b")))
     return "weights and bias must be plain";
   const Value *res = n.operand("res");
@@ -398,10 +409,89 @@ bool checkBlockedOperands(const Node &n, LowerCtx &ctx) {
   return false;
 }
 
+/// The padded form of a conv: `m` output channels computed as whole blocks
+/// of v (weights and bias zero beyond m) into `out`.
+struct PaddedOut {
+  int64_t m = 0;
+  Buffer out;
+  cnnk::Epilogue epi;
+};
+
+bool lowerConvDirect(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
+                     int v, LowerCtx &ctx, const PaddedOut *pad);
+
+/// A conv of whole input blocks to a plain result whose channels are not
+/// whole blocks: conv_blocked over the channels rounded up to blocks (zero
+/// weights beyond) into scratch, the real channels copied out to y, then
+/// the residual added and res_act applied there when the conv has them.
+bool lowerConvPadded(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
+                     LowerCtx &ctx) {
+  const Value *y = n.result();
+  int64_t v = n.operand(0)->type().block;
+  const Shape &ys = y->type().shape;
+  int64_t batch = ys[0], m = ys[1], mp = roundUp(m, v);
+  int64_t plane = product(ys, 2, ys.size());
+  PaddedOut pad;
+  pad.m = m;
+  pad.out = ctx.scratch(batch * mp * plane * 4);
+  pad.epi = epilogueParams(n);
+  const Value *res = residualOf(n);
+  cnnk::ActParams resAct = pad.epi.resAct;
+  if (res) {
+    pad.epi.hasResidual = 0;
+    pad.epi.resAct = cnnk::ActParams{cnnk::kActNone, 0, 0, 0};
+  }
+  if (!lowerConvDirect(n, w, g, int(v), ctx, &pad))
+    return false;
+  // The real channels: whole blocks, then the last one's first m % v.
+  Buffer yb = ctx.buffer(y);
+  auto copy = [&](int64_t blocks, int64_t lanes, int64_t block0) {
+    cnnk::StridedCopyParams p{};
+    // [n][block][lane][pixel] from scratch [n][block][pixel][lane].
+    Shape shape = {batch, blocks, lanes, plane};
+    std::vector<int64_t> in = {mp * plane, v * plane, 1, v};
+    std::vector<int64_t> out = {m * plane, v * plane, plane, 1};
+    StridedSpace s = simplifySpace(shape, in, out);
+    p.rank = int64_t(s.shape.size());
+    std::copy(s.shape.begin(), s.shape.end(), p.shape);
+    std::copy(s.strides[0].begin(), s.strides[0].end(), p.inStride);
+    std::copy(s.strides[1].begin(), s.strides[1].end(), p.outStride);
+    p.inOffset = block0 * v * plane;
+    p.outOffset = block0 * v * plane;
+    p.count = numElements(shape);
+    p.block = unitsPerTask(p.count, 1, 16);
+    ctx.call<KernelId::StridedCopy>(p, {pad.out, yb}, ceilDiv(p.count, p.block));
+  };
+  if (m / v)
+    copy(m / v, v, 0);
+  copy(1, m % v, m / v);
+  if (res) {
+    int64_t count = numElementsOf(y);
+    cnnk::BinaryParams a{};
+    a.op = cnnk::kBinAdd;
+    a.rank = 1;
+    a.shape[0] = count;
+    a.aStride[0] = a.bStride[0] = 1;
+    a.count = count;
+    a.block = unitsPerTask(count, 1, 16);
+    ctx.call<KernelId::Binary>(a, {yb, ctx.buffer(res), yb},
+                               ceilDiv(count, a.block), double(count));
+    if (resAct.kind != cnnk::kActNone) {
+      cnnk::UnaryParams u{};
+      u.act = resAct;
+      u.count = count;
+      u.block = unitsPerTask(count, 1, 16);
+      ctx.call<KernelId::Unary>(u, {yb, yb}, ceilDiv(count, u.block),
+                                double(count));
+    }
+  }
+  return true;
+}
+
 bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
   if (!checkBlockedOperands(n, ctx))
     return false;
-  const Value *x = n.operand(0), *wv = n.operand(1), *b = n.operand("b");
+  const Value *wv = n.operand(1);
   const Value *y = n.result();
   if (numElementsOf(y) == 0)
     return true;
@@ -414,17 +504,25 @@ bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
     return false;
   }
   cnnk::ConvGeom g = geomOf(n);
+  if (!y->type().blocked())
+    return lowerConvPadded(n, *w, g, ctx);
   if (isDepthwise(n))
     return lowerDepthwiseBlocked(n, *w, g, ctx);
   if (lowerConvWinograd(n, *w, g, ctx))
     return true;
+  return lowerConvDirect(n, *w, g, int(y->type().block), ctx, nullptr);
+}
+
+bool lowerConvDirect(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
+                     int v, LowerCtx &ctx, const PaddedOut *pad) {
+  const Value *x = n.operand(0), *b = n.operand("b");
+  const Value *y = n.result();
   cnnk::ConvBlockedParams p{};
-  int v = int(y->type().block);
   p.block = v;
   p.geom = g;
   p.batch = x->type().shape[0];
   p.channels = x->type().shape[1];
-  p.outChannels = wv->type().shape[0];
+  p.outChannels = pad ? roundUp(pad->m, v) : w.shape[0];
   p.inLanes = x->type().blocked() ? v : 1;
   interiorW(g, p.owLo, p.owHi);
   p.flat = 1;
@@ -433,7 +531,7 @@ bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
         g.out[i] != g.in[i])
       p.flat = 0;
   p.hasBias = b != nullptr;
-  p.epi = epilogueParams(n);
+  p.epi = pad ? pad->epi : epilogueParams(n);
   int64_t ocBlocks = p.outChannels / v, rows = g.out[0] * g.out[1];
   // A task computes at least minRows rows, enough pixels for full register
   // tiles (which span rows: a 7x7 plane is one task of 49 pixels, not 7
@@ -479,12 +577,33 @@ bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
   p.icChunk = std::clamp<int64_t>(ctx.target().l1Bytes * 3 / 4 / chunkBytes,
                                   1, icBlocks);
   p.icChunk = divUp(icBlocks, divUp(icBlocks, p.icChunk));
-  Buffer wb = ctx.addWeights(
-      convWeights(*w, p.outChannels, p.channels, g.kSize, v, p.inLanes));
+  Buffer wb, bb = bufferOr(ctx, b, x);
+  if (pad) {
+    // Zero weights and bias for the padded channels.
+    Tensor wp(Shape{p.outChannels, p.channels, g.kSize});
+    std::copy(w.data.begin(), w.data.end(), wp.data.begin());
+    wb = ctx.addWeights(
+        convWeights(wp, p.outChannels, p.channels, g.kSize, v, p.inLanes));
+    if (b) {
+      const Tensor *bt = ctx.constant(b);
+      if (!bt) {
+        ctx.diag().error(n.loc(), "conv to {} channels (not whole blocks of "
+                                  "{}) needs a constant bias",
+                         pad->m, v);
+        return false;
+      }
+      std::vector<float> bp(size_t(p.outChannels), 0.0f);
+      std::copy(bt->data.begin(), bt->data.end(), bp.begin());
+      bb = ctx.addWeights(bp);
+    }
+  } else {
+    wb = ctx.addWeights(
+        convWeights(w, p.outChannels, p.channels, g.kSize, v, p.inLanes));
+  }
   ctx.call<KernelId::ConvBlocked>(p,
-                                  {ctx.buffer(x), wb, bufferOr(ctx, b, x),
+                                  {ctx.buffer(x), wb, bb,
                                    bufferOr(ctx, residualOf(n), x),
-                                   ctx.buffer(y)},
+                                   pad ? pad->out : ctx.buffer(y)},
                                   p.batch * p.ocGroups * p.rowBlocks, flops);
   return true;
 }

@@ -79,8 +79,16 @@ Buffer packedOperand(LowerCtx &ctx, const Value *v, int64_t count,
                            int64_t(sizeof(float)));
   if (count * matrix == 0)
     return dst;
-  cnnk::PackParams p{rows, k, rs, ks, srcBatch, panel, kc, divUp(k, kc)};
-  ctx.call<KernelId::PackPanels>(p, {ctx.buffer(v), dst}, count * p.kBlocks);
+  // Panels in groups of about 16K floats per task, so that a large
+  // operand packs on every thread.
+  int64_t panels = divUp(rows, panel);
+  int64_t perTask =
+      std::clamp<int64_t>(16384 / std::max<int64_t>(1, panel * std::min(k, kc)),
+                          1, panels);
+  cnnk::PackParams p{rows,  k,           rs,      ks, srcBatch, panel, kc,
+                     divUp(k, kc), perTask, divUp(panels, perTask)};
+  ctx.call<KernelId::PackPanels>(p, {ctx.buffer(v), dst},
+                                 count * p.kBlocks * p.panelGroups);
   return dst;
 }
 
