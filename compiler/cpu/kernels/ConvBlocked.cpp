@@ -142,12 +142,20 @@ CNNK_INLINE bool interiorTile(const ConvBlockedParams &p, PixelPos q,
   return true;
 }
 
+/// Whether the epilogue runs in the tiles' registers (it needs at most a
+/// zero besides the accumulators): relu or nothing around a residual.
+/// Others run over each finished chunk of pixels (epilogueChunk).
+CNNK_INLINE bool inTileEpilogue(const Epilogue &e) {
+  return (e.act.kind == kActNone || e.act.kind == kActRelu) &&
+         (e.resAct.kind == kActNone || e.resAct.kind == kActRelu);
+}
+
 /// The input-channel blocks [lo, hi) a tile accumulates: from the bias
 /// when `first`, else onto the partial sums in y; its first `skip` pixels
 /// are computed but not stored (they belong to the tile before).
 struct ChannelChunk {
   int64_t lo, hi;
-  bool first;
+  bool first, last;
   int64_t skip;
 };
 
@@ -161,7 +169,7 @@ template <int V, int NB, int R, bool Checked>
 CNNK_INLINE void convTile(const ConvBlockedParams &p, const float *x,
                           const float *w, const float *bias,
                           float *__restrict y, const TileWindows<R> &t,
-                          const ChannelChunk &cc) {
+                          const ChannelChunk &cc, const float *res) {
   const ConvGeom &g = p.geom;
   const int64_t L = p.inLanes;
   const int64_t icbStride = g.inSize * L, ocbStride = p.channels * g.kSize * V;
@@ -243,6 +251,16 @@ CNNK_INLINE void convTile(const ConvBlockedParams &p, const float *x,
   // (epilogueChunk). In a checked tile the first cc.skip pixels belong to
   // the tile before and keep what is in y (an overlapping rest tile is
   // always checked; selects, not branches, as above).
+  // A cheap epilogue (relu, a residual) in registers after the last
+  // chunk, saving a pass over y.
+  if (cc.last && inTileEpilogue(p.epi)) {
+#pragma unroll
+    for (int j = 0; j < NB; ++j)
+#pragma unroll
+      for (int r = 0; r < R; ++r)
+        acc[j][r] = applyEpilogue<V>(acc[j][r], p.epi,
+                                     res + j * blockStride + r * V);
+  }
 #pragma unroll
   for (int j = 0; j < NB; ++j)
 #pragma unroll
@@ -257,13 +275,15 @@ CNNK_INLINE void convTile(const ConvBlockedParams &p, const float *x,
 template <int V, int NB, int R>
 CNNK_INLINE void convTileAt(const ConvBlockedParams &p, const float *x,
                             const float *w, const float *bias, float *y,
-                            int64_t pix, PixelPos q, const ChannelChunk &cc) {
+                            int64_t pix, PixelPos q, const ChannelChunk &cc,
+                            const float *res) {
   TileWindows<R> t;
   if (cc.skip == 0 && interiorTile<R>(p, q, t))
-    convTile<V, NB, R, false>(p, x, w, bias, y + pix * V, t, cc);
+    convTile<V, NB, R, false>(p, x, w, bias, y + pix * V, t, cc,
+                              res + pix * V);
   else
     convTile<V, NB, R, true>(p, x, w, bias, y + pix * V,
-                             tileWindows<R>(p.geom, q), cc);
+                             tileWindows<R>(p.geom, q), cc, res + pix * V);
 }
 
 /// The epilogue (activation, residual, activation) of finished pixels
@@ -274,7 +294,8 @@ CNNK_INLINE void convTileAt(const ConvBlockedParams &p, const float *x,
 template <int V, int NB>
 CNNK_INLINE void epilogueChunk(const ConvBlockedParams &p, const float *res,
                                float *__restrict y, int64_t p0, int64_t p1) {
-  if (p.epi.act.kind == kActNone && !p.epi.hasResidual)
+  if ((p.epi.act.kind == kActNone && !p.epi.hasResidual) ||
+      inTileEpilogue(p.epi))
     return;
   int64_t blockStride = p.geom.outSize * V;
   for (int j = 0; j < NB; ++j)
@@ -314,12 +335,13 @@ CNNK_INLINE void convPixels(const ConvBlockedParams &p, const float *x,
     // to the partial sums in y.
     PixelPos q = q0;
     for (int64_t lo = 0; lo < icBlocks; lo += p.icChunk) {
-      ChannelChunk cc{lo, min(lo + p.icChunk, icBlocks), lo == 0, 0};
+      int64_t hi = min(lo + p.icChunk, icBlocks);
+      ChannelChunk cc{lo, hi, lo == 0, hi == icBlocks, 0};
       int64_t pix = c0;
       q = q0;
       if (c1 - c0 >= MR) {
         for (; pix + MR <= c1; pix += MR, stepPixel(g, q, MR))
-          convTileAt<V, NB, MR>(p, x, w, bias, y, pix, q, cc);
+          convTileAt<V, NB, MR>(p, x, w, bias, y, pix, q, cc, res);
         // The rest: the last MR pixels, overlapping the previous tile,
         // whose pixels it computes but does not store: one tile shape,
         // not one per remainder.
@@ -327,13 +349,13 @@ CNNK_INLINE void convPixels(const ConvBlockedParams &p, const float *x,
           ChannelChunk rest = cc;
           rest.skip = pix - (c1 - MR);
           convTileAt<V, NB, MR>(p, x, w, bias, y, c1 - MR,
-                                pixelPos(g, c1 - MR), rest);
+                                pixelPos(g, c1 - MR), rest, res);
           stepPixel(g, q, c1 - pix);
         }
       } else {
         for (; pix < c1; ++pix, stepPixel(g, q, 1))
           convTile<V, NB, 1, true>(p, x, w, bias, y + pix * V,
-                                   tileWindows<1>(g, q), cc);
+                                   tileWindows<1>(g, q), cc, res + pix * V);
       }
     }
     q0 = q;
