@@ -313,6 +313,10 @@ bool lowerConvWinograd(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
   int64_t perTile = 36 * 4 * (p.channels + nb * v);
   p.tileBlock = std::clamp<int64_t>(ctx.target().l2Bytes / perTile / mr * mr,
                                     mr, roundUp(tileCount, mr));
+  // Up to half a block over L2 in one block rather than two: each block
+  // streams all the transformed weights again.
+  if (tileCount * 2 <= p.tileBlock * 3)
+    p.tileBlock = roundUp(tileCount, mr);
   p.tileBlocks = divUp(tileCount, p.tileBlock);
   p.tileBlock = roundUp(divUp(tileCount, p.tileBlocks), mr);
   if (algo == "auto" && !winogradPays(g, p.channels, p.outChannels,
