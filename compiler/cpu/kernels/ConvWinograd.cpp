@@ -223,7 +223,10 @@ void convWinogradV(const ConvWinogradParams &p, void *const *bufs,
   float *y = out(bufs, 4), *scratch = out(bufs, 5);
   constexpr int NB = blockedNB(V);
   int64_t C = p.channels, Cb = C / V, Mb = p.outChannels / V;
-  int64_t tb = p.tileBlock, tileCount = p.tiles[0] * p.tiles[1];
+  // Scratch holds tb = tileBlock rounded up to whole register tiles.
+  constexpr int MR = blockedMR(V);
+  int64_t tb = (p.tileBlock + MR - 1) / MR * MR;
+  int64_t tileCount = p.tiles[0] * p.tiles[1];
   int64_t inPlane = p.in[0] * p.in[1] * V;
   bool wholeGroups = Mb % NB == 0 && p.ocGroup % NB == 0;
   for (int64_t lane = begin; lane < end; ++lane) {
@@ -233,7 +236,7 @@ void convWinogradV(const ConvWinogradParams &p, void *const *bufs,
     for (int64_t unit = u0; unit < u1; ++unit) {
       int64_t og = unit % p.ocGroups, rest = unit / p.ocGroups;
       int64_t blk = rest % p.tileBlocks, n = rest / p.tileBlocks;
-      int64_t t0 = blk * tb, tn = min(tb, tileCount - t0);
+      int64_t t0 = blk * p.tileBlock, tn = min(p.tileBlock, tileCount - t0);
       // Input transform: tiles past the plane's last read zeros.
       const float *xn = x + n * Cb * inPlane;
       for (int64_t cb = 0; cb < Cb; ++cb)

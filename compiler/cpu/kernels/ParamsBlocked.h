@@ -93,7 +93,7 @@ struct ConvWinogradParams {
   int64_t out[2];      // OH, OW
   int64_t padBegin[2];
   int64_t tiles[2];   // ceil(OH / 4), ceil(OW / 4)
-  int64_t tileBlock;  // tiles per unit, a multiple of MR
+  int64_t tileBlock;  // tiles per unit (in scratch: rounded up to MR)
   int64_t tileBlocks; // ceil(tiles[0] * tiles[1] / tileBlock)
   int64_t ocGroup;    // output-channel blocks per unit
   int64_t ocGroups;   // ceil(M / V / ocGroup)

@@ -323,18 +323,29 @@ bool lowerConvWinograd(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
                                       tileCount, p.tileBlocks, ctx.target()))
     return false;
   // Enough units for a few threads: split the output channels first (each
-  // group transforms the input again, which is cheap), in whole NB.
+  // group transforms the input again, which is cheap), in whole NB; then,
+  // below 2 units, the tiles (each block streams the weights again), in
+  // whole register tiles (a block of 13 tiles computes 18: on 1 thread, 4
+  // such blocks of a 49-tile plane cost a third more than one).
   int64_t perGroup = p.batch * p.tileBlocks;
   p.ocGroup = mb;
   if (perGroup < kWantTasks)
     p.ocGroup =
         std::min(mb, roundUp(divUp(mb, divUp(kWantTasks, perGroup)), nb));
   p.ocGroups = divUp(mb, p.ocGroup);
-  p.units = perGroup * p.ocGroups;
+  constexpr int64_t kMinUnits = 2;
+  if (p.batch * p.tileBlocks * p.ocGroups < kMinUnits) {
+    p.tileBlocks = std::min(
+        tileCount, std::max(p.tileBlocks,
+                            divUp(kMinUnits, p.batch * p.ocGroups)));
+    p.tileBlock = roundUp(divUp(tileCount, p.tileBlocks), mr);
+    p.tileBlocks = divUp(tileCount, p.tileBlock);
+  }
+  p.units = p.batch * p.tileBlocks * p.ocGroups;
   // The scratch is per lane, not per unit: at most kWinoLanes lanes.
   constexpr int64_t kWinoLanes = 32;
   p.lanes = std::min(p.units, kWinoLanes);
-  p.laneFloats = 36 * p.tileBlock * (p.channels + nb * v);
+  p.laneFloats = 36 * roundUp(p.tileBlock, mr) * (p.channels + nb * v);
   p.hasBias = b != nullptr;
   p.epi = epilogueParams(n);
   Buffer scratch = ctx.scratch(p.lanes * p.laneFloats * 4);
