@@ -170,6 +170,12 @@ def conv_cases(b):
     conv(case, b, 1, v, 2 * v, [40, 37], [1, 1],
          epi={"act": "relu", "res_act": "relu"})
     conv(case, b, 1, 2 * v, v, [1, 5], [1, 1])
+    # Strided 1x1 convs without pads read a subsampled copy of x: blocked
+    # and plain inputs, one axis strided, a residual, 3D.
+    conv(case, b, 1, 2 * v, 3 * v, [9, 11], [1, 1], stride=(2, 2),
+         epi={"act": "none", "res_act": "relu"})
+    conv(case, b, 1, 5, v, [6, 9], [1, 1], stride=(1, 3), blocked_in=False)
+    conv(case, b, 2, v, v, [5, 4, 7], [1, 1, 1], stride=(2, 1, 2))
     conv(case, b, 2, v, v, [4, 5, 6], [3, 3, 3], pads=(1, 1, 1, 1, 1, 1))
     case.write()
 

@@ -528,10 +528,60 @@ bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
   return lowerConvDirect(n, *w, g, int(y->type().block), ctx, nullptr);
 }
 
-bool lowerConvDirect(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
-                     int v, LowerCtx &ctx, const PaddedOut *pad) {
+/// A strided 1x1 conv without pads (ResNet's downsample) reads every
+/// stride-th pixel: those pixels copied into a dense scratch make it a
+/// stride-1 conv, tiled over the flattened plane (the copy moves a
+/// quarter of x for stride 2). Returns the scratch and sets `flat` to the
+/// stride-1 geometry, or returns x's buffer when the conv is not such.
+Buffer subsampledInput(const Value *x, const cnnk::ConvGeom &g,
+                       cnnk::ConvGeom &flat, LowerCtx &ctx) {
+  flat = g;
+  bool strided = false;
+  for (int i = 0; i < 3; ++i) {
+    if (g.kernel[i] != 1 || g.padBegin[i] != 0)
+      return ctx.buffer(x);
+    strided |= g.stride[i] != 1;
+  }
+  if (!strided)
+    return ctx.buffer(x);
+  const TensorType &xt = x->type();
+  int64_t l = xt.blocked() ? xt.block : 1, batch = xt.shape[0];
+  int64_t cb = xt.shape[1] / l, outSize = g.out[0] * g.out[1] * g.out[2];
+  // [n][c/l][od][oh][ow][l] from x at (s0 od, s1 oh, s2 ow).
+  Shape shape = {batch, cb, g.out[0], g.out[1], g.out[2], l};
+  std::vector<int64_t> in = {cb * g.inSize * l,
+                             g.inSize * l,
+                             g.stride[0] * g.in[1] * g.in[2] * l,
+                             g.stride[1] * g.in[2] * l,
+                             g.stride[2] * l,
+                             1};
+  std::vector<int64_t> out = stridesOf(shape);
+  StridedSpace sp = simplifySpace(shape, in, out);
+  cnnk::StridedCopyParams p{};
+  p.rank = int64_t(sp.shape.size());
+  std::copy(sp.shape.begin(), sp.shape.end(), p.shape);
+  std::copy(sp.strides[0].begin(), sp.strides[0].end(), p.inStride);
+  std::copy(sp.strides[1].begin(), sp.strides[1].end(), p.outStride);
+  p.count = numElements(shape);
+  p.block = unitsPerTask(p.count, 1, 16);
+  Buffer dst = ctx.scratch(p.count * 4);
+  ctx.call<KernelId::StridedCopy>(p, {ctx.buffer(x), dst},
+                                  ceilDiv(p.count, p.block));
+  for (int i = 0; i < 3; ++i) {
+    flat.in[i] = g.out[i];
+    flat.stride[i] = 1;
+  }
+  flat.inSize = outSize;
+  return dst;
+}
+
+bool lowerConvDirect(const Node &n, const Tensor &w,
+                     const cnnk::ConvGeom &g0, int v, LowerCtx &ctx,
+                     const PaddedOut *pad) {
   const Value *x = n.operand(0), *b = n.operand("b");
   const Value *y = n.result();
+  cnnk::ConvGeom g;
+  Buffer xb = subsampledInput(x, g0, g, ctx);
   cnnk::ConvBlockedParams p{};
   p.block = v;
   p.geom = g;
@@ -616,7 +666,7 @@ bool lowerConvDirect(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
         convWeights(w, p.outChannels, p.channels, g.kSize, v, p.inLanes));
   }
   ctx.call<KernelId::ConvBlocked>(p,
-                                  {ctx.buffer(x), wb, bb,
+                                  {xb, wb, bb,
                                    bufferOr(ctx, residualOf(n), x),
                                    pad ? pad->out : ctx.buffer(y)},
                                   p.batch * p.ocGroups * p.rowBlocks, flops);
