@@ -248,6 +248,10 @@ def winograd_cases(b):
          algo=w)
     conv(case, b, 1, 2 * v, 2 * v, [14, 14], [3, 3], pads=(1, 1, 1, 1),
          epi={"act": "silu"})
+    # Input channels in several weight chunks (block 16: chunks of 6
+    # blocks), a residual on the last.
+    conv(case, b, 1, 13 * v, v, [6, 7], [3, 3], pads=(1, 1, 1, 1),
+         epi={"act": "relu", "res_act": "relu"}, algo=w)
     case.write()
 
 

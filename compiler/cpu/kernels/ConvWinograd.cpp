@@ -104,19 +104,22 @@ CNNK_INLINE void transformInput(const ConvWinogradParams &p, const float *x,
 }
 
 /// The GEMM of point `pt` for MR tiles from `t0` and NB output-channel
-/// blocks: m[pt][j][t0 + r] = sum over c of u[pt][ob + j][c] v[pt][c][t0 + r].
+/// blocks over input-channel blocks [cb0, cb1): m[pt][j][t0 + r] (+)= sum
+/// over c of u[pt][ob + j][c] v[pt][c][t0 + r], from zero when `first`,
+/// else onto what m holds (a select, not a branch: one copy of the code).
 template <int V, int NB, int MR>
-CNNK_INLINE void pointTile(int64_t channels, const float *__restrict u,
-                           int64_t uBlockStride, const float *__restrict v,
-                           int64_t vBlockStride, float *__restrict m,
-                           int64_t mBlockStride) {
+CNNK_INLINE void pointTile(int64_t cb0, int64_t cb1, bool first,
+                           const float *__restrict u, int64_t uBlockStride,
+                           const float *__restrict v, int64_t vBlockStride,
+                           float *__restrict m, int64_t mBlockStride) {
   Vec<V> acc[NB][MR];
 #pragma unroll
   for (int j = 0; j < NB; ++j)
 #pragma unroll
     for (int r = 0; r < MR; ++r)
-      acc[j][r] = splat<V>(0.0f);
-  for (int64_t cb = 0; cb < channels / V; ++cb) {
+      acc[j][r] = first ? splat<V>(0.0f)
+                        : load<V>(m + j * mBlockStride + r * V);
+  for (int64_t cb = cb0; cb < cb1; ++cb) {
     const float *vc = v + cb * vBlockStride;
     const float *uc = u + cb * V * V;
 #pragma unroll 4
@@ -197,13 +200,19 @@ CNNK_INLINE void unitBlocks(const ConvWinogradParams &p, const float *u,
   int64_t C = p.channels, Mb = p.outChannels / V;
   int64_t tileCount = p.tiles[0] * p.tiles[1];
   // u: [36][M/V][C][V]; vloc: [36][C/V][tb][V]; mloc: [36][NB][tb][V].
+  // Input channels in chunks whose weights (NB blocks) stay in L1 while
+  // every register tile of the unit reads them.
+  int64_t cbs = C / V;
   for (int64_t pt = 0; pt < kWinoPoints; ++pt) {
     const float *up = u + (pt * Mb + ob) * C * V;
-    const float *vp = vloc + pt * (C / V) * tb * V;
+    const float *vp = vloc + pt * cbs * tb * V;
     float *mp = mloc + pt * NB * tb * V;
-    for (int64_t r = 0; r < tb; r += MR)
-      pointTile<V, NB, MR>(C, up, C * V, vp + r * V, tb * V, mp + r * V,
-                           tb * V);
+    for (int64_t c0 = 0; c0 < cbs; c0 += p.icChunk) {
+      int64_t c1 = min(c0 + p.icChunk, cbs);
+      for (int64_t r = 0; r < tb; r += MR)
+        pointTile<V, NB, MR>(c0, c1, c0 == 0, up, C * V, vp + r * V, tb * V,
+                             mp + r * V, tb * V);
+    }
   }
   int64_t plane = p.out[0] * p.out[1] * V;
   for (int64_t j = 0; j < NB; ++j) {

@@ -100,6 +100,7 @@ struct ConvWinogradParams {
   int64_t units;      // batch * tileBlocks * ocGroups
   int64_t lanes;      // tasks
   int64_t laneFloats; // scratch per lane
+  int64_t icChunk;    // input-channel blocks per weight chunk (L1)
   int64_t hasBias;
   Epilogue epi;
 };

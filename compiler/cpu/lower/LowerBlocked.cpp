@@ -346,6 +346,11 @@ bool lowerConvWinograd(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
   constexpr int64_t kWinoLanes = 32;
   p.lanes = std::min(p.units, kWinoLanes);
   p.laneFloats = 36 * roundUp(p.tileBlock, mr) * (p.channels + nb * v);
+  // A point's weights for NB blocks in chunks of about 3/4 of L1.
+  int64_t cbs = p.channels / v;
+  p.icChunk = std::clamp<int64_t>(
+      ctx.target().l1Bytes * 3 / 4 / (nb * v * v * 4), 1, cbs);
+  p.icChunk = divUp(cbs, divUp(cbs, p.icChunk));
   p.hasBias = b != nullptr;
   p.epi = epilogueParams(n);
   Buffer scratch = ctx.scratch(p.lanes * p.laneFloats * 4);
