@@ -3,8 +3,11 @@
 // Weights are re-laid out here, at compile time, for the blocked kernels:
 //   conv_blocked            [M/V][C/L][KD][KH][KW][L][V], L = V when x is
 //                           blocked, 1 when x is plain;
-//   conv_depthwise_blocked  [C/V][KD][KH][KW][V].
-// Tasks: (n, group of output-channel blocks, block of output rows), sized
+//   conv_depthwise_blocked  [C/V][KD][KH][KW][V]
+// (conv_winograd's transformed weights: LowerWinograd.cpp). A conv to
+// output channels that are not whole blocks computes padded blocks into
+// scratch and copies the real channels out; a strided 1x1 conv reads a
+// subsampled copy of x. Tasks: (n, group of output-channel blocks, block of output rows), sized
 // so that a few threads get work and a task is worth scheduling.
 //
 //===----------------------------------------------------------------------===//
@@ -23,8 +26,6 @@ namespace {
 
 /// Work below which a task is not split further (flops).
 constexpr double kMinTaskFlops = 1024 * 1024;
-/// Tasks worth having for a few threads.
-constexpr int64_t kWantTasks = 12;
 
 int64_t blockOf(const Value *v) { return v ? v->type().block : 0; }
 
@@ -217,153 +218,6 @@ bool lowerDepthwiseBlocked(const Node &n, const Tensor &w,
   return true;
 }
 
-//===--- Winograd F(4x4, 3x3) ---------------------------------------------===//
-
-/// Whether conv_winograd computes `n` (geometry g, block v): a 2D 3x3 conv,
-/// stride and dilation 1, of a blocked input (groups 1 and channels in
-/// whole blocks are checked by convProblem).
-bool winogradApplies(const Node &n, const cnnk::ConvGeom &g) {
-  if (!n.operand(0)->type().blocked() || n.operand(0)->type().rank() != 4)
-    return false;
-  for (int i = 1; i < 3; ++i)
-    if (g.kernel[i] != 3 || g.stride[i] != 1 || g.dilation[i] != 1)
-      return false;
-  return g.in[0] == 1 && g.kernel[0] == 1;
-}
-
-/// Whether Winograd is the faster way for a conv of c to m channels by the
-/// cost model, in flops of the FMA units: the direct conv's 2 x 9 x m x c
-/// per pixel against 2 x 36 x m x c per 4x4 tile (tiles covering the
-/// plane), plus the transforms (about 3 vector operations per input and
-/// output value and channel, each as dear as an FMA), plus streaming the
-/// transformed weights (36 / 9 = 4x the direct ones) from beyond L2 once
-/// per block of tiles when they do not fit half of it: L3 delivers about
-/// two floats a cycle, the FMA units 4 V flops, so a streamed float costs
-/// 2 V flops. Both compute in the same register tiles.
-bool winogradPays(const cnnk::ConvGeom &g, int64_t c, int64_t m,
-                  int64_t tiles, int64_t tileBlocks, const TargetInfo &t) {
-  double pixels = double(g.out[1] * g.out[2]);
-  double direct = 2.0 * pixels * 9.0 * double(m * c);
-  double gemm = 2.0 * double(tiles) * 36.0 * double(m * c);
-  double transforms = 2.0 * double(tiles) * 36.0 * double(c + m) * 3.0;
-  double weightFloats = 36.0 * double(m * c);
-  double streamed = weightFloats * 4.0 > double(t.l2Bytes) / 2
-                        ? weightFloats * double(tileBlocks)
-                        : 0.0;
-  double wino = gemm + transforms + streamed * 2.0 * t.vectorWidth;
-  return wino < 0.8 * direct;
-}
-
-/// The weights [M][C][3][3] as G g G^T, [36][M/V][C][V].
-std::vector<float> winogradWeights(const Tensor &w, int64_t m, int64_t c,
-                                   int64_t v) {
-  static const double G[6][3] = {{1.0 / 4, 0, 0},
-                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                                 {0, 0, 1}};
-  std::vector<float> u(size_t(36 * m * c));
-  for (int64_t oc = 0; oc < m; ++oc)
-    for (int64_t ic = 0; ic < c; ++ic) {
-      const float *g = &w.data[size_t((oc * c + ic) * 9)];
-      double gt[6][3]; // G g
-      for (int i = 0; i < 6; ++i)
-        for (int b = 0; b < 3; ++b)
-          gt[i][b] = G[i][0] * g[0 * 3 + b] + G[i][1] * g[1 * 3 + b] +
-                     G[i][2] * g[2 * 3 + b];
-      for (int i = 0; i < 6; ++i)
-        for (int j = 0; j < 6; ++j) {
-          double s = gt[i][0] * G[j][0] + gt[i][1] * G[j][1] +
-                     gt[i][2] * G[j][2];
-          int64_t pt = i * 6 + j;
-          u[size_t(((pt * (m / v) + oc / v) * c + ic) * v + oc % v)] =
-              float(s);
-        }
-    }
-  return u;
-}
-
-/// Lowers `n` to conv_winograd when it applies and its `algo` (or, for
-/// auto, the cost model) asks for it; false to use the direct kernel.
-bool lowerConvWinograd(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
-                       LowerCtx &ctx) {
-  std::string algo = n.getEnum("algo");
-  if (algo == "direct" || !winogradApplies(n, g))
-    return false;
-  const Value *x = n.operand(0), *b = n.operand("b"), *y = n.result();
-  cnnk::ConvWinogradParams p{};
-  int64_t v = y->type().block;
-  p.block = v;
-  p.batch = x->type().shape[0];
-  p.channels = x->type().shape[1];
-  p.outChannels = w.shape[0];
-  for (int i = 0; i < 2; ++i) {
-    p.in[i] = g.in[i + 1];
-    p.out[i] = g.out[i + 1];
-    p.padBegin[i] = g.padBegin[i + 1];
-    p.tiles[i] = divUp(p.out[i], cnnk::kWinoOut);
-  }
-  int64_t tileCount = p.tiles[0] * p.tiles[1];
-  int64_t nb = cnnk::blockedNB(int(v)), mr = cnnk::blockedMR(int(v));
-  int64_t mb = p.outChannels / v;
-  // A unit's transformed input (all channels) and the products of NB
-  // blocks stay within L2 (the weights pass through it, a slab of NB
-  // blocks at a time).
-  int64_t perTile = 36 * 4 * (p.channels + nb * v);
-  p.tileBlock = std::clamp<int64_t>(ctx.target().l2Bytes / perTile / mr * mr,
-                                    mr, roundUp(tileCount, mr));
-  // Up to half a block over L2 in one block rather than two: each block
-  // streams all the transformed weights again.
-  if (tileCount * 2 <= p.tileBlock * 3)
-    p.tileBlock = roundUp(tileCount, mr);
-  p.tileBlocks = divUp(tileCount, p.tileBlock);
-  p.tileBlock = roundUp(divUp(tileCount, p.tileBlocks), mr);
-  if (algo == "auto" && !winogradPays(g, p.channels, p.outChannels,
-                                      tileCount, p.tileBlocks, ctx.target()))
-    return false;
-  // Enough units for a few threads: split the output channels first (each
-  // group transforms the input again, which is cheap), in whole NB; then,
-  // below 2 units, the tiles (each block streams the weights again), in
-  // whole register tiles (a block of 13 tiles computes 18: on 1 thread, 4
-  // such blocks of a 49-tile plane cost a third more than one).
-  int64_t perGroup = p.batch * p.tileBlocks;
-  p.ocGroup = mb;
-  if (perGroup < kWantTasks)
-    p.ocGroup =
-        std::min(mb, roundUp(divUp(mb, divUp(kWantTasks, perGroup)), nb));
-  p.ocGroups = divUp(mb, p.ocGroup);
-  constexpr int64_t kMinUnits = 2;
-  if (p.batch * p.tileBlocks * p.ocGroups < kMinUnits) {
-    p.tileBlocks = std::min(
-        tileCount, std::max(p.tileBlocks,
-                            divUp(kMinUnits, p.batch * p.ocGroups)));
-    p.tileBlock = roundUp(divUp(tileCount, p.tileBlocks), mr);
-    p.tileBlocks = divUp(tileCount, p.tileBlock);
-  }
-  p.units = p.batch * p.tileBlocks * p.ocGroups;
-  // The scratch is per lane, not per unit: at most kWinoLanes lanes.
-  constexpr int64_t kWinoLanes = 32;
-  p.lanes = std::min(p.units, kWinoLanes);
-  p.laneFloats = 36 * roundUp(p.tileBlock, mr) * (p.channels + nb * v);
-  // A point's weights for NB blocks in chunks of about 3/4 of L1.
-  int64_t cbs = p.channels / v;
-  p.icChunk = std::clamp<int64_t>(
-      ctx.target().l1Bytes * 3 / 4 / (nb * v * v * 4), 1, cbs);
-  p.icChunk = divUp(cbs, divUp(cbs, p.icChunk));
-  p.hasBias = b != nullptr;
-  p.epi = epilogueParams(n);
-  Buffer scratch = ctx.scratch(p.lanes * p.laneFloats * 4);
-  Buffer ub = ctx.addWeights(winogradWeights(w, p.outChannels, p.channels, v));
-  double flops = 2.0 * double(numElementsOf(y)) * double(p.channels) * 9.0;
-  ctx.call<KernelId::ConvWinograd>(p,
-                                   {ctx.buffer(x), ub, bufferOr(ctx, b, x),
-                                    bufferOr(ctx, residualOf(n), x),
-                                    ctx.buffer(y), scratch},
-                                   p.lanes, flops);
-  return true;
-}
-
 } // namespace
 
 bool isChannelVector(const Shape &s, const Shape &out) {
@@ -429,6 +283,8 @@ bool checkBlockedOperands(const Node &n, LowerCtx &ctx) {
   return false;
 }
 
+namespace {
+
 /// The padded form of a conv: `m` output channels computed as whole blocks
 /// of v (weights and bias zero beyond m) into `out`.
 struct PaddedOut {
@@ -437,109 +293,14 @@ struct PaddedOut {
   cnnk::Epilogue epi;
 };
 
-bool lowerConvDirect(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
-                     int v, LowerCtx &ctx, const PaddedOut *pad);
-
-/// A conv of whole input blocks to a plain result whose channels are not
-/// whole blocks: conv_blocked over the channels rounded up to blocks (zero
-/// weights beyond) into scratch, the real channels copied out to y, then
-/// the residual added and res_act applied there when the conv has them.
-bool lowerConvPadded(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
-                     LowerCtx &ctx) {
-  const Value *y = n.result();
-  int64_t v = n.operand(0)->type().block;
-  const Shape &ys = y->type().shape;
-  int64_t batch = ys[0], m = ys[1], mp = roundUp(m, v);
-  int64_t plane = product(ys, 2, ys.size());
-  PaddedOut pad;
-  pad.m = m;
-  pad.out = ctx.scratch(batch * mp * plane * 4);
-  pad.epi = epilogueParams(n);
-  const Value *res = residualOf(n);
-  cnnk::ActParams resAct = pad.epi.resAct;
-  if (res) {
-    pad.epi.hasResidual = 0;
-    pad.epi.resAct = cnnk::ActParams{cnnk::kActNone, 0, 0, 0};
-  }
-  if (!lowerConvDirect(n, w, g, int(v), ctx, &pad))
-    return false;
-  // The real channels: whole blocks, then the last one's first m % v.
-  Buffer yb = ctx.buffer(y);
-  auto copy = [&](int64_t blocks, int64_t lanes, int64_t block0) {
-    cnnk::StridedCopyParams p{};
-    // [n][block][lane][pixel] from scratch [n][block][pixel][lane].
-    Shape shape = {batch, blocks, lanes, plane};
-    std::vector<int64_t> in = {mp * plane, v * plane, 1, v};
-    std::vector<int64_t> out = {m * plane, v * plane, plane, 1};
-    StridedSpace s = simplifySpace(shape, in, out);
-    p.rank = int64_t(s.shape.size());
-    std::copy(s.shape.begin(), s.shape.end(), p.shape);
-    std::copy(s.strides[0].begin(), s.strides[0].end(), p.inStride);
-    std::copy(s.strides[1].begin(), s.strides[1].end(), p.outStride);
-    p.inOffset = block0 * v * plane;
-    p.outOffset = block0 * v * plane;
-    p.count = numElements(shape);
-    p.block = unitsPerTask(p.count, 1, 16);
-    ctx.call<KernelId::StridedCopy>(p, {pad.out, yb}, ceilDiv(p.count, p.block));
-  };
-  if (m / v)
-    copy(m / v, v, 0);
-  copy(1, m % v, m / v);
-  if (res) {
-    int64_t count = numElementsOf(y);
-    cnnk::BinaryParams a{};
-    a.op = cnnk::kBinAdd;
-    a.rank = 1;
-    a.shape[0] = count;
-    a.aStride[0] = a.bStride[0] = 1;
-    a.count = count;
-    a.block = unitsPerTask(count, 1, 16);
-    ctx.call<KernelId::Binary>(a, {yb, ctx.buffer(res), yb},
-                               ceilDiv(count, a.block), double(count));
-    if (resAct.kind != cnnk::kActNone) {
-      cnnk::UnaryParams u{};
-      u.act = resAct;
-      u.count = count;
-      u.block = unitsPerTask(count, 1, 16);
-      ctx.call<KernelId::Unary>(u, {yb, yb}, ceilDiv(count, u.block),
-                                double(count));
-    }
-  }
-  return true;
-}
-
-bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
-  if (!checkBlockedOperands(n, ctx))
-    return false;
-  const Value *wv = n.operand(1);
-  const Value *y = n.result();
-  if (numElementsOf(y) == 0)
-    return true;
-  const Tensor *w = ctx.constant(wv);
-  if (!w) {
-    ctx.diag().error(n.loc(),
-                     "conv with a blocked result needs constant "
-                     "weights, found %{} computed at run time",
-                     wv->name());
-    return false;
-  }
-  cnnk::ConvGeom g = geomOf(n);
-  if (!y->type().blocked())
-    return lowerConvPadded(n, *w, g, ctx);
-  if (isDepthwise(n))
-    return lowerDepthwiseBlocked(n, *w, g, ctx);
-  if (lowerConvWinograd(n, *w, g, ctx))
-    return true;
-  return lowerConvDirect(n, *w, g, int(y->type().block), ctx, nullptr);
-}
-
 /// A strided 1x1 conv without pads (ResNet's downsample) reads every
 /// stride-th pixel: those pixels copied into a dense scratch make it a
 /// stride-1 conv, tiled over the flattened plane (the copy moves a
 /// quarter of x for stride 2). Returns the scratch and sets `flat` to the
 /// stride-1 geometry, or returns x's buffer when the conv is not such.
-Buffer subsampledInput(const Value *x, const cnnk::ConvGeom &g,
-                       cnnk::ConvGeom &flat, LowerCtx &ctx) {
+Buffer subsampledInput(const Node &n, const Value *x,
+                       const cnnk::ConvGeom &g, cnnk::ConvGeom &flat,
+                       LowerCtx &ctx) {
   flat = g;
   bool strided = false;
   for (int i = 0; i < 3; ++i) {
@@ -560,18 +321,9 @@ Buffer subsampledInput(const Value *x, const cnnk::ConvGeom &g,
                              g.stride[1] * g.in[2] * l,
                              g.stride[2] * l,
                              1};
-  std::vector<int64_t> out = stridesOf(shape);
-  StridedSpace sp = simplifySpace(shape, in, out);
-  cnnk::StridedCopyParams p{};
-  p.rank = int64_t(sp.shape.size());
-  std::copy(sp.shape.begin(), sp.shape.end(), p.shape);
-  std::copy(sp.strides[0].begin(), sp.strides[0].end(), p.inStride);
-  std::copy(sp.strides[1].begin(), sp.strides[1].end(), p.outStride);
-  p.count = numElements(shape);
-  p.block = unitsPerTask(p.count, 1, 16);
-  Buffer dst = ctx.scratch(p.count * 4);
-  ctx.call<KernelId::StridedCopy>(p, {ctx.buffer(x), dst},
-                                  ceilDiv(p.count, p.block));
+  Buffer dst = ctx.scratch(numElements(shape) * 4);
+  lowerStridedCopy(n, ctx, ctx.buffer(x), dst, shape, in, stridesOf(shape), 0,
+                   0);
   for (int i = 0; i < 3; ++i) {
     flat.in[i] = g.out[i];
     flat.stride[i] = 1;
@@ -586,7 +338,7 @@ bool lowerConvDirect(const Node &n, const Tensor &w,
   const Value *x = n.operand(0), *b = n.operand("b");
   const Value *y = n.result();
   cnnk::ConvGeom g;
-  Buffer xb = subsampledInput(x, g0, g, ctx);
+  Buffer xb = subsampledInput(n, x, g0, g, ctx);
   cnnk::ConvBlockedParams p{};
   p.block = v;
   p.geom = g;
@@ -676,6 +428,90 @@ bool lowerConvDirect(const Node &n, const Tensor &w,
                                    pad ? pad->out : ctx.buffer(y)},
                                   p.batch * p.ocGroups * p.rowBlocks, flops);
   return true;
+}
+
+/// A conv of whole input blocks to a plain result whose channels are not
+/// whole blocks: conv_blocked over the channels rounded up to blocks (zero
+/// weights beyond) into scratch, the real channels copied out to y, then
+/// the residual added and res_act applied there when the conv has them.
+bool lowerConvPadded(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
+                     LowerCtx &ctx) {
+  const Value *y = n.result();
+  int64_t v = n.operand(0)->type().block;
+  const Shape &ys = y->type().shape;
+  int64_t batch = ys[0], m = ys[1], mp = roundUp(m, v);
+  int64_t plane = product(ys, 2, ys.size());
+  PaddedOut pad;
+  pad.m = m;
+  pad.out = ctx.scratch(batch * mp * plane * 4);
+  pad.epi = epilogueParams(n);
+  const Value *res = residualOf(n);
+  cnnk::ActParams resAct = pad.epi.resAct;
+  if (res) {
+    pad.epi.hasResidual = 0;
+    pad.epi.resAct = cnnk::ActParams{cnnk::kActNone, 0, 0, 0};
+  }
+  if (!lowerConvDirect(n, w, g, int(v), ctx, &pad))
+    return false;
+  // The real channels: whole blocks, then the last one's first m % v.
+  Buffer yb = ctx.buffer(y);
+  auto copy = [&](int64_t blocks, int64_t lanes, int64_t block0) {
+    // [n][block][lane][pixel] from scratch [n][block][pixel][lane].
+    return lowerStridedCopy(n, ctx, pad.out, yb, {batch, blocks, lanes, plane},
+                            {mp * plane, v * plane, 1, v},
+                            {m * plane, v * plane, plane, 1},
+                            block0 * v * plane, block0 * v * plane);
+  };
+  if ((m / v && !copy(m / v, v, 0)) || !copy(1, m % v, m / v))
+    return false;
+  if (res) {
+    int64_t count = numElementsOf(y);
+    cnnk::BinaryParams a{};
+    a.op = cnnk::kBinAdd;
+    a.rank = 1;
+    a.shape[0] = count;
+    a.aStride[0] = a.bStride[0] = 1;
+    a.count = count;
+    a.block = unitsPerTask(count, 1, 16);
+    ctx.call<KernelId::Binary>(a, {yb, ctx.buffer(res), yb},
+                               ceilDiv(count, a.block), double(count));
+    if (resAct.kind != cnnk::kActNone) {
+      cnnk::UnaryParams u{};
+      u.act = resAct;
+      u.count = count;
+      u.block = unitsPerTask(count, 1, 16);
+      ctx.call<KernelId::Unary>(u, {yb, yb}, ceilDiv(count, u.block),
+                                double(count));
+    }
+  }
+  return true;
+}
+
+} // namespace
+
+bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
+  if (!checkBlockedOperands(n, ctx))
+    return false;
+  const Value *wv = n.operand(1);
+  const Value *y = n.result();
+  if (numElementsOf(y) == 0)
+    return true;
+  const Tensor *w = ctx.constant(wv);
+  if (!w) {
+    ctx.diag().error(n.loc(),
+                     "conv with a blocked result needs constant "
+                     "weights, found %{} computed at run time",
+                     wv->name());
+    return false;
+  }
+  cnnk::ConvGeom g = geomOf(n);
+  if (!y->type().blocked())
+    return lowerConvPadded(n, *w, g, ctx);
+  if (isDepthwise(n))
+    return lowerDepthwiseBlocked(n, *w, g, ctx);
+  if (lowerConvWinograd(n, *w, g, ctx))
+    return true;
+  return lowerConvDirect(n, *w, g, int(y->type().block), ctx, nullptr);
 }
 
 bool lowerPoolBlocked(const Node &n, LowerCtx &ctx, bool isMax) {

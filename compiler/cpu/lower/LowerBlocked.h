@@ -2,19 +2,22 @@
 //
 // Nodes whose operands or results are channel-blocked (ir/Types.h, set by
 // the assign-layout pass) lower to the kernels of KernelsBlocked.def: conv
-// (groups 1 or depthwise) to conv_blocked / conv_depthwise_blocked, the
-// pools to pool_blocked / global_pool_blocked. Layout-blind nodes (unary
+// (groups 1 or depthwise) to conv_blocked / conv_depthwise_blocked or,
+// for 3x3 stride-1 convs where it pays, conv_winograd; the pools to
+// pool_blocked / global_pool_blocked. Layout-blind nodes (unary
 // elementwise ops, same-shape binary ops, concat on the channel axis of
 // blocks) keep their plain lowerings, which are correct on blocked values
-// of one layout; a binary op with a channel vector operand (a scale
-// [N,C,1,1]) walks the blocked space (blockedBroadcastSpace). checkBlockedOperands says which nodes the backend can
-// compile with blocked values at all.
+// of one layout; batch_norm's channel kernel reads the block from its
+// params; a binary op with a channel vector operand (a scale [N,C,1,1])
+// walks the blocked space (blockedBroadcastSpace). checkBlockedOperands
+// says which nodes the backend can compile with blocked values at all.
 //
 //===----------------------------------------------------------------------===//
 #ifndef CNNC_COMPILER_CPU_LOWER_LOWERBLOCKED_H
 #define CNNC_COMPILER_CPU_LOWER_LOWERBLOCKED_H
 
 #include "compiler/cpu/Lowering.h"
+#include "ir/Tensor.h"
 
 namespace cnnc::cpu {
 
@@ -36,6 +39,17 @@ bool isChannelVector(const Shape &s, const Shape &out);
 /// vectors: stride b per channel block, 1 per lane, 0 over the pixels).
 void blockedBroadcastSpace(const Node &n, Shape &shape,
                            std::vector<std::vector<int64_t>> &strides);
+
+/// Output tasks worth having for a few threads: the blocked conv
+/// lowerings split work until they have this many (when the work allows).
+constexpr int64_t kWantTasks = 12;
+
+/// conv_winograd for a conv with a blocked result (LowerWinograd.cpp) when
+/// Winograd applies (2D, 3x3, stride and dilation 1, blocked input) and
+/// the conv's algo, or for `auto` the cost model, asks for it; returns
+/// false (and emits nothing) to leave it to the direct kernel.
+bool lowerConvWinograd(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
+                       LowerCtx &ctx);
 
 /// conv with a blocked result: conv_blocked (groups 1, x plain or blocked)
 /// or conv_depthwise_blocked (groups == C == M, x blocked).

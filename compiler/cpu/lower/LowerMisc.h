@@ -51,6 +51,12 @@ bool lowerStridedCopy(const Node &n, LowerCtx &ctx, const Value *x,
                       const std::vector<int64_t> &inStride,
                       const std::vector<int64_t> &outStride, int64_t inOffset,
                       int64_t outOffset);
+/// The same between two buffers (a node's scratch, say).
+bool lowerStridedCopy(const Node &n, LowerCtx &ctx, Buffer from, Buffer to,
+                      const Shape &shape,
+                      const std::vector<int64_t> &inStride,
+                      const std::vector<int64_t> &outStride, int64_t inOffset,
+                      int64_t outOffset);
 
 /// The resolved window of a max_pool (`isMax`) or avg_pool node, as the
 /// interpreter resolves it.

@@ -73,6 +73,17 @@ bool lowerStridedCopy(const Node &n, LowerCtx &ctx, const Value *x,
                       const std::vector<int64_t> &inStride,
                       const std::vector<int64_t> &outStride, int64_t inOffset,
                       int64_t outOffset) {
+  if (numElements(shape) == 0)
+    return true;
+  return lowerStridedCopy(n, ctx, ctx.buffer(x), ctx.buffer(y), shape,
+                          inStride, outStride, inOffset, outOffset);
+}
+
+bool lowerStridedCopy(const Node &n, LowerCtx &ctx, Buffer from, Buffer to,
+                      const Shape &shape,
+                      const std::vector<int64_t> &inStride,
+                      const std::vector<int64_t> &outStride, int64_t inOffset,
+                      int64_t outOffset) {
   cnnk::StridedCopyParams p = {};
   p.count = numElements(shape);
   if (p.count == 0)
@@ -93,8 +104,7 @@ bool lowerStridedCopy(const Node &n, LowerCtx &ctx, const Value *x,
   p.inOffset = inOffset;
   p.outOffset = outOffset;
   p.block = unitsPerTask(p.count, 1, 16);
-  ctx.call<KernelId::StridedCopy>(p, {ctx.buffer(x), ctx.buffer(y)},
-                                  ceilDiv(p.count, p.block));
+  ctx.call<KernelId::StridedCopy>(p, {from, to}, ceilDiv(p.count, p.block));
   return true;
 }
 
