@@ -32,19 +32,30 @@ bool isCheap(int64_t kind) {
   return false;
 }
 
+} // namespace
+
+void lowerActivation(const cnnk::ActParams &act, int64_t count, Buffer from,
+                     Buffer to, LowerCtx &ctx) {
+  if (count == 0)
+    return;
+  cnnk::UnaryParams p;
+  p.act = act;
+  p.count = count;
+  int64_t work = isCheap(act.kind) ? 1 : kTranscendentalWork;
+  p.block = unitsPerTask(count, work, 16);
+  ctx.call<KernelId::Unary>(p, {from, to}, ceilDiv(count, p.block),
+                            double(count));
+}
+
+namespace {
+
 /// y = act(x) with the unary kernel.
 bool lowerUnary(const Node &n, LowerCtx &ctx) {
-  cnnk::UnaryParams p;
-  [[maybe_unused]] bool isActivation = activationOf(n, p.act);
+  cnnk::ActParams act;
+  [[maybe_unused]] bool isActivation = activationOf(n, act);
   assert(isActivation && "lowerUnary on a node that is no activation");
-  p.count = numElementsOf(n.result());
-  if (p.count == 0)
-    return true;
-  int64_t work = isCheap(p.act.kind) ? 1 : kTranscendentalWork;
-  p.block = unitsPerTask(p.count, work, 16);
-  ctx.call<KernelId::Unary>(p,
-                            {ctx.buffer(n.operand(0)), ctx.buffer(n.result())},
-                            ceilDiv(p.count, p.block), double(p.count));
+  lowerActivation(act, numElementsOf(n.result()), ctx.buffer(n.operand(0)),
+                  ctx.buffer(n.result()), ctx);
   return true;
 }
 

@@ -475,14 +475,8 @@ bool lowerConvPadded(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
     a.block = unitsPerTask(count, 1, 16);
     ctx.call<KernelId::Binary>(a, {yb, ctx.buffer(res), yb},
                                ceilDiv(count, a.block), double(count));
-    if (resAct.kind != cnnk::kActNone) {
-      cnnk::UnaryParams u{};
-      u.act = resAct;
-      u.count = count;
-      u.block = unitsPerTask(count, 1, 16);
-      ctx.call<KernelId::Unary>(u, {yb, yb}, ceilDiv(count, u.block),
-                                double(count));
-    }
+    if (resAct.kind != cnnk::kActNone)
+      lowerActivation(resAct, count, yb, yb, ctx);
   }
   return true;
 }

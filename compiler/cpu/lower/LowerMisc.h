@@ -51,6 +51,11 @@ bool lowerStridedCopy(const Node &n, LowerCtx &ctx, const Value *x,
                       const std::vector<int64_t> &inStride,
                       const std::vector<int64_t> &outStride, int64_t inOffset,
                       int64_t outOffset);
+/// count floats of `to` = act(`from`) with the unary kernel, tasks sized
+/// by the activation's cost (nothing for count 0).
+void lowerActivation(const cnnk::ActParams &act, int64_t count, Buffer from,
+                     Buffer to, LowerCtx &ctx);
+
 /// The same between two buffers (a node's scratch, say).
 bool lowerStridedCopy(const Node &n, LowerCtx &ctx, Buffer from, Buffer to,
                       const Shape &shape,
