@@ -399,16 +399,6 @@ void convBlockedV(const ConvBlockedParams &p, void *const *bufs, int64_t begin,
   }
 }
 
-void convBlocked(const ConvBlockedParams &p, void *const *bufs, int64_t begin,
-                 int64_t end) {
-  if (p.block == 4)
-    convBlockedV<4>(p, bufs, begin, end);
-  else if (p.block == 8)
-    convBlockedV<8>(p, bufs, begin, end);
-  else
-    convBlockedV<16>(p, bufs, begin, end);
-}
-
 //===--- conv_depthwise_blocked -------------------------------------------===//
 
 /// The window of output row `row` (od, oh) of batch element n.
@@ -510,17 +500,8 @@ void depthwiseBlockedV(const DepthwiseBlockedParams &p, void *const *bufs,
   }
 }
 
-void depthwiseBlocked(const DepthwiseBlockedParams &p, void *const *bufs,
-                      int64_t begin, int64_t end) {
-  if (p.block == 4)
-    depthwiseBlockedV<4>(p, bufs, begin, end);
-  else if (p.block == 8)
-    depthwiseBlockedV<8>(p, bufs, begin, end);
-  else
-    depthwiseBlockedV<16>(p, bufs, begin, end);
-}
-
 } // namespace
 
-CNNK_KERNEL(conv_blocked, ConvBlockedParams, convBlocked)
-CNNK_KERNEL(conv_depthwise_blocked, DepthwiseBlockedParams, depthwiseBlocked)
+CNNK_BLOCK_KERNEL(conv_blocked, ConvBlockedParams, convBlockedV)
+CNNK_BLOCK_KERNEL(conv_depthwise_blocked, DepthwiseBlockedParams,
+                  depthwiseBlockedV)

@@ -271,16 +271,6 @@ void convWinogradV(const ConvWinogradParams &p, void *const *bufs,
   }
 }
 
-void convWinograd(const ConvWinogradParams &p, void *const *bufs,
-                  int64_t begin, int64_t end) {
-  if (p.block == 4)
-    convWinogradV<4>(p, bufs, begin, end);
-  else if (p.block == 8)
-    convWinogradV<8>(p, bufs, begin, end);
-  else
-    convWinogradV<16>(p, bufs, begin, end);
-}
-
 } // namespace
 
-CNNK_KERNEL(conv_winograd, ConvWinogradParams, convWinograd)
+CNNK_BLOCK_KERNEL(conv_winograd, ConvWinogradParams, convWinogradV)

@@ -83,6 +83,20 @@ CNNK_INLINE float *out(void *const *bufs, int i) {
     fn<16>(*p, bufs, begin, end);                                              \
   }
 
+/// Defines a kernel on the channel-blocked layout (KernelsBlocked.def) from
+/// the template `fn<V>`, V = the params' block (4, 8 or 16): once the
+/// kernel is specialised the dispatch folds to one instance.
+#define CNNK_BLOCK_KERNEL(name, Params, fn)                                    \
+  CNNK_EXPORT void cnnk_##name(const Params *p, void *const *bufs,             \
+                               int64_t begin, int64_t end) {                   \
+    if (p->block == 4)                                                         \
+      fn<4>(*p, bufs, begin, end);                                             \
+    else if (p->block == 8)                                                    \
+      fn<8>(*p, bufs, begin, end);                                             \
+    else                                                                       \
+      fn<16>(*p, bufs, begin, end);                                            \
+  }
+
 /// Defines a scalar kernel from `fn`.
 #define CNNK_KERNEL(name, Params, fn)                                          \
   CNNK_EXPORT void cnnk_##name(const Params *p, void *const *bufs,             \

@@ -61,16 +61,6 @@ void poolBlockedV(const PoolBlockedParams &p, void *const *bufs, int64_t begin,
     poolRow<V>(p, x, y, row);
 }
 
-void poolBlocked(const PoolBlockedParams &p, void *const *bufs, int64_t begin,
-                 int64_t end) {
-  if (p.block == 4)
-    poolBlockedV<4>(p, bufs, begin, end);
-  else if (p.block == 8)
-    poolBlockedV<8>(p, bufs, begin, end);
-  else
-    poolBlockedV<16>(p, bufs, begin, end);
-}
-
 template <int V>
 void globalPoolBlockedV(const GlobalPoolBlockedParams &p, void *const *bufs,
                         int64_t begin, int64_t end) {
@@ -91,17 +81,8 @@ void globalPoolBlockedV(const GlobalPoolBlockedParams &p, void *const *bufs,
   }
 }
 
-void globalPoolBlocked(const GlobalPoolBlockedParams &p, void *const *bufs,
-                       int64_t begin, int64_t end) {
-  if (p.block == 4)
-    globalPoolBlockedV<4>(p, bufs, begin, end);
-  else if (p.block == 8)
-    globalPoolBlockedV<8>(p, bufs, begin, end);
-  else
-    globalPoolBlockedV<16>(p, bufs, begin, end);
-}
-
 } // namespace
 
-CNNK_KERNEL(pool_blocked, PoolBlockedParams, poolBlocked)
-CNNK_KERNEL(global_pool_blocked, GlobalPoolBlockedParams, globalPoolBlocked)
+CNNK_BLOCK_KERNEL(pool_blocked, PoolBlockedParams, poolBlockedV)
+CNNK_BLOCK_KERNEL(global_pool_blocked, GlobalPoolBlockedParams,
+                  globalPoolBlockedV)
