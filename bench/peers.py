@@ -60,28 +60,31 @@ def venv_dir(build):
                                                              "bench-venv")
 
 
-def ensure_venv(build):
+def ensure_venv(build, packages=PEER_PACKAGES):
     """Re-runs this script in the peers' virtual environment, creating it
-    (and installing the peers) first when needed. Returns only when already
-    running inside it."""
+    and installing `packages` (those not installed yet) first when needed.
+    Returns only when already running inside it."""
     venv = venv_dir(build)
     python = os.path.join(venv, "bin", "python3")
     if os.path.realpath(sys.prefix) == os.path.realpath(venv):
         return
     stamp = os.path.join(venv, ".cnnc-peers")
-    if not os.path.exists(stamp):
-        print(f"bench: creating {venv} with {' '.join(PEER_PACKAGES)} "
-              "from PyPI", file=sys.stderr)
-        r = subprocess.run(["/usr/bin/python3", "-m", "venv", venv])
-        if r.returncode != 0:
-            sys.exit("bench: cannot create the virtual environment; install "
-                     "Debian's python3-venv (scripts/setup.sh)")
-        subprocess.run([python, "-m", "pip", "install", "-q", "--upgrade",
-                        "pip"], check=True)
-        subprocess.run([python, "-m", "pip", "install", "-q"] +
-                       PEER_PACKAGES, check=True)
+    have = open(stamp).read().split() if os.path.exists(stamp) else []
+    missing = [p for p in packages if p not in have]
+    if missing:
+        print(f"bench: installing {' '.join(missing)} from PyPI into {venv}",
+              file=sys.stderr)
+        if not os.path.exists(python):
+            r = subprocess.run(["/usr/bin/python3", "-m", "venv", venv])
+            if r.returncode != 0:
+                sys.exit("bench: cannot create the virtual environment; "
+                         "install Debian's python3-venv (scripts/setup.sh)")
+            subprocess.run([python, "-m", "pip", "install", "-q",
+                            "--upgrade", "pip"], check=True)
+        subprocess.run([python, "-m", "pip", "install", "-q"] + missing,
+                       check=True)
         with open(stamp, "w") as f:
-            f.write(" ".join(PEER_PACKAGES) + "\n")
+            f.write("\n".join([p for p in have if p] + missing) + "\n")
     os.execv(python, [python] + sys.argv)
 
 

@@ -9,7 +9,9 @@
 #include "compiler/cpu/Emit.h"
 #include "compiler/cpu/Header.h"
 #include "compiler/cpu/Lowering.h"
+#include "compiler/cpu/Parallel.h"
 #include "compiler/cpu/Target.h"
+#include "compiler/cpu/WeightsObject.h"
 #include "compiler/cpu/kernels/ParamsConv.h"
 #include "ir/AtomicFile.h"
 
@@ -25,6 +27,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 #include <unistd.h>
 
 namespace cnnc {
@@ -209,6 +212,101 @@ bool writeKernelFolder(const std::string &dir, llvm::Module &m, const Graph &g,
   return finishFolder(ok, tmp, out, diag);
 }
 
+/// Most kernels go to a part of their own; a few large parts would leave
+/// threads idle, many small ones cost a module's setup each.
+constexpr size_t kMaxParts = 16;
+
+/// --emit=so and --emit=obj: the module split into parts compiled on
+/// `opts.jobs` threads (Parallel.h), the weights written as an object of
+/// their own (WeightsObject.h), all linked into the artefact: a shared
+/// object, or one relocatable object (ld -r).
+bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
+                 const std::string &name, const std::string &output,
+                 const cpu::Target &target, cpu::LowerCtx &lc,
+                 const std::vector<cpu::SpecialisedKernel> &kernels,
+                 bool weightsObject, StageTimer &timer, DiagEngine &diag) {
+  std::vector<cpu::ModulePart> parts =
+      cpu::splitModule(*m, kernels, name, kMaxParts);
+  m.reset();
+  timer.lap("split");
+  unsigned jobs = opts.jobs ? opts.jobs
+                            : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<llvm::SmallVector<char, 0>> objects;
+  cpu::PartTimes times;
+  std::string error;
+  if (!cpu::compileParts(parts, opts.targetCpu, opts.targetFeatures,
+                         opts.optLevel, jobs, objects, times, error)) {
+    diag.error(SourceLoc{}, "internal error: {}", error);
+    return false;
+  }
+  timer.lap("compile");
+  timer.note(fmt::format("{} parts on {} threads: optimise {:.1f} ms, emit "
+                         "{:.1f} ms (summed over the parts)",
+                         parts.size(), std::min<size_t>(jobs, parts.size()),
+                         times.optimise * 1e3, times.emit * 1e3));
+  parts.clear();
+
+  bool toStdout = output.empty() || output == "-";
+  fs::path base =
+      toStdout ? fs::temp_directory_path() / fmt::format("cnnc{}", getpid())
+               : fs::path(fmt::format("{}.tmp{}", output, getpid()));
+  std::vector<std::string> files;
+  bool ok = true;
+  for (size_t i = 0; i < objects.size() && ok; ++i) {
+    files.push_back(fmt::format("{}.{}.o", base.string(), i));
+    ok = writePlainFile(files.back(), std::string_view(objects[i].data(),
+                                                        objects[i].size()));
+  }
+  objects.clear();
+  if (ok && weightsObject) {
+    files.push_back(base.string() + ".weights.o");
+    ok = cpu::writeWeightsObject(files.back(), target.info.triple,
+                                 name + ".weights", lc.weights(), error);
+  }
+  if (!ok && error.empty())
+    error = fmt::format("cannot write temporary objects beside '{}'",
+                        base.string());
+  if (!opts.externalWeights)
+    lc.releaseWeights();
+  bool shared = opts.kind == ArtifactKind::SharedObject;
+  std::string linked = base.string() + (shared ? ".so" : ".o");
+  ok = ok && cpu::linkObjects(files, linked, !shared, error);
+  for (const std::string &f : files)
+    std::remove(f.c_str());
+  if (ok && toStdout) {
+    std::ifstream in(linked, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)),
+                      std::istreambuf_iterator<char>());
+    ok = in.good() || in.eof();
+    std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+    std::remove(linked.c_str());
+  } else if (ok) {
+    std::error_code ec;
+    fs::rename(linked, output, ec);
+    if (ec) {
+      ok = false;
+      error = fmt::format("cannot write '{}': {}", output, ec.message());
+    }
+  }
+  if (!ok) {
+    std::remove(linked.c_str());
+    diag.error(SourceLoc{}, "{}", error);
+    return false;
+  }
+  timer.lap("link");
+  if (!opts.externalWeights)
+    return true;
+  const std::vector<uint8_t> &w = lc.weights();
+  if (writeFileAtomically(weightsPathFor(output),
+                          std::string_view(
+                              reinterpret_cast<const char *>(w.data()),
+                              w.size()),
+                          diag))
+    return true;
+  std::remove(output.c_str());
+  return false;
+}
+
 } // namespace
 
 bool compileGraph(const Graph &g, const CompileOptions &opts,
@@ -249,6 +347,10 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   co.externalWeights = opts.externalWeights;
   co.optLevel = opts.optLevel;
   co.profile = opts.profile;
+  bool inParts = opts.kind == ArtifactKind::Object ||
+                 opts.kind == ArtifactKind::SharedObject;
+  co.weightsObject = inParts && !opts.externalWeights &&
+                     cpu::canWriteWeightsObject(target->info.triple);
   if (co.externalWeights) {
     co.weightsFile = fs::path(weightsPathFor(opts.output)).filename().string();
     co.weightsHash = cpu::fnv1a64(lc.weights().data(), lc.weights().size());
@@ -262,6 +364,9 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
     return false;
   }
   timer.lap("codegen");
+  if (inParts)
+    return emitInParts(std::move(m), opts, name, output, *target, lc, kernels,
+                       co.weightsObject, timer, diag);
   if (opts.optLevel > 0)
     cpu::optimizeModule(*m, *target, opts.optLevel);
   timer.lap("optimise");

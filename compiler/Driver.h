@@ -42,6 +42,7 @@ struct CompileOptions {
   bool externalWeights = false; // weights to <output stem>.weights
   int optLevel = 3;
   bool timeStages = false; // print the time of each stage to stderr
+  unsigned jobs = 0;       // threads compiling the kernels; 0: every core
   bool profile = false;    // time each kernel call (cnnrun --profile)
 };
 

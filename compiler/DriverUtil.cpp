@@ -23,6 +23,11 @@ void StageTimer::lap(const char *stage) {
   Start = now;
 }
 
+void StageTimer::note(const std::string &text) {
+  if (On)
+    std::fprintf(stderr, "cnnc:   %s\n", text.c_str());
+}
+
 bool writeArtefact(const std::string &path, std::string_view data,
                    DiagEngine &diag) {
   if (!path.empty() && path != "-")

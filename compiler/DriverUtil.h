@@ -31,6 +31,8 @@ class StageTimer {
 public:
   explicit StageTimer(bool on) : On(on), Start(Clock::now()) {}
   void lap(const char *stage);
+  /// Prints a line of detail under the last stage.
+  void note(const std::string &text);
 
 private:
   using Clock = std::chrono::steady_clock;

@@ -9,9 +9,12 @@
 
 #include "cnnc/abi.h"
 #include "compiler/cpu/KernelLibrary.h"
+#include "compiler/cpu/Specialise.h"
 #include "ir/Epilogue.h"
 #include "ir/Summary.h"
 
+#include <llvm/Analysis/ConstantFolding.h>
+#include <llvm/Analysis/ValueTracking.h>
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/IRBuilder.h>
@@ -25,6 +28,7 @@
 #include <llvm/Transforms/IPO/GlobalDCE.h>
 #include <llvm/Transforms/Utils/Cloning.h>
 #include <llvm/Transforms/Scalar/SCCP.h>
+#include <llvm/Transforms/Scalar/SROA.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 #include <llvm/Transforms/Utils/Mem2Reg.h>
 
@@ -125,13 +129,19 @@ bool ModuleBuilder::loadKernels(std::string &error) {
 }
 
 llvm::Function *ModuleBuilder::specialise(const KernelCall &call, size_t index,
-                                          std::string &error) {
+                                          bool &shared, std::string &error) {
   const KernelInfo &info = kernelInfo(call.kernel);
   std::string library = libraryKernelName(call.kernel, T.info);
   std::string sym = "cnnk_" + library;
-  auto key = std::make_pair(sym, call.params);
-  auto it = Clones.find(key);
-  if (it != Clones.end()) {
+  // Shared when another call has the same shaping parameters (Specialise.h).
+  CloneKey sharedKey{sym, shapingKey(call.kernel, call.params)};
+  shared = !runtimeParams(call.kernel).empty() &&
+           ShapingCount[sharedKey] >= 2;
+  CloneKey key = shared ? sharedKey : CloneKey{sym, call.params};
+  std::map<CloneKey, llvm::Function *> &clones =
+      shared ? SharedClones : Clones;
+  auto it = clones.find(key);
+  if (it != clones.end()) {
     Kernels[KernelIndex[it->second]].calls.push_back(index);
     return it->second;
   }
@@ -149,20 +159,39 @@ llvm::Function *ModuleBuilder::specialise(const KernelCall &call, size_t index,
                       symbolSafe(call.node ? call.node->name() : "out");
   auto *init = llvm::ConstantDataArray::get(
       Ctx, llvm::ArrayRef<uint8_t>(call.params.data(), call.params.size()));
-  auto *params = new llvm::GlobalVariable(
-      *M, init->getType(), /*isConstant=*/true,
-      llvm::GlobalValue::InternalLinkage, init, "cnnk.params." + label);
-  params->setAlignment(llvm::Align(8));
-  params->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
-  llvm::ValueToValueMapTy vmap;
-  vmap[f->getArg(0)] =
-      llvm::ConstantExpr::getBitCast(params, f->getArg(0)->getType());
-  llvm::Function *clone = llvm::CloneFunction(f, vmap);
-  clone->setName("k." + label);
-  clone->setLinkage(llvm::GlobalValue::InternalLinkage);
-  flatten(*clone);
+  llvm::Function *clone;
+  if (!shared) {
+    auto *params = new llvm::GlobalVariable(
+        *M, init->getType(), /*isConstant=*/true,
+        llvm::GlobalValue::InternalLinkage, init, "cnnk.params." + label);
+    params->setAlignment(llvm::Align(8));
+    params->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+    llvm::ValueToValueMapTy vmap;
+    vmap[f->getArg(0)] =
+        llvm::ConstantExpr::getBitCast(params, f->getArg(0)->getType());
+    clone = llvm::CloneFunction(f, vmap);
+    clone->setName("k." + label);
+    clone->setLinkage(llvm::GlobalValue::InternalLinkage);
+    flatten(*clone);
+  } else {
+    // A task function that reads its parameters from bufs[-1] and calls
+    // the library kernel; flattening inlines the kernel and folds the
+    // shaping parameters, leaving loads of the others.
+    clone = llvm::Function::Create(TaskFnTy, llvm::GlobalValue::InternalLinkage,
+                                   "k." + label + ".shared", *M);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(Ctx, "entry", clone));
+    llvm::Value *slots = b.CreateBitCast(clone->getArg(0), I8Ptr->getPointerTo());
+    llvm::Value *base =
+        b.CreateLoad(I8Ptr, b.CreateConstGEP1_64(I8Ptr, slots, -1), "params");
+    b.CreateCall(f, {b.CreateBitCast(base, f->getArg(0)->getType()),
+                     b.CreateBitCast(clone->getArg(0), f->getArg(1)->getType()),
+                     clone->getArg(1), clone->getArg(2)});
+    b.CreateRetVoid();
+    SharedParams sp{base, init, constantMask(call.kernel, call.params.size())};
+    flatten(*clone, &sp);
+  }
   clone->addFnAttr(llvm::Attribute::NoInline);
-  Clones[key] = clone;
+  clones[key] = clone;
   KernelIndex[clone] = Kernels.size();
   Kernels.push_back({clone->getName().str(), library, {index}});
   return clone;
@@ -175,7 +204,7 @@ llvm::Function *ModuleBuilder::specialise(const KernelCall &call, size_t index,
 /// noinline (micro-kernels, whose shape is in their template arguments)
 /// stay shared, to bound code size; but those named "cnnkInlineInClone"
 /// (out of line only for the shared micro-kernels) are inlined.
-void ModuleBuilder::flatten(llvm::Function &f) {
+void ModuleBuilder::flatten(llvm::Function &f, const SharedParams *sp) {
   for (int depth = 0; depth < 16; ++depth) {
     std::vector<llvm::CallBase *> calls;
     for (llvm::BasicBlock &bb : f)
@@ -192,7 +221,7 @@ void ModuleBuilder::flatten(llvm::Function &f) {
       llvm::InlineFunctionInfo info;
       (void)llvm::InlineFunction(*cb, info);
     }
-    foldParams(f);
+    foldParams(f, sp);
   }
 }
 
@@ -203,15 +232,62 @@ void ModuleBuilder::flatten(llvm::Function &f) {
 /// activation switch of an epilogue then inlines only the case the kernel
 /// uses, not every activation's vector code for -O3 to delete at far
 /// greater cost.
-void ModuleBuilder::foldParams(llvm::Function &f) {
+void ModuleBuilder::foldParams(llvm::Function &f, const SharedParams *sp) {
   llvm::FunctionAnalysisManager fam;
   llvm::PassBuilder pb;
   pb.registerFunctionAnalyses(fam);
-  llvm::FunctionPassManager fpm;
-  fpm.addPass(llvm::PromotePass());
-  fpm.addPass(llvm::SCCPPass());
-  fpm.addPass(llvm::SimplifyCFGPass());
-  fpm.run(f, fam);
+  auto run = [&](auto pass) {
+    llvm::FunctionPassManager fpm;
+    fpm.addPass(std::move(pass));
+    fpm.run(f, fam);
+    fam.clear();
+  };
+  run(llvm::PromotePass());
+  if (sp) {
+    // Struct copies of the params become loads first; then each folded
+    // parameter may make another load's offset constant (an index from
+    // the rank), so fold until nothing changes.
+    run(llvm::SROAPass());
+    for (int round = 0; round < 8 && foldSharedLoads(f, *sp); ++round)
+      run(llvm::SCCPPass());
+  }
+  run(llvm::SCCPPass());
+  run(llvm::SimplifyCFGPass());
+}
+
+/// Replaces each load of a shaping parameter (a constant offset from the
+/// params pointer, every byte of it constant in the mask) by its value.
+/// Loads of run-time parameters, or at offsets not known here, stay.
+bool ModuleBuilder::foldSharedLoads(llvm::Function &f, const SharedParams &sp) {
+  const llvm::DataLayout &dl = M->getDataLayout();
+  std::vector<std::pair<llvm::LoadInst *, llvm::Constant *>> folds;
+  for (llvm::BasicBlock &bb : f)
+    for (llvm::Instruction &i : bb) {
+      auto *ld = llvm::dyn_cast<llvm::LoadInst>(&i);
+      if (!ld || !ld->isSimple())
+        continue;
+      int64_t off = 0;
+      llvm::Value *base = llvm::GetPointerBaseWithConstantOffset(
+          ld->getPointerOperand(), off, dl);
+      if (base != sp.base)
+        continue;
+      uint64_t size = dl.getTypeStoreSize(ld->getType()).getFixedSize();
+      if (off < 0 || uint64_t(off) + size > sp.mask.size())
+        continue;
+      bool constant = true;
+      for (uint64_t k = 0; k < size && constant; ++k)
+        constant = sp.mask[size_t(off) + k] != 0;
+      if (!constant)
+        continue;
+      if (llvm::Constant *c = llvm::ConstantFoldLoadFromConst(
+              sp.bytes, ld->getType(), llvm::APInt(64, uint64_t(off)), dl))
+        folds.push_back({ld, c});
+    }
+  for (auto &[ld, c] : folds) {
+    ld->replaceAllUsesWith(c);
+    ld->eraseFromParent();
+  }
+  return !folds.empty();
 }
 
 /// cnnc.dispatch(ctx, fn, arg, n): the host's parallel_for when the context
@@ -286,11 +362,16 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
   auto *entry = llvm::BasicBlock::Create(Ctx, "entry", run);
   B.SetInsertPoint(entry);
 
+  // Slot 0 holds the parameters of a shared kernel body, the kernel's
+  // buffers follow: the kernel gets &slots[1] (Specialise.h).
   size_t maxBufs = 1;
-  for (const KernelCall &c : Lowered.calls())
+  for (const KernelCall &c : Lowered.calls()) {
     maxBufs = std::max(maxBufs, c.buffers.size());
-  llvm::Value *bufs =
-      B.CreateAlloca(llvm::ArrayType::get(I8Ptr, maxBufs), nullptr, "bufs");
+    ShapingCount[{"cnnk_" + libraryKernelName(c.kernel, T.info),
+                  shapingKey(c.kernel, c.params)}]++;
+  }
+  auto *slotsTy = llvm::ArrayType::get(I8Ptr, maxBufs + 1);
+  llvm::Value *slots = B.CreateAlloca(slotsTy, nullptr, "bufs");
   // Where the times go when the caller gives no profile array.
   size_t numCalls = Lowered.calls().size();
   llvm::Value *scratch =
@@ -312,6 +393,14 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
     weights = B.CreateLoad(I8Ptr, B.CreateStructGEP(ExecCtxTy, ctx, 3));
     B.CreateCondBr(B.CreateIsNotNull(weights), body, fail);
     B.SetInsertPoint(body);
+  } else if (Opts.weightsObject) {
+    auto *ty = llvm::ArrayType::get(I8, Lowered.weights().size());
+    auto *gv = new llvm::GlobalVariable(*M, ty, true,
+                                        llvm::GlobalValue::ExternalLinkage,
+                                        nullptr, Opts.name + ".weights");
+    gv->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    gv->setAlignment(llvm::Align(64));
+    weights = B.CreateBitCast(gv, I8Ptr);
   } else {
     const std::vector<uint8_t> &bytes = Lowered.weights();
     auto *init = llvm::ConstantDataArray::get(
@@ -326,15 +415,26 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
   llvm::Value *profile = scratch ? profileBase(ctx, scratch) : nullptr;
   for (size_t ci = 0; ci < numCalls; ++ci) {
     const KernelCall &c = Lowered.calls()[ci];
-    llvm::Function *k = specialise(c, ci, error);
+    bool shared = false;
+    llvm::Function *k = specialise(c, ci, shared, error);
     if (!k)
       return nullptr;
+    if (shared) {
+      auto *init = llvm::ConstantDataArray::get(
+          Ctx, llvm::ArrayRef<uint8_t>(c.params.data(), c.params.size()));
+      auto *params = new llvm::GlobalVariable(
+          *M, init->getType(), /*isConstant=*/true,
+          llvm::GlobalValue::PrivateLinkage, init,
+          "cnnk.params." + k->getName() + "." + std::to_string(ci));
+      params->setAlignment(llvm::Align(8));
+      B.CreateStore(B.CreateBitCast(params, I8Ptr),
+                    B.CreateConstInBoundsGEP2_64(slotsTy, slots, 0, 0));
+    }
     for (size_t i = 0; i < c.buffers.size(); ++i) {
       llvm::Value *p = bufferPtr(c.buffers[i], inputs, outputs, ws, weights);
-      B.CreateStore(p,
-                    B.CreateConstInBoundsGEP2_64(
-                        bufs->getType()->getPointerElementType(), bufs, 0, i));
+      B.CreateStore(p, B.CreateConstInBoundsGEP2_64(slotsTy, slots, 0, i + 1));
     }
+    llvm::Value *bufs = B.CreateConstInBoundsGEP2_64(slotsTy, slots, 0, 1);
     llvm::Value *arg = B.CreateBitCast(bufs, I8Ptr);
     llvm::Value *start = profile ? B.CreateCall(Clock) : nullptr;
     if (c.flops > 0 && c.flops < kMinParallelFlops)

@@ -34,6 +34,10 @@ struct CodegenOptions {
   bool externalWeights = false;
   std::string weightsFile;
   uint64_t weightsHash = 0;
+  /// Embedded weights declared only, as the hidden symbol
+  /// "<name>.weights" that writeWeightsObject (WeightsObject.h) defines:
+  /// they never enter LLVM.
+  bool weightsObject = false;
   /// 0 skips LLVM's optimisation pipeline (for debugging the glue).
   int optLevel = 3;
   /// Times each kernel call (cnnc --profile): clock reads around every

@@ -10,10 +10,15 @@
 
 #include "compiler/cpu/Target.h"
 
+#include <llvm/ADT/ArrayRef.h>
+#include <llvm/ADT/SmallPtrSet.h>
+
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace llvm {
+class GlobalValue;
 class Module;
 template <typename T> class SmallVectorImpl;
 } // namespace llvm
@@ -38,6 +43,20 @@ std::string printModule(const llvm::Module &m);
 /// or is dropped. Returns nullptr when `m` has no such function.
 std::unique_ptr<llvm::Module> extractFunction(const llvm::Module &m,
                                               const std::string &name);
+
+/// `roots` and every function and global they reach through code and the
+/// initialisers of the globals used, not entering those in `stop`.
+llvm::SmallPtrSet<const llvm::GlobalValue *, 16>
+reachableFrom(llvm::ArrayRef<const llvm::GlobalValue *> roots,
+              const llvm::SmallPtrSetImpl<const llvm::GlobalValue *> &stop);
+
+/// Links the objects `objPaths` into `outPath`: a shared object depending
+/// on libc and libm only, or with `relocatable` one relocatable object (ld
+/// -r). Uses the system C compiler driver (`cc`, or $CNNC_LINKER), with
+/// lld where it is installed. On failure `error` holds the linker's message.
+bool linkObjects(const std::vector<std::string> &objPaths,
+                 const std::string &outPath, bool relocatable,
+                 std::string &error);
 
 /// Links the object file `objPath` into the shared object `soPath` with the
 /// system C compiler driver (`cc`, or $CNNC_LINKER), depending on libc and

@@ -47,10 +47,18 @@ public:
 
 private:
   bool loadKernels(std::string &error);
+  /// The parameters a shared body folds: those of the call that made it,
+  /// read through `base` (its bufs[-1] slot) where `mask` is 1.
+  struct SharedParams {
+    llvm::Value *base;
+    llvm::Constant *bytes;
+    std::vector<uint8_t> mask;
+  };
   llvm::Function *specialise(const KernelCall &call, size_t index,
-                             std::string &error);
-  void flatten(llvm::Function &f);
-  void foldParams(llvm::Function &f);
+                             bool &shared, std::string &error);
+  void flatten(llvm::Function &f, const SharedParams *sp = nullptr);
+  void foldParams(llvm::Function &f, const SharedParams *sp);
+  bool foldSharedLoads(llvm::Function &f, const SharedParams &sp);
   llvm::Function *buildDispatch();
   llvm::Function *buildRun(std::string &error);
   llvm::Function *buildClock();
@@ -79,8 +87,13 @@ private:
   llvm::FunctionType *TaskFnTy;
   llvm::StructType *ExecCtxTy;
   llvm::StructType *TensorDescTy = nullptr;
-  std::map<std::pair<std::string, std::vector<uint8_t>>, llvm::Function *>
-      Clones;
+  using CloneKey = std::pair<std::string, std::vector<uint8_t>>;
+  /// Bodies with every parameter constant, by (kernel, params).
+  std::map<CloneKey, llvm::Function *> Clones;
+  /// Shared bodies, by (kernel, shaping key), and how many calls have
+  /// each shaping key (Specialise.h).
+  std::map<CloneKey, llvm::Function *> SharedClones;
+  std::map<CloneKey, size_t> ShapingCount;
   std::map<llvm::Function *, size_t> KernelIndex;
   std::vector<SpecialisedKernel> Kernels;
   std::map<std::string, llvm::Constant *> Strings;

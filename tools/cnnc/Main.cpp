@@ -148,6 +148,7 @@ int run(const CliOptions &opts) {
     co.externalWeights = opts.externalWeights;
     co.optLevel = opts.optLevel;
     co.timeStages = opts.timeStages;
+    co.jobs = opts.jobs;
     co.profile = opts.profile;
     return compileGraph(*g, co, diag) ? 0 : 1;
   }

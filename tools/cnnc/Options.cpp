@@ -78,6 +78,8 @@ void printUsage() {
       "by size\n"
       "                         and hash at load (default: embedded)\n"
       "  -O0 .. -O3             LLVM optimisation level (default -O3)\n"
+      "  -jN, --jobs=N          compile the kernels on N threads (default:\n"
+      "                         every core; the artefact is the same for any N)\n"
       "  --time-stages          print the time of each compilation stage\n"
       "  --profile              time each kernel call (see cnnrun --profile)\n"
       "\n"
@@ -273,6 +275,14 @@ std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
       o.externalWeights = w == "external";
     } else if (a == "-O0" || a == "-O1" || a == "-O2" || a == "-O3") {
       o.optLevel = a[2] - '0';
+    } else if (startsWith(a, "--jobs=") || (startsWith(a, "-j") && a.size() > 2)) {
+      std::string v = a.substr(a[1] == 'j' ? 2 : 7);
+      std::optional<int64_t> n = parseIntText(v);
+      if (!n || *n < 1 || *n > 1024)
+        return usageError(fmt::format(
+            "{} expects a thread count from 1 to 1024, found '{}'",
+            a[1] == 'j' ? "-j" : "--jobs", v));
+      o.jobs = unsigned(*n);
     } else if (a == "--time-stages") {
       o.timeStages = true;
     } else if (a == "--profile") {

@@ -37,6 +37,7 @@ struct CliOptions {
   bool externalWeights = false; // --weights=external
   int optLevel = 3;             // -O0..-O3 (LLVM's pipeline)
   bool timeStages = false;      // --time-stages
+  unsigned jobs = 0;            // -jN: compile threads (0: every core)
   bool profile = false;         // --profile: time each kernel call
   std::string passes;           // --passes; empty means the default pipeline
   bool printPipeline = false;

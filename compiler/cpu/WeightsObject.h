@@ -1,0 +1,36 @@
+//===- WeightsObject.h - The weights as an ELF object of their own -*- C++ -*-===//
+//
+// A model's embedded weights are hundreds of megabytes of bytes the code
+// only addresses. Given to LLVM as a constant they were copied into the IR,
+// again into the machine-code streamer and again into the object (a VGG-16
+// held its weights four times). Instead the code declares the weights
+// symbol and this writes a relocatable ELF object defining it: one
+// read-only section of the bytes, streamed to the file from the lowering's
+// buffer, and a symbol table naming it (hidden, so a shared object does not
+// export it). The linker joins it with the code objects.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CNNC_COMPILER_CPU_WEIGHTSOBJECT_H
+#define CNNC_COMPILER_CPU_WEIGHTSOBJECT_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cnnc::cpu {
+
+/// Whether writeWeightsObject can write objects for `triple` (64-bit
+/// little-endian ELF: x86-64 and AArch64).
+bool canWriteWeightsObject(const std::string &triple);
+
+/// Writes `path`: an ELF relocatable object for `triple` defining the
+/// global hidden symbol `symbol` as `bytes`, 64-byte aligned. False with
+/// `error` set when the file cannot be written.
+bool writeWeightsObject(const std::string &path, const std::string &triple,
+                        const std::string &symbol,
+                        const std::vector<uint8_t> &bytes,
+                        std::string &error);
+
+} // namespace cnnc::cpu
+
+#endif
