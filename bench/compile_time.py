@@ -104,7 +104,15 @@ def main():
                 if best is None or t <= min(ct):
                     best = stages(err)
                 if icmd:
-                    it.append(timed(icmd)[0])
+                    try:
+                        it.append(timed(icmd)[0])
+                    except RuntimeError as e:
+                        # IREE cannot compile every network (DenseNet's
+                        # pre-activation BatchNormalization): say so.
+                        first = str(e).splitlines()[1:2] or [""]
+                        print(f"# {m}: iree-compile failed: {first[0][:160]}",
+                              file=sys.stderr)
+                        icmd = None
             cs = f"{min(ct):.2f} / {statistics.median(ct):.2f}"
             if it:
                 iss = f"{min(it):.2f} / {statistics.median(it):.2f}"

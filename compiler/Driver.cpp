@@ -213,8 +213,11 @@ bool writeKernelFolder(const std::string &dir, llvm::Module &m, const Graph &g,
 }
 
 /// Most kernels go to a part of their own; a few large parts would leave
-/// threads idle, many small ones cost a module's setup each.
+/// threads idle, many small ones cost a module's setup each. A part is at
+/// least kMinPartCost LLVM instructions (about 0.1 s to compile): a small
+/// model stays one module.
 constexpr size_t kMaxParts = 16;
+constexpr uint64_t kMinPartCost = 2500;
 
 /// --emit=so and --emit=obj: the module split into parts compiled on
 /// `opts.jobs` threads (Parallel.h), the weights written as an object of
@@ -226,25 +229,42 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
                  const std::vector<cpu::SpecialisedKernel> &kernels,
                  bool weightsObject, StageTimer &timer, DiagEngine &diag) {
   std::vector<cpu::ModulePart> parts =
-      cpu::splitModule(*m, kernels, name, kMaxParts);
-  m.reset();
-  timer.lap("split");
-  unsigned jobs = opts.jobs ? opts.jobs
-                            : std::max(1u, std::thread::hardware_concurrency());
+      cpu::splitModule(*m, kernels, name, kMaxParts, kMinPartCost);
   std::vector<llvm::SmallVector<char, 0>> objects;
-  cpu::PartTimes times;
   std::string error;
-  if (!cpu::compileParts(parts, opts.targetCpu, opts.targetFeatures,
-                         opts.optLevel, jobs, objects, times, error)) {
-    diag.error(SourceLoc{}, "internal error: {}", error);
-    return false;
+  if (parts.empty()) {
+    // One module: optimised and emitted here.
+    if (opts.optLevel > 0)
+      cpu::optimizeModule(*m, target, opts.optLevel);
+    timer.lap("optimise");
+    objects.emplace_back();
+    if (!cpu::emitMachineCode(*m, target, cpu::FileKind::Object,
+                              objects.back(), error)) {
+      diag.error(SourceLoc{}, "{}", error);
+      return false;
+    }
+    m.reset();
+    timer.lap("emit");
+  } else {
+    m.reset();
+    timer.lap("split");
+    unsigned jobs = opts.jobs
+                        ? opts.jobs
+                        : std::max(1u, std::thread::hardware_concurrency());
+    cpu::PartTimes times;
+    if (!cpu::compileParts(parts, target, opts.targetCpu,
+                           opts.targetFeatures, opts.optLevel, jobs, objects,
+                           times, error)) {
+      diag.error(SourceLoc{}, "internal error: {}", error);
+      return false;
+    }
+    timer.lap("compile");
+    timer.note(fmt::format("{} parts on {} threads: optimise {:.1f} ms, "
+                           "emit {:.1f} ms (summed over the parts)",
+                           parts.size(), std::min<size_t>(jobs, parts.size()),
+                           times.optimise * 1e3, times.emit * 1e3));
+    parts.clear();
   }
-  timer.lap("compile");
-  timer.note(fmt::format("{} parts on {} threads: optimise {:.1f} ms, emit "
-                         "{:.1f} ms (summed over the parts)",
-                         parts.size(), std::min<size_t>(jobs, parts.size()),
-                         times.optimise * 1e3, times.emit * 1e3));
-  parts.clear();
 
   bool toStdout = output.empty() || output == "-";
   fs::path base =
@@ -261,7 +281,8 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
   if (ok && weightsObject) {
     files.push_back(base.string() + ".weights.o");
     ok = cpu::writeWeightsObject(files.back(), target.info.triple,
-                                 name + ".weights", lc.weights(), error);
+                                 name + ".weights", lc.weights().bytes(),
+                                 error);
   }
   if (!ok && error.empty())
     error = fmt::format("cannot write temporary objects beside '{}'",
@@ -296,12 +317,7 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
   timer.lap("link");
   if (!opts.externalWeights)
     return true;
-  const std::vector<uint8_t> &w = lc.weights();
-  if (writeFileAtomically(weightsPathFor(output),
-                          std::string_view(
-                              reinterpret_cast<const char *>(w.data()),
-                              w.size()),
-                          diag))
+  if (writeFileAtomically(weightsPathFor(output), lc.weights().bytes(), diag))
     return true;
   std::remove(output.c_str());
   return false;

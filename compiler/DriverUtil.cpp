@@ -178,7 +178,7 @@ namespace cnnc {
 
 bool writeCodeArtefact(ArtifactKind kind, std::string_view code,
                        const std::string &output,
-                       const std::vector<uint8_t> *externalWeights,
+                       const WeightBlob *externalWeights,
                        StageTimer &timer, DiagEngine &diag) {
   if (kind == ArtifactKind::SharedObject) {
     if (!linkAndPublishSharedObject(code, output, diag))
@@ -189,10 +189,8 @@ bool writeCodeArtefact(ArtifactKind kind, std::string_view code,
   }
   if (!externalWeights)
     return true;
-  std::string_view bytes(
-      reinterpret_cast<const char *>(externalWeights->data()),
-      externalWeights->size());
-  if (writeFileAtomically(weightsPathFor(output), bytes, diag))
+  if (writeFileAtomically(weightsPathFor(output), externalWeights->bytes(),
+                          diag))
     return true;
   std::remove(output.c_str());
   return false;

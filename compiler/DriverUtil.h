@@ -9,6 +9,7 @@
 #define CNNC_COMPILER_DRIVERUTIL_H
 
 #include "compiler/Driver.h"
+#include "compiler/LowerBuffers.h"
 #include "ir/Diagnostics.h"
 #include "ir/Graph.h"
 
@@ -95,7 +96,7 @@ bool linkAndPublishSharedObject(std::string_view object,
 /// removing the artefact if that fails.
 bool writeCodeArtefact(ArtifactKind kind, std::string_view code,
                        const std::string &output,
-                       const std::vector<uint8_t> *externalWeights,
+                       const WeightBlob *externalWeights,
                        StageTimer &timer, DiagEngine &diag);
 
 } // namespace cnnc

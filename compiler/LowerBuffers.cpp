@@ -4,7 +4,9 @@
 #include "ir/Weights.h"
 
 #include <cassert>
+#include <algorithm>
 #include <cstring>
+#include <new>
 
 namespace cnnc {
 
@@ -22,20 +24,46 @@ const Tensor *BufferCtx::constant(const Value *v) {
   auto it = Consts.find(v);
   if (it != Consts.end())
     return it->second.get();
-  std::optional<Tensor> t = materializeConst(G, *def, Diag);
-  if (!t)
-    return nullptr;
   auto &slot = Consts[v];
-  slot = std::make_unique<Tensor>(std::move(*t));
+  if (auto *h = std::get_if<HeldData>(&def->constSource())) {
+    slot = h->tensor;
+    return slot.get();
+  }
+  std::optional<Tensor> t = materializeConst(G, *def, Diag);
+  if (!t) {
+    Consts.erase(v);
+    return nullptr;
+  }
+  slot = std::make_shared<const Tensor>(std::move(*t));
   return slot.get();
+}
+
+void WeightBlob::append(size_t zeros, const void *data, size_t bytes) {
+  size_t need = Size + zeros + bytes;
+  if (need > Capacity) {
+    size_t cap = std::max(need, Capacity + Capacity / 2);
+    auto *p = static_cast<uint8_t *>(std::realloc(Data, cap));
+    if (!p)
+      throw std::bad_alloc();
+    Data = p;
+    Capacity = cap;
+  }
+  std::memset(Data + Size, 0, zeros);
+  if (bytes)
+    std::memcpy(Data + Size + zeros, data, bytes);
+  Size = need;
+}
+
+void WeightBlob::clear() {
+  std::free(Data);
+  Data = nullptr;
+  Size = Capacity = 0;
 }
 
 Buffer BufferCtx::addWeights(const std::vector<float> &data) {
   int64_t offset = alignUp(int64_t(WeightBytes.size()), 64);
-  WeightBytes.resize(size_t(offset) + data.size() * sizeof(float));
-  if (!data.empty())
-    std::memcpy(WeightBytes.data() + offset, data.data(),
-                data.size() * sizeof(float));
+  WeightBytes.append(size_t(offset) - WeightBytes.size(), data.data(),
+                     data.size() * sizeof(float));
   Buffer b;
   b.kind = Buffer::Weights;
   b.offset = offset;

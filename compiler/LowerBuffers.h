@@ -15,7 +15,9 @@
 #include "ir/Tensor.h"
 #include "passes/MemoryPlan.h"
 
+#include <cstdlib>
 #include <map>
+#include <string_view>
 #include <memory>
 #include <vector>
 
@@ -30,6 +32,32 @@ struct Buffer {
   int64_t index = 0;  // graph input/output number (workspace: see above)
   int64_t offset = 0; // byte offset into the workspace or the weights
   bool operator==(const Buffer &) const = default;
+};
+
+/// The packed weights of a model, appended layer by layer: one buffer
+/// grown with realloc, which for buffers this large remaps pages instead
+/// of copying them (glibc's mremap), so a VGG-16's 528 MB are never held
+/// twice while they grow, nor zero-filled before they are written.
+class WeightBlob {
+public:
+  WeightBlob() = default;
+  WeightBlob(const WeightBlob &) = delete;
+  WeightBlob &operator=(const WeightBlob &) = delete;
+  ~WeightBlob() { std::free(Data); }
+  const uint8_t *data() const { return Data; }
+  size_t size() const { return Size; }
+  bool empty() const { return Size == 0; }
+  std::string_view bytes() const {
+    return {reinterpret_cast<const char *>(Data), Size};
+  }
+  /// Appends `n` bytes of zeros (padding), then `data`'s bytes.
+  void append(size_t zeros, const void *data, size_t bytes);
+  /// Frees the buffer.
+  void clear();
+
+private:
+  uint8_t *Data = nullptr;
+  size_t Size = 0, Capacity = 0;
 };
 
 /// The buffers and weights of lowering one graph.
@@ -68,7 +96,7 @@ public:
   /// patches the workspace offsets into every call (resolveAllCalls);
   /// calls appended later get theirs at once. Idempotent.
   void finishBuffers();
-  const std::vector<uint8_t> &weights() const { return WeightBytes; }
+  const WeightBlob &weights() const { return WeightBytes; }
   /// The planned workspace (once finishBuffers() ran).
   int64_t workspaceBytes() const {
     return Plan && Plan->placed() ? Plan->workspaceBytes() : 0;
@@ -78,9 +106,9 @@ public:
   const MemoryPlan *memoryPlan() const { return Plan.get(); }
   bool hadError() const;
   /// Frees the materialised consts (after lowering) and the packed weights
-  /// (once the module holds its own copy): VGG-16's are 528 MB each.
+  /// (once they are written): VGG-16's are 528 MB each.
   void releaseConstants() { Consts.clear(); }
-  void releaseWeights() { std::vector<uint8_t>().swap(WeightBytes); }
+  void releaseWeights() { WeightBytes.clear(); }
 
 protected:
   /// Turns slot-relative workspace buffers into workspace offsets once the
@@ -93,10 +121,12 @@ private:
   const Graph &G;
   DiagEngine &Diag;
   const Node *Current = nullptr;
-  std::map<const Value *, std::unique_ptr<Tensor>> Consts;
+  /// The consts' data: a held tensor (an ONNX initialiser, a folded
+  /// const) is shared with the graph, not copied.
+  std::map<const Value *, std::shared_ptr<const Tensor>> Consts;
   std::map<const Value *, Buffer> Buffers;
   std::map<const Value *, Buffer> ConstBuffers;
-  std::vector<uint8_t> WeightBytes;
+  WeightBlob WeightBytes;
   std::unique_ptr<MemoryPlan> Plan;
 };
 

@@ -402,7 +402,7 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
     gv->setAlignment(llvm::Align(64));
     weights = B.CreateBitCast(gv, I8Ptr);
   } else {
-    const std::vector<uint8_t> &bytes = Lowered.weights();
+    const WeightBlob &bytes = Lowered.weights();
     auto *init = llvm::ConstantDataArray::get(
         Ctx, llvm::ArrayRef<uint8_t>(bytes.data(), bytes.size()));
     auto *gv = new llvm::GlobalVariable(*M, init->getType(), true,

@@ -57,19 +57,25 @@ void dropUnusedDeclarations(llvm::Module &m) {
 std::vector<ModulePart> splitModule(llvm::Module &m,
                                     const std::vector<SpecialisedKernel> &kernels,
                                     const std::string &prefix,
-                                    size_t maxParts) {
+                                    size_t maxParts, uint64_t minPartCost) {
+  std::vector<llvm::Function *> fns;
+  uint64_t total = 0;
+  for (const SpecialisedKernel &k : kernels)
+    if (llvm::Function *f = m.getFunction(k.function))
+      if (!f->isDeclaration()) {
+        fns.push_back(f);
+        total += instructionCount(*f);
+      }
+  maxParts = std::min<uint64_t>(maxParts, total / std::max<uint64_t>(minPartCost, 1));
+  if (maxParts < 2 || fns.empty())
+    return {};
   // The kernels, global so that the run function in another part calls
   // them, hidden so that a shared object does not export them.
-  std::vector<llvm::Function *> fns;
   llvm::SmallPtrSet<const llvm::GlobalValue *, 32> kernelSet;
-  for (const SpecialisedKernel &k : kernels) {
-    llvm::Function *f = m.getFunction(k.function);
-    if (!f || f->isDeclaration())
-      continue;
-    f->setName(prefix + "." + k.function);
+  for (llvm::Function *f : fns) {
+    f->setName(prefix + "." + f->getName());
     f->setLinkage(llvm::GlobalValue::ExternalLinkage);
     f->setVisibility(llvm::GlobalValue::HiddenVisibility);
-    fns.push_back(f);
     kernelSet.insert(f);
   }
   // The glue: what the exported definitions reach, but the kernels.
@@ -141,7 +147,8 @@ std::vector<ModulePart> splitModule(llvm::Module &m,
   return parts;
 }
 
-bool compileParts(const std::vector<ModulePart> &parts, const std::string &cpu,
+bool compileParts(const std::vector<ModulePart> &parts, const Target &mainTarget,
+                  const std::string &cpu,
                   const std::string &features, int optLevel, unsigned jobs,
                   std::vector<llvm::SmallVector<char, 0>> &objects,
                   PartTimes &times, std::string &error) {
@@ -161,13 +168,14 @@ bool compileParts(const std::vector<ModulePart> &parts, const std::string &cpu,
       firstError = e;
     failed = true;
   };
-  auto worker = [&] {
+  auto worker = [&](bool mainThread) {
     std::string err;
-    std::unique_ptr<Target> target = resolveTarget(cpu, features, err);
-    if (!target) {
+    std::unique_ptr<Target> own;
+    if (!mainThread && !(own = resolveTarget(cpu, features, err))) {
       fail(err);
       return;
     }
+    const Target *target = mainThread ? &mainTarget : own.get();
     using Clock = std::chrono::steady_clock;
     for (size_t i; !failed && (i = next++) < order.size();) {
       const ModulePart &part = parts[order[i]];
@@ -199,8 +207,8 @@ bool compileParts(const std::vector<ModulePart> &parts, const std::string &cpu,
   size_t threads = std::max<size_t>(1, std::min<size_t>(jobs, parts.size()));
   std::vector<std::thread> pool;
   for (size_t t = 1; t < threads; ++t)
-    pool.emplace_back(worker);
-  worker();
+    pool.emplace_back(worker, false);
+  worker(true);
   for (std::thread &t : pool)
     t.join();
   if (failed)

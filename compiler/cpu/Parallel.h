@@ -36,13 +36,16 @@ struct ModulePart {
   size_t kernels = 0;
 };
 
-/// Splits `m` into at most `maxParts` parts. The kernels become hidden
-/// global symbols named "<prefix>.<kernel>" (unique when several models
-/// link into one program); `m` is left changed that way.
+/// Splits `m` into at most `maxParts` parts of about `minPartCost` LLVM
+/// instructions or more. The kernels become hidden global symbols named
+/// "<prefix>.<kernel>" (unique when several models link into one program);
+/// `m` is left changed that way. Returns no parts, and leaves `m` as it
+/// was, when one part would do (a small model: compiled as one module,
+/// saving the copies and a thread's start).
 std::vector<ModulePart> splitModule(llvm::Module &m,
                                     const std::vector<SpecialisedKernel> &kernels,
                                     const std::string &prefix,
-                                    size_t maxParts);
+                                    size_t maxParts, uint64_t minPartCost);
 
 /// Seconds spent in each stage, summed over the parts.
 struct PartTimes {
@@ -51,9 +54,11 @@ struct PartTimes {
 
 /// Optimises (at `optLevel`; 0: not at all) and emits each part as an ELF
 /// object for the target named by `cpu` and `features` (as resolveTarget
-/// takes them), on `jobs` threads. objects[i] is part i's. False with
+/// takes them), on `jobs` threads; the calling thread uses `target`, the
+/// others a TargetMachine of their own. objects[i] is part i's. False with
 /// `error` set on failure.
-bool compileParts(const std::vector<ModulePart> &parts, const std::string &cpu,
+bool compileParts(const std::vector<ModulePart> &parts, const Target &target,
+                  const std::string &cpu,
                   const std::string &features, int optLevel, unsigned jobs,
                   std::vector<llvm::SmallVector<char, 0>> &objects,
                   PartTimes &times, std::string &error);

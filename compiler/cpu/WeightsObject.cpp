@@ -29,7 +29,7 @@ bool canWriteWeightsObject(const std::string &triple) {
 
 bool writeWeightsObject(const std::string &path, const std::string &triple,
                         const std::string &symbol,
-                        const std::vector<uint8_t> &bytes,
+                        std::string_view bytes,
                         std::string &error) {
   using namespace llvm::ELF;
   // Layout: header, the weights (at 64), then the symbol and string

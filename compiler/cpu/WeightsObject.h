@@ -15,7 +15,7 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
+#include <string_view>
 
 namespace cnnc::cpu {
 
@@ -28,7 +28,7 @@ bool canWriteWeightsObject(const std::string &triple);
 /// `error` set when the file cannot be written.
 bool writeWeightsObject(const std::string &path, const std::string &triple,
                         const std::string &symbol,
-                        const std::vector<uint8_t> &bytes,
+                        std::string_view bytes,
                         std::string &error);
 
 } // namespace cnnc::cpu

@@ -163,7 +163,7 @@ buildArtifactModule(llvm::LLVMContext &llvmCtx, const Graph &g, LowerCtx &lc,
   }
   llvm::Constant *weights = D.null();
   if (!opts.externalWeights && !lc.weights().empty()) {
-    const std::vector<uint8_t> &w = lc.weights();
+    const WeightBlob &w = lc.weights();
     weights = D.bytes(std::string(reinterpret_cast<const char *>(w.data()),
                                   w.size()),
                       "weights", 256);

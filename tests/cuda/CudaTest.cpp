@@ -125,7 +125,8 @@ void prepare(Case &c, const Options &opts) {
   if (!cuda::lowerGraph(*c.g, lc))
     return c.fail("    does not lower for cuda\n" + errorsOf(diag));
   c.launches = lc.launches();
-  c.weights = lc.weights();
+  c.weights.assign(lc.weights().data(),
+                   lc.weights().data() + lc.weights().size());
   c.workspace = lc.workspaceBytes();
   c.prog = cuda::buildProgram(c.launches);
 }
