@@ -320,11 +320,7 @@ CNNK_INLINE void convPixels(const ConvBlockedParams &p, const float *x,
   // Wide rows: a chunk is a row (tiles stay in their row, on the fast
   // path). Short rows: chunks of whole rows of at least 8 tiles, cut into
   // tiles across the rows.
-  int64_t width = p.geom.out[2], chunk = width;
-  if (p.flat)
-    chunk = 8 * MR; // rows do not matter: whole tiles but at the task's end
-  else if (width < 4 * MR)
-    chunk = width * ((8 * MR + width - 1) / width);
+  int64_t chunk = blockedChunk(p.geom.out[2], p.flat, MR);
   const ConvGeom &g = p.geom;
   int64_t icBlocks = p.channels / p.inLanes;
   PixelPos q0 = pixelPos(g, p0);
@@ -339,7 +335,7 @@ CNNK_INLINE void convPixels(const ConvBlockedParams &p, const float *x,
       ChannelChunk cc{lo, hi, lo == 0, hi == icBlocks, 0};
       int64_t pix = c0;
       q = q0;
-      if (c1 - c0 >= MR) {
+      if (!p.shortChunks || c1 - c0 >= MR) {
         for (; pix + MR <= c1; pix += MR, stepPixel(g, q, MR))
           convTileAt<V, NB, MR>(p, x, w, bias, y, pix, q, cc, res);
         // The rest: the last MR pixels, overlapping the previous tile,
@@ -380,11 +376,10 @@ void convBlockedV(const ConvBlockedParams &p, void *const *bufs, int64_t begin,
     const float *xn = x + n * p.channels * g.inSize;
     // The weights of NB blocks stay in cache across the task's rows, whose
     // input the lowering keeps within L2.
-    // Constant once specialised: when every group is whole blocks of NB,
-    // the 1-block tiles are never needed and fold away.
-    bool wholeGroups = ocBlocks % NB == 0 && p.ocGroup % NB == 0;
+    // A constant (a shaping parameter): when every group is whole blocks
+    // of NB, the 1-block tiles are never needed and fold away.
     for (int64_t ob = ob0; ob < ob1;) {
-      int64_t nb = wholeGroups || ob + NB <= ob1 ? NB : 1;
+      int64_t nb = p.wholeGroups || ob + NB <= ob1 ? NB : 1;
       int64_t outOff = (n * ocBlocks + ob) * g.outSize * V;
       const float *wb = w + ob * p.channels * g.kSize * V;
       const float *bb = p.hasBias ? bias + ob * V : nullptr;

@@ -31,6 +31,18 @@ constexpr int blockedNB(int v) { return v == 16 ? 4 : 2; }
 /// Output pixels (along W) of a conv_blocked register tile.
 constexpr int blockedMR(int) { return 6; }
 
+/// Pixels per chunk of conv_blocked's pixel loop, for an output plane
+/// `width` wide: a row where rows are wide (tiles stay in their row), whole
+/// rows of at least 8 tiles where they are short (tiles span rows), 8 tiles
+/// when `flat`. A task's last chunk may be shorter.
+inline int64_t blockedChunk(int64_t width, int64_t flat, int mr) {
+  if (flat)
+    return 8 * mr;
+  if (width < 4 * mr)
+    return width * ((8 * mr + width - 1) / width);
+  return width;
+}
+
 /// bufs: x, w (re-laid out), bias, residual, y. Direct convolution with
 /// groups 1, zero padding, over three spatial axes (D, H, W), y in NCHWc
 /// (block V). x is NCHWc with block V (inLanes = V) or plain NCHW
@@ -59,6 +71,10 @@ struct ConvBlockedParams {
   int64_t owHi;
   int64_t icChunk; // input-channel blocks (of inLanes) per weight chunk
   int64_t flat;    // 1x1, stride 1, no pads: pixels contiguous across rows
+  // Which tiles a task may need, decided by the lowering so that a body
+  // shared by calls of different sizes has only those (Specialise.h):
+  int64_t wholeGroups; // every task's blocks are whole groups of NB
+  int64_t shortChunks; // some chunk has fewer than MR pixels
   int64_t hasBias;
   Epilogue epi;
 };

@@ -390,6 +390,14 @@ bool lowerConvDirect(const Node &n, const Tensor &w,
     p.rowBlock = r;
     p.rowBlocks = divUp(rows, r);
   }
+  p.wholeGroups = ocBlocks % nb == 0 && p.ocGroup % nb == 0;
+  // A task's pixels: rowBlock rows, the last task's the rows left.
+  int64_t chunk = cnnk::blockedChunk(g.out[2], p.flat, int(mr));
+  for (int64_t taskRows : {p.rowBlock, rows - (p.rowBlocks - 1) * p.rowBlock}) {
+    int64_t pixels = taskRows * g.out[2], last = pixels % chunk;
+    if (pixels < mr || (last != 0 && last < mr))
+      p.shortChunks = 1;
+  }
   // Input channels in chunks whose weights for NB blocks fill about 3/4
   // of L1: read from L1 by every tile of a chunk of pixels, where all the
   // channels' weights (a 3x3 conv of 512 channels: 1.2 MB for 4 blocks of
