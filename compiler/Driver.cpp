@@ -363,6 +363,7 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   co.externalWeights = opts.externalWeights;
   co.optLevel = opts.optLevel;
   co.profile = opts.profile;
+  co.shareKernels = opts.shareKernels;
   bool inParts = opts.kind == ArtifactKind::Object ||
                  opts.kind == ArtifactKind::SharedObject;
   co.weightsObject = inParts && !opts.externalWeights &&

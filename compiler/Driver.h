@@ -43,6 +43,7 @@ struct CompileOptions {
   int optLevel = 3;
   bool timeStages = false; // print the time of each stage to stderr
   unsigned jobs = 0;       // threads compiling the kernels; 0: every core
+  bool shareKernels = true; // --specialise=shared (default) or all
   bool profile = false;    // time each kernel call (cnnrun --profile)
 };
 

@@ -135,7 +135,7 @@ llvm::Function *ModuleBuilder::specialise(const KernelCall &call, size_t index,
   std::string sym = "cnnk_" + library;
   // Shared when another call has the same shaping parameters (Specialise.h).
   CloneKey sharedKey{sym, shapingKey(call.kernel, call.params)};
-  shared = !runtimeParams(call.kernel).empty() &&
+  shared = Opts.shareKernels && !runtimeParams(call.kernel).empty() &&
            ShapingCount[sharedKey] >= 2;
   CloneKey key = shared ? sharedKey : CloneKey{sym, call.params};
   std::map<CloneKey, llvm::Function *> &clones =
@@ -189,6 +189,7 @@ llvm::Function *ModuleBuilder::specialise(const KernelCall &call, size_t index,
     b.CreateRetVoid();
     SharedParams sp{base, init, constantMask(call.kernel, call.params.size())};
     flatten(*clone, &sp);
+    markParamsInvariant(*clone, base);
   }
   clone->addFnAttr(llvm::Attribute::NoInline);
   clones[key] = clone;
@@ -253,6 +254,20 @@ void ModuleBuilder::foldParams(llvm::Function &f, const SharedParams *sp) {
   }
   run(llvm::SCCPPass());
   run(llvm::SimplifyCFGPass());
+}
+
+/// The run-time parameters of a shared body never change while it runs:
+/// its loads of them say so (!invariant.load), or LLVM, seeing them
+/// through a pointer that might alias the outputs, reloads them after every
+/// store and hoists nothing out of the loops.
+void ModuleBuilder::markParamsInvariant(llvm::Function &f, llvm::Value *base) {
+  llvm::MDNode *empty = llvm::MDNode::get(Ctx, {});
+  for (llvm::BasicBlock &bb : f)
+    for (llvm::Instruction &i : bb)
+      if (auto *ld = llvm::dyn_cast<llvm::LoadInst>(&i))
+        if (ld == base ||
+            llvm::getUnderlyingObject(ld->getPointerOperand()) == base)
+          ld->setMetadata(llvm::LLVMContext::MD_invariant_load, empty);
 }
 
 /// Replaces each load of a shaping parameter (a constant offset from the

@@ -38,6 +38,9 @@ struct CodegenOptions {
   /// "<name>.weights" that writeWeightsObject (WeightsObject.h) defines:
   /// they never enter LLVM.
   bool weightsObject = false;
+  /// Calls whose shaping parameters agree share one body (Specialise.h);
+  /// false: every call its own, all parameters constant (--specialise=all).
+  bool shareKernels = true;
   /// 0 skips LLVM's optimisation pipeline (for debugging the glue).
   int optLevel = 3;
   /// Times each kernel call (cnnc --profile): clock reads around every

@@ -59,6 +59,7 @@ private:
   void flatten(llvm::Function &f, const SharedParams *sp = nullptr);
   void foldParams(llvm::Function &f, const SharedParams *sp);
   bool foldSharedLoads(llvm::Function &f, const SharedParams &sp);
+  void markParamsInvariant(llvm::Function &f, llvm::Value *base);
   llvm::Function *buildDispatch();
   llvm::Function *buildRun(std::string &error);
   llvm::Function *buildClock();

@@ -149,6 +149,7 @@ int run(const CliOptions &opts) {
     co.optLevel = opts.optLevel;
     co.timeStages = opts.timeStages;
     co.jobs = opts.jobs;
+    co.shareKernels = opts.shareKernels;
     co.profile = opts.profile;
     return compileGraph(*g, co, diag) ? 0 : 1;
   }

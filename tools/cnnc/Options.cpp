@@ -78,6 +78,10 @@ void printUsage() {
       "by size\n"
       "                         and hash at load (default: embedded)\n"
       "  -O0 .. -O3             LLVM optimisation level (default -O3)\n"
+      "  --specialise=shared|all\n"
+      "                         shared (default): calls that differ only in\n"
+      "                         sizes share one kernel body; all: each call\n"
+      "                         its own, every parameter a constant\n"
       "  -jN, --jobs=N          compile the kernels on N threads (default:\n"
       "                         every core; the artefact is the same for any N)\n"
       "  --time-stages          print the time of each compilation stage\n"
@@ -283,6 +287,12 @@ std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
             "{} expects a thread count from 1 to 1024, found '{}'",
             a[1] == 'j' ? "-j" : "--jobs", v));
       o.jobs = unsigned(*n);
+    } else if (startsWith(a, "--specialise=")) {
+      std::string v = a.substr(13);
+      if (v != "shared" && v != "all")
+        return usageError(fmt::format(
+            "--specialise expects shared or all, found '{}'", v));
+      o.shareKernels = v == "shared";
     } else if (a == "--time-stages") {
       o.timeStages = true;
     } else if (a == "--profile") {

@@ -38,6 +38,7 @@ struct CliOptions {
   int optLevel = 3;             // -O0..-O3 (LLVM's pipeline)
   bool timeStages = false;      // --time-stages
   unsigned jobs = 0;            // -jN: compile threads (0: every core)
+  bool shareKernels = true;     // --specialise=shared|all
   bool profile = false;         // --profile: time each kernel call
   std::string passes;           // --passes; empty means the default pipeline
   bool printPipeline = false;
