@@ -122,7 +122,8 @@ CNNK_INLINE void pointTile(int64_t cb0, int64_t cb1, bool first,
   for (int64_t cb = cb0; cb < cb1; ++cb) {
     const float *vc = v + cb * vBlockStride;
     const float *uc = u + cb * V * V;
-#pragma unroll 4
+    // By 2, as conv_blocked's tiles: as fast as 4, less to compile.
+#pragma unroll 2
     for (int64_t l = 0; l < V; ++l) {
       Vec<V> wv[NB];
 #pragma unroll
