@@ -133,10 +133,12 @@ llvm::Function *ModuleBuilder::specialise(const KernelCall &call, size_t index,
   const KernelInfo &info = kernelInfo(call.kernel);
   std::string library = libraryKernelName(call.kernel, T.info);
   std::string sym = "cnnk_" + library;
-  // Shared when another call has the same shaping parameters (Specialise.h).
+  // Shared when a call with other parameters has the same shaping ones
+  // (Specialise.h); identical calls share a fully specialised body.
   CloneKey sharedKey{sym, shapingKey(call.kernel, call.params)};
-  shared = Opts.shareKernels && !runtimeParams(call.kernel).empty() &&
-           ShapingCount[sharedKey] >= 2;
+  shared = Opts.shareKernels &&
+           !runtimeParams(call.kernel, call.params).empty() &&
+           ShapingGroups[sharedKey].size() >= 2;
   CloneKey key = shared ? sharedKey : CloneKey{sym, call.params};
   std::map<CloneKey, llvm::Function *> &clones =
       shared ? SharedClones : Clones;
@@ -187,7 +189,19 @@ llvm::Function *ModuleBuilder::specialise(const KernelCall &call, size_t index,
                      b.CreateBitCast(clone->getArg(0), f->getArg(1)->getType()),
                      clone->getArg(1), clone->getArg(2)});
     b.CreateRetVoid();
-    SharedParams sp{base, init, constantMask(call.kernel, call.params.size())};
+    // The params are dereferenceable, aligned and constant: loads of them
+    // may be hoisted out of any loop or branch.
+    auto md = [&](uint64_t v) {
+      return llvm::MDNode::get(
+          Ctx, {llvm::ConstantAsMetadata::get(B.getInt64(v))});
+    };
+    llvm::cast<llvm::LoadInst>(base)->setMetadata(
+        llvm::LLVMContext::MD_dereferenceable, md(call.params.size()));
+    llvm::cast<llvm::LoadInst>(base)->setMetadata(
+        llvm::LLVMContext::MD_align, md(8));
+    llvm::cast<llvm::LoadInst>(base)->setMetadata(
+        llvm::LLVMContext::MD_nonnull, llvm::MDNode::get(Ctx, {}));
+    SharedParams sp{base, init, constantMask(call.kernel, call.params)};
     flatten(*clone, &sp);
     markParamsInvariant(*clone, base);
   }
@@ -382,8 +396,9 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
   size_t maxBufs = 1;
   for (const KernelCall &c : Lowered.calls()) {
     maxBufs = std::max(maxBufs, c.buffers.size());
-    ShapingCount[{"cnnk_" + libraryKernelName(c.kernel, T.info),
-                  shapingKey(c.kernel, c.params)}]++;
+    ShapingGroups[{"cnnk_" + libraryKernelName(c.kernel, T.info),
+                   shapingKey(c.kernel, c.params)}]
+        .insert(c.params);
   }
   auto *slotsTy = llvm::ArrayType::get(I8Ptr, maxBufs + 1);
   llvm::Value *slots = B.CreateAlloca(slotsTy, nullptr, "bufs");

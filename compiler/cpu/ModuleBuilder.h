@@ -16,6 +16,7 @@
 #include <llvm/IR/Module.h>
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -91,10 +92,10 @@ private:
   using CloneKey = std::pair<std::string, std::vector<uint8_t>>;
   /// Bodies with every parameter constant, by (kernel, params).
   std::map<CloneKey, llvm::Function *> Clones;
-  /// Shared bodies, by (kernel, shaping key), and how many calls have
-  /// each shaping key (Specialise.h).
+  /// Shared bodies, by (kernel, shaping key), and the distinct parameter
+  /// sets of the calls with each shaping key (Specialise.h).
   std::map<CloneKey, llvm::Function *> SharedClones;
-  std::map<CloneKey, size_t> ShapingCount;
+  std::map<CloneKey, std::set<std::vector<uint8_t>>> ShapingGroups;
   std::map<llvm::Function *, size_t> KernelIndex;
   std::vector<SpecialisedKernel> Kernels;
   std::map<std::string, llvm::Constant *> Strings;

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/Specialise.h"
 
+#include <cstring>
 #include <map>
 
 namespace cnnc::cpu {
@@ -24,25 +25,23 @@ std::map<KernelId, std::vector<ParamRange>> buildTable() {
   std::map<KernelId, std::vector<ParamRange>> t;
   t[KernelId::Copy] = {FIELD(CopyParams, count), FIELD(CopyParams, block)};
   t[KernelId::Unary] = {FIELD(UnaryParams, count), FIELD(UnaryParams, block)};
-  // Not Binary: its rows are short where a channel vector broadcasts over a
-  // blocked tensor (16 floats), and a walk over run-time strides took
-  // twice as long as the folded one.
   t[KernelId::Channel] = {
       FIELD(ChannelParams, channels), FIELD(ChannelParams, inner),
       FIELD(ChannelParams, count), FIELD(ChannelParams, block)};
+  // Not Binary: where a channel vector broadcasts over a blocked tensor
+  // (squeeze-and-excitation's scale) its rows are 16 floats, and a walk
+  // over run-time outer axes took 1.5-2x as long as the folded one.
+  // StridedCopy: the outer axes of its walk (run-time: see outerAxes
+  // below), the offsets, the count and the task size.
   t[KernelId::StridedCopy] = {
-      FIELD(StridedCopyParams, shape),    FIELD(StridedCopyParams, inStride),
-      FIELD(StridedCopyParams, outStride), FIELD(StridedCopyParams, inOffset),
-      FIELD(StridedCopyParams, outOffset), FIELD(StridedCopyParams, count),
-      FIELD(StridedCopyParams, block)};
-  // Direct convolution: the window, stride, dilation, lanes, `flat` and the
-  // epilogue shape the register tiles; sizes, pads and task splits do not.
+      FIELD(StridedCopyParams, inOffset), FIELD(StridedCopyParams, outOffset),
+      FIELD(StridedCopyParams, count), FIELD(StridedCopyParams, block)};
+  // Direct convolution: the plane, window, stride, dilation, lanes, `flat`
+  // and the epilogue shape the register tiles and their addressing (with
+  // the plane at run time, convs ran 2-10% slower); channel counts and task
+  // splits do not: convs of one plane share (a DenseNet block's 1x1 convs,
+  // a bottleneck's).
   t[KernelId::ConvBlocked] = {
-      FIELD(ConvBlockedParams, geom.in),
-      FIELD(ConvBlockedParams, geom.out),
-      FIELD(ConvBlockedParams, geom.padBegin),
-      FIELD(ConvBlockedParams, geom.inSize),
-      FIELD(ConvBlockedParams, geom.outSize),
       FIELD(ConvBlockedParams, batch),
       FIELD(ConvBlockedParams, channels),
       FIELD(ConvBlockedParams, outChannels),
@@ -50,37 +49,25 @@ std::map<KernelId, std::vector<ParamRange>> buildTable() {
       FIELD(ConvBlockedParams, ocGroups),
       FIELD(ConvBlockedParams, rowBlock),
       FIELD(ConvBlockedParams, rowBlocks),
-      FIELD(ConvBlockedParams, owLo),
-      FIELD(ConvBlockedParams, owHi),
       FIELD(ConvBlockedParams, icChunk)};
+  // Winograd: the plane and its tiling stay constant (as conv_blocked's).
   t[KernelId::ConvWinograd] = {
       FIELD(ConvWinogradParams, batch),
       FIELD(ConvWinogradParams, channels),
       FIELD(ConvWinogradParams, outChannels),
-      FIELD(ConvWinogradParams, in),
-      FIELD(ConvWinogradParams, out),
-      FIELD(ConvWinogradParams, padBegin),
-      FIELD(ConvWinogradParams, tiles),
-      FIELD(ConvWinogradParams, tileBlock),
-      FIELD(ConvWinogradParams, tileBlocks),
       FIELD(ConvWinogradParams, ocGroup),
       FIELD(ConvWinogradParams, ocGroups),
       FIELD(ConvWinogradParams, units),
       FIELD(ConvWinogradParams, lanes),
-      FIELD(ConvWinogradParams, laneFloats),
       FIELD(ConvWinogradParams, icChunk)};
+  // Depthwise convs do little work per pixel, on small planes: with the
+  // plane at run time they ran 10-35% slower (EfficientNet-B0's 7x7 and
+  // 14x14 layers), so only the channel count and the task split are.
   t[KernelId::DepthwiseBlocked] = {
-      FIELD(DepthwiseBlockedParams, geom.in),
-      FIELD(DepthwiseBlockedParams, geom.out),
-      FIELD(DepthwiseBlockedParams, geom.padBegin),
-      FIELD(DepthwiseBlockedParams, geom.inSize),
-      FIELD(DepthwiseBlockedParams, geom.outSize),
       FIELD(DepthwiseBlockedParams, batch),
       FIELD(DepthwiseBlockedParams, channels),
       FIELD(DepthwiseBlockedParams, rowBlock),
-      FIELD(DepthwiseBlockedParams, rowBlocks),
-      FIELD(DepthwiseBlockedParams, owLo),
-      FIELD(DepthwiseBlockedParams, owHi)};
+      FIELD(DepthwiseBlockedParams, rowBlocks)};
   t[KernelId::PoolBlocked] = {
       FIELD(PoolBlockedParams, in),      FIELD(PoolBlockedParams, out),
       FIELD(PoolBlockedParams, padBegin), FIELD(PoolBlockedParams, padEnd),
@@ -91,22 +78,55 @@ std::map<KernelId, std::vector<ParamRange>> buildTable() {
   return t;
 }
 
+/// The axes but the innermost of a strided walk (Walk.h) over `rank` axes:
+/// each array's entries [0, rank - 1). The innermost axis (its length and
+/// strides) picks the row loop and its trip count, so it stays constant: a
+/// walk with it at run time took twice as long over 16-float rows (a
+/// channel vector broadcast over a blocked tensor).
+template <typename P, size_t N>
+void outerAxes(std::vector<ParamRange> &out,
+               const std::vector<uint8_t> &params,
+               const int64_t (P::*const (&arrays)[N])[cnnk::kMaxRank]) {
+  P p;
+  if (params.size() != sizeof(P))
+    return;
+  std::memcpy(&p, params.data(), sizeof(P));
+  if (p.rank < 1 || p.rank > cnnk::kMaxRank)
+    return;
+  for (auto array : arrays) {
+    size_t offset = size_t(reinterpret_cast<const char *>(&(p.*array)) -
+                           reinterpret_cast<const char *>(&p));
+    out.push_back({offset, size_t(p.rank - 1) * sizeof(int64_t)});
+  }
+}
+
 #undef FIELD
 
 } // namespace
 
-const std::vector<ParamRange> &runtimeParams(KernelId id) {
+std::vector<ParamRange> runtimeParams(KernelId id,
+                                      const std::vector<uint8_t> &params) {
   static const std::map<KernelId, std::vector<ParamRange>> table =
       buildTable();
-  static const std::vector<ParamRange> none;
   auto it = table.find(id);
-  return it == table.end() ? none : it->second;
+  if (it == table.end())
+    return {};
+  std::vector<ParamRange> r = it->second;
+  if (id == KernelId::StridedCopy) {
+    static const int64_t(
+        cnnk::StridedCopyParams::*const arrays[])[cnnk::kMaxRank] = {
+        &cnnk::StridedCopyParams::shape, &cnnk::StridedCopyParams::inStride,
+        &cnnk::StridedCopyParams::outStride};
+    outerAxes(r, params, arrays);
+  }
+  return r;
 }
 
-std::vector<uint8_t> constantMask(KernelId id, size_t paramsSize) {
-  std::vector<uint8_t> mask(paramsSize, 1);
-  for (const ParamRange &r : runtimeParams(id))
-    for (size_t i = r.offset; i < r.offset + r.size && i < paramsSize; ++i)
+std::vector<uint8_t> constantMask(KernelId id,
+                                  const std::vector<uint8_t> &params) {
+  std::vector<uint8_t> mask(params.size(), 1);
+  for (const ParamRange &r : runtimeParams(id, params))
+    for (size_t i = r.offset; i < r.offset + r.size && i < params.size(); ++i)
       mask[i] = 0;
   return mask;
 }
@@ -114,7 +134,7 @@ std::vector<uint8_t> constantMask(KernelId id, size_t paramsSize) {
 std::vector<uint8_t> shapingKey(KernelId id,
                                 const std::vector<uint8_t> &params) {
   std::vector<uint8_t> key = params;
-  std::vector<uint8_t> mask = constantMask(id, params.size());
+  std::vector<uint8_t> mask = constantMask(id, params);
   for (size_t i = 0; i < key.size(); ++i)
     if (!mask[i])
       key[i] = 0;

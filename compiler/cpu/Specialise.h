@@ -30,9 +30,11 @@ struct ParamRange {
   size_t offset, size;
 };
 
-/// The parameters of kernel `id` a shared body reads at run time (empty:
-/// the kernel is never shared).
-const std::vector<ParamRange> &runtimeParams(KernelId id);
+/// The parameters a shared body of kernel `id` reads at run time, for a
+/// call with `params` (the strided walkers keep their innermost axis
+/// constant, which depends on the rank; empty: the kernel is never shared).
+std::vector<ParamRange> runtimeParams(KernelId id,
+                                      const std::vector<uint8_t> &params);
 
 /// `params` of a call of `id` with its run-time ranges zeroed: calls with
 /// equal shaping parameters have equal keys.
@@ -40,7 +42,8 @@ std::vector<uint8_t> shapingKey(KernelId id,
                                 const std::vector<uint8_t> &params);
 
 /// One byte per params byte: 1 where the byte is a shaping constant.
-std::vector<uint8_t> constantMask(KernelId id, size_t paramsSize);
+std::vector<uint8_t> constantMask(KernelId id,
+                                  const std::vector<uint8_t> &params);
 
 } // namespace cnnc::cpu
 
