@@ -27,7 +27,8 @@ namespace cnnc::cpu {
 
 enum class FileKind { Object, Assembly };
 
-/// Runs LLVM's default pipeline at `optLevel` (1-3) for the target.
+/// Runs LLVM's default pipeline for the target: O1 at `optLevel` 1, O2 at
+/// 2 and 3 (see Emit.cpp).
 void optimizeModule(llvm::Module &m, const Target &target, int optLevel);
 
 /// Emits `m` as an ELF object or assembly text through the TargetMachine.
