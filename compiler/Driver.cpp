@@ -266,10 +266,8 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
     parts.clear();
   }
 
-  bool toStdout = output.empty() || output == "-";
-  fs::path base =
-      toStdout ? fs::temp_directory_path() / fmt::format("cnnc{}", getpid())
-               : fs::path(fmt::format("{}.tmp{}", output, getpid()));
+  // Beside the output (resolveOutput requires a file for .so and .o).
+  fs::path base(fmt::format("{}.tmp{}", output, getpid()));
   std::vector<std::string> files;
   bool ok = true;
   for (size_t i = 0; i < objects.size() && ok; ++i) {
@@ -294,14 +292,7 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
   ok = ok && cpu::linkObjects(files, linked, !shared, error);
   for (const std::string &f : files)
     std::remove(f.c_str());
-  if (ok && toStdout) {
-    std::ifstream in(linked, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)),
-                      std::istreambuf_iterator<char>());
-    ok = in.good() || in.eof();
-    std::fwrite(bytes.data(), 1, bytes.size(), stdout);
-    std::remove(linked.c_str());
-  } else if (ok) {
+  if (ok) {
     std::error_code ec;
     fs::rename(linked, output, ec);
     if (ec) {
