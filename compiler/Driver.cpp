@@ -212,24 +212,27 @@ bool writeKernelFolder(const std::string &dir, llvm::Module &m, const Graph &g,
   return finishFolder(ok, tmp, out, diag);
 }
 
-/// Most kernels go to a part of their own; a few large parts would leave
-/// threads idle, many small ones cost a module's setup each. A part is at
-/// least kMinPartCost LLVM instructions (about 0.1 s to compile): a small
-/// model stays one module.
-constexpr size_t kMaxParts = 16;
-constexpr uint64_t kMinPartCost = 2500;
+/// A few large parts would leave threads idle, many small ones cost a
+/// module's setup each (the kernel library read into each context). A part
+/// is at least kMinPartCost LLVM instructions of library code its kernels
+/// reach (about 0.1 s to compile); a model under twice that stays one
+/// module (CodegenOptions::deferMinCost).
+constexpr size_t kMaxParts = 12;
+constexpr uint64_t kMinPartCost = 6000;
 
 /// --emit=so and --emit=obj: the module split into parts compiled on
 /// `opts.jobs` threads (Parallel.h), the weights written as an object of
 /// their own (WeightsObject.h), all linked into the artefact: a shared
 /// object, or one relocatable object (ld -r).
 bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
-                 const std::string &name, const std::string &output,
+                 const cpu::CodegenOptions &co, const std::string &output,
                  const cpu::Target &target, cpu::LowerCtx &lc,
-                 const std::vector<cpu::SpecialisedKernel> &kernels,
+                 const std::vector<cpu::KernelJob> &kernelJobs,
                  bool weightsObject, StageTimer &timer, DiagEngine &diag) {
-  std::vector<cpu::ModulePart> parts =
-      cpu::splitModule(*m, kernels, name, kMaxParts, kMinPartCost);
+  std::vector<cpu::ModulePart> parts;
+  if (!kernelJobs.empty())
+    parts = cpu::makeParts(*m, kernelJobs, kMaxParts, kMinPartCost);
+  const std::string &name = co.name;
   std::vector<llvm::SmallVector<char, 0>> objects;
   std::string error;
   if (parts.empty()) {
@@ -252,17 +255,19 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
                         ? opts.jobs
                         : std::max(1u, std::thread::hardware_concurrency());
     cpu::PartTimes times;
-    if (!cpu::compileParts(parts, target, opts.targetCpu,
+    if (!cpu::compileParts(parts, target, co, opts.targetCpu,
                            opts.targetFeatures, opts.optLevel, jobs, objects,
                            times, error)) {
       diag.error(SourceLoc{}, "internal error: {}", error);
       return false;
     }
     timer.lap("compile");
-    timer.note(fmt::format("{} parts on {} threads: optimise {:.1f} ms, "
-                           "emit {:.1f} ms (summed over the parts)",
+    timer.note(fmt::format("{} parts on {} threads: build {:.1f} ms, "
+                           "optimise {:.1f} ms, emit {:.1f} ms (summed over "
+                           "the parts)",
                            parts.size(), std::min<size_t>(jobs, parts.size()),
-                           times.optimise * 1e3, times.emit * 1e3));
+                           times.build * 1e3, times.optimise * 1e3,
+                           times.emit * 1e3));
     parts.clear();
   }
 
@@ -359,22 +364,26 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
                  opts.kind == ArtifactKind::SharedObject;
   co.weightsObject = inParts && !opts.externalWeights &&
                      cpu::canWriteWeightsObject(target->info.triple);
+  // The kernels built on worker threads (Parallel.h), unless they are few.
+  co.deferKernels = inParts;
+  co.deferMinCost = 2 * kMinPartCost;
   if (co.externalWeights) {
     co.weightsFile = fs::path(weightsPathFor(opts.output)).filename().string();
     co.weightsHash = cpu::fnv1a64(lc.weights().data(), lc.weights().size());
   }
   llvm::LLVMContext llvmCtx;
   std::vector<cpu::SpecialisedKernel> kernels;
-  std::unique_ptr<llvm::Module> m =
-      cpu::buildModule(llvmCtx, g, lc, *target, co, error, &kernels);
+  std::vector<cpu::KernelJob> kernelJobs;
+  std::unique_ptr<llvm::Module> m = cpu::buildModule(
+      llvmCtx, g, lc, *target, co, error, &kernels, &kernelJobs);
   if (!m) {
     diag.error(g.loc(), "internal error: {}", error);
     return false;
   }
   timer.lap("codegen");
   if (inParts)
-    return emitInParts(std::move(m), opts, name, output, *target, lc, kernels,
-                       co.weightsObject, timer, diag);
+    return emitInParts(std::move(m), opts, co, output, *target, lc,
+                       kernelJobs, co.weightsObject, timer, diag);
   if (opts.optLevel > 0)
     cpu::optimizeModule(*m, *target, opts.optLevel);
   timer.lap("optimise");

@@ -9,6 +9,7 @@
 
 #include "cnnc/abi.h"
 #include "compiler/cpu/KernelLibrary.h"
+#include "compiler/cpu/Emit.h"
 #include "compiler/cpu/Specialise.h"
 #include "ir/Epilogue.h"
 #include "ir/Summary.h"
@@ -159,8 +160,50 @@ llvm::Function *ModuleBuilder::specialise(const KernelCall &call, size_t index,
   }
   std::string label = std::string(info.name) + "." +
                       symbolSafe(call.node ? call.node->name() : "out");
+  llvm::Function *clone;
+  if (Opts.deferKernels) {
+    // Declared here, built by buildKernelModule (or buildJobsHere).
+    clone = llvm::Function::Create(TaskFnTy, llvm::GlobalValue::ExternalLinkage,
+                                   Opts.name + ".k." + label +
+                                       (shared ? ".shared" : ""),
+                                   *M);
+    clone->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    Jobs.push_back({clone->getName().str(), sym, call.kernel, shared,
+                    call.params, label, costOf(f)});
+  } else {
+    clone = makeClone(f, call.kernel, call.params, shared, label);
+  }
+  clones[key] = clone;
+  KernelIndex[clone] = Kernels.size();
+  Kernels.push_back({clone->getName().str(), library, {index}});
+  return clone;
+}
+
+/// The LLVM instructions of `f` and the library code it reaches: the size
+/// of what its clone will be, for balancing the parts.
+uint64_t ModuleBuilder::costOf(llvm::Function *f) {
+  auto it = Costs.find(f);
+  if (it != Costs.end())
+    return it->second;
+  const llvm::GlobalValue *roots[] = {f};
+  uint64_t n = 0;
+  for (const llvm::GlobalValue *gv :
+       reachableFrom(roots, llvm::SmallPtrSet<const llvm::GlobalValue *, 1>()))
+    if (auto *fn = llvm::dyn_cast<llvm::Function>(gv))
+      for (const llvm::BasicBlock &bb : *fn)
+        n += bb.size();
+  return Costs[f] = n;
+}
+
+/// The body of library kernel `f` specialised for `params`: every
+/// parameter constant, or (shared) the shaping ones, the rest read from
+/// bufs[-1]. Internal, named "k.<label>[.shared]".
+llvm::Function *ModuleBuilder::makeClone(llvm::Function *f, KernelId kernel,
+                                         const std::vector<uint8_t> &bytes,
+                                         bool shared,
+                                         const std::string &label) {
   auto *init = llvm::ConstantDataArray::get(
-      Ctx, llvm::ArrayRef<uint8_t>(call.params.data(), call.params.size()));
+      Ctx, llvm::ArrayRef<uint8_t>(bytes.data(), bytes.size()));
   llvm::Function *clone;
   if (!shared) {
     auto *params = new llvm::GlobalVariable(
@@ -196,20 +239,41 @@ llvm::Function *ModuleBuilder::specialise(const KernelCall &call, size_t index,
           Ctx, {llvm::ConstantAsMetadata::get(B.getInt64(v))});
     };
     llvm::cast<llvm::LoadInst>(base)->setMetadata(
-        llvm::LLVMContext::MD_dereferenceable, md(call.params.size()));
+        llvm::LLVMContext::MD_dereferenceable, md(bytes.size()));
     llvm::cast<llvm::LoadInst>(base)->setMetadata(
         llvm::LLVMContext::MD_align, md(8));
     llvm::cast<llvm::LoadInst>(base)->setMetadata(
         llvm::LLVMContext::MD_nonnull, llvm::MDNode::get(Ctx, {}));
-    SharedParams sp{base, init, constantMask(call.kernel, call.params)};
+    SharedParams sp{base, init, constantMask(kernel, bytes)};
     flatten(*clone, &sp);
     markParamsInvariant(*clone, base);
   }
   clone->addFnAttr(llvm::Attribute::NoInline);
-  clones[key] = clone;
-  KernelIndex[clone] = Kernels.size();
-  Kernels.push_back({clone->getName().str(), library, {index}});
   return clone;
+}
+
+/// Builds the deferred kernels in this module after all (a small model:
+/// one module compiles faster than parts): each declaration gets its body.
+bool ModuleBuilder::buildJobsHere(std::string &error) {
+  for (const KernelJob &job : Jobs) {
+    llvm::Function *f = M->getFunction(job.library);
+    llvm::Function *decl = M->getFunction(job.function);
+    if (!f || !decl) {
+      error = fmt::format("kernel '{}' is missing", job.library);
+      return false;
+    }
+    llvm::Function *clone =
+        makeClone(f, job.kernel, job.params, job.shared, job.label);
+    // A full clone keeps the library kernel's argument types, the
+    // declaration has the task function's: the same ABI.
+    decl->replaceAllUsesWith(
+        llvm::ConstantExpr::getBitCast(clone, decl->getType()));
+    decl->eraseFromParent();
+    clone->setName(job.function);
+    clone->setLinkage(llvm::GlobalValue::InternalLinkage);
+  }
+  Jobs.clear();
+  return true;
 }
 
 /// Inlines every call of a library function into `f`, transitively, so the
@@ -394,7 +458,7 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
   // Slot 0 holds the parameters of a shared kernel body, the kernel's
   // buffers follow: the kernel gets &slots[1] (Specialise.h).
   size_t maxBufs = 1;
-  for (const KernelCall &c : Lowered.calls()) {
+  for (const KernelCall &c : lowered().calls()) {
     maxBufs = std::max(maxBufs, c.buffers.size());
     ShapingGroups[{"cnnk_" + libraryKernelName(c.kernel, T.info),
                    shapingKey(c.kernel, c.params)}]
@@ -403,7 +467,7 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
   auto *slotsTy = llvm::ArrayType::get(I8Ptr, maxBufs + 1);
   llvm::Value *slots = B.CreateAlloca(slotsTy, nullptr, "bufs");
   // Where the times go when the caller gives no profile array.
-  size_t numCalls = Lowered.calls().size();
+  size_t numCalls = lowered().calls().size();
   llvm::Value *scratch =
       Opts.profile
           ? B.CreateAlloca(llvm::ArrayType::get(B.getDoubleTy(), numCalls),
@@ -424,7 +488,7 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
     B.CreateCondBr(B.CreateIsNotNull(weights), body, fail);
     B.SetInsertPoint(body);
   } else if (Opts.weightsObject) {
-    auto *ty = llvm::ArrayType::get(I8, Lowered.weights().size());
+    auto *ty = llvm::ArrayType::get(I8, lowered().weights().size());
     auto *gv = new llvm::GlobalVariable(*M, ty, true,
                                         llvm::GlobalValue::ExternalLinkage,
                                         nullptr, Opts.name + ".weights");
@@ -432,7 +496,7 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
     gv->setAlignment(llvm::Align(64));
     weights = B.CreateBitCast(gv, I8Ptr);
   } else {
-    const WeightBlob &bytes = Lowered.weights();
+    const WeightBlob &bytes = lowered().weights();
     auto *init = llvm::ConstantDataArray::get(
         Ctx, llvm::ArrayRef<uint8_t>(bytes.data(), bytes.size()));
     auto *gv = new llvm::GlobalVariable(*M, init->getType(), true,
@@ -444,7 +508,7 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
 
   llvm::Value *profile = scratch ? profileBase(ctx, scratch) : nullptr;
   for (size_t ci = 0; ci < numCalls; ++ci) {
-    const KernelCall &c = Lowered.calls()[ci];
+    const KernelCall &c = lowered().calls()[ci];
     bool shared = false;
     llvm::Function *k = specialise(c, ci, shared, error);
     if (!k)
@@ -545,20 +609,20 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
   llvm::Constant *profile =
       Opts.profile ? profileTable(profileTy)
                    : llvm::ConstantPointerNull::get(profileTy->getPointerTo());
-  int32_t numProfiled = Opts.profile ? int32_t(Lowered.calls().size()) : 0;
+  int32_t numProfiled = Opts.profile ? int32_t(lowered().calls().size()) : 0;
   uint64_t descBytes =
       M->getDataLayout().getTypeAllocSize(descTy).getFixedSize();
   // FLOPs as users compare them: two per multiply-add of the graph's
   // layers (--emit=summary's MACs), whatever the kernels do besides.
   uint64_t flops = 0;
-  for (const auto &node : G.nodes())
+  for (const auto &node : graph().nodes())
     flops += 2 * uint64_t(nodeMacs(*node));
   const std::string &n = Opts.name;
   llvm::Constant *weightsFile =
       Opts.externalWeights ? cString(Opts.weightsFile, n + ".weights_file")
                            : llvm::ConstantPointerNull::get(
                                  llvm::cast<llvm::PointerType>(I8Ptr));
-  uint64_t weightsBytes = Lowered.weights().size();
+  uint64_t weightsBytes = lowered().weights().size();
   auto *init = llvm::ConstantStruct::get(
       descTy,
       {B.getInt32(CNNC_MODEL_MAGIC),
@@ -567,11 +631,11 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
        cString(n, n + ".name"),
        cString(T.info.cpu, n + ".cpu"),
        cString(T.requiredFeatures, n + ".features"),
-       B.getInt32(int32_t(G.inputs().size())),
-       B.getInt32(int32_t(G.outputs().size())),
-       tensorDescs(G.inputs(), n + ".inputs"),
-       tensorDescs(G.outputs(), n + ".outputs"),
-       B.getInt64(uint64_t(Lowered.workspaceBytes())),
+       B.getInt32(int32_t(graph().inputs().size())),
+       B.getInt32(int32_t(graph().outputs().size())),
+       tensorDescs(graph().inputs(), n + ".inputs"),
+       tensorDescs(graph().outputs(), n + ".outputs"),
+       B.getInt64(uint64_t(lowered().workspaceBytes())),
        weightsFile,
        B.getInt64(weightsBytes),
        B.getInt64(Opts.weightsHash),
@@ -630,6 +694,16 @@ void ModuleBuilder::stampTarget() {
   }
 }
 
+bool ModuleBuilder::verify(std::string &error) {
+  std::string msg;
+  llvm::raw_string_ostream os(msg);
+  if (llvm::verifyModule(*M, &os)) {
+    error = "generated module is broken: " + os.str();
+    return false;
+  }
+  return true;
+}
+
 std::unique_ptr<llvm::Module> ModuleBuilder::build(std::string &error) {
   if (!loadKernels(error))
     return nullptr;
@@ -637,26 +711,63 @@ std::unique_ptr<llvm::Module> ModuleBuilder::build(std::string &error) {
   if (!run)
     return nullptr;
   buildDescriptor(run);
+  uint64_t cost = 0;
+  for (const KernelJob &job : Jobs)
+    cost += job.cost;
+  if (!Jobs.empty() && cost < Opts.deferMinCost && !buildJobsHere(error))
+    return nullptr;
   dropUnusedLibraryCode();
   stampTarget();
-  std::string msg;
-  llvm::raw_string_ostream os(msg);
-  if (llvm::verifyModule(*M, &os)) {
-    error = "generated module is broken: " + os.str();
+  if (!verify(error))
     return nullptr;
+  return std::move(M);
+}
+
+std::unique_ptr<llvm::Module>
+ModuleBuilder::buildKernels(const std::vector<KernelJob> &jobs,
+                            std::string &error) {
+  if (!loadKernels(error))
+    return nullptr;
+  for (const KernelJob &job : jobs) {
+    llvm::Function *f = M->getFunction(job.library);
+    if (!f || f->isDeclaration() || f->arg_size() != 4) {
+      error = fmt::format("kernel '{}' is missing from the kernel library",
+                          job.library);
+      return nullptr;
+    }
+    llvm::Function *clone =
+        makeClone(f, job.kernel, job.params, job.shared, job.label);
+    clone->setName(job.function);
+    clone->setLinkage(llvm::GlobalValue::ExternalLinkage);
+    clone->setVisibility(llvm::GlobalValue::HiddenVisibility);
   }
+  dropUnusedLibraryCode();
+  stampTarget();
+  if (!verify(error))
+    return nullptr;
   return std::move(M);
 }
 
 std::unique_ptr<llvm::Module>
 buildModule(llvm::LLVMContext &llvmCtx, const Graph &g, LowerCtx &lowered,
             const Target &target, const CodegenOptions &opts,
-            std::string &error, std::vector<SpecialisedKernel> *kernels) {
-  ModuleBuilder mb(llvmCtx, g, lowered, target, opts);
+            std::string &error, std::vector<SpecialisedKernel> *kernels,
+            std::vector<KernelJob> *jobs) {
+  ModuleBuilder mb(llvmCtx, &g, &lowered, target, opts);
   std::unique_ptr<llvm::Module> m = mb.build(error);
   if (m && kernels)
     *kernels = mb.kernels();
+  if (m && jobs)
+    *jobs = mb.jobs();
   return m;
+}
+
+std::unique_ptr<llvm::Module>
+buildKernelModule(llvm::LLVMContext &llvmCtx, const Target &target,
+                  const CodegenOptions &opts,
+                  const std::vector<KernelJob> &jobs, std::string &error) {
+  ModuleBuilder mb(llvmCtx, nullptr, nullptr, target, opts);
+  return mb.buildKernels(jobs, error);
 }
 
 } // namespace cnnc::cpu

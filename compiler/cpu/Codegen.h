@@ -38,6 +38,13 @@ struct CodegenOptions {
   /// "<name>.weights" that writeWeightsObject (WeightsObject.h) defines:
   /// they never enter LLVM.
   bool weightsObject = false;
+  /// The kernels are declared only (hidden globals "<name>.k.<label>") and
+  /// listed as jobs for buildKernelModule, which specialises them in a
+  /// module of its own (Parallel.h: on worker threads). When the jobs'
+  /// estimated size is under `deferMinCost`, they are built in this module
+  /// after all, and no jobs are returned.
+  bool deferKernels = false;
+  uint64_t deferMinCost = 0;
   /// Calls whose shaping parameters agree share one body (Specialise.h);
   /// false: every call its own, all parameters constant (--specialise=all).
   bool shareKernels = true;
@@ -66,14 +73,37 @@ std::string libraryKernelName(KernelId id, const TargetInfo &target);
 /// graph outputs that no node writes.
 std::string kernelLabel(const Node *node);
 
+/// A kernel body to build elsewhere (CodegenOptions::deferKernels): the
+/// library kernel, how it is specialised, and its symbol.
+struct KernelJob {
+  std::string function; ///< The symbol the model's module declares.
+  std::string library;  ///< The library function, e.g. "cnnk_conv_blocked".
+  KernelId kernel;
+  bool shared;                 ///< Run-time parameters (Specialise.h).
+  std::vector<uint8_t> params; ///< The first call's parameters.
+  std::string label;
+  uint64_t cost; ///< LLVM instructions the library kernel reaches
+};
+
 /// Builds and verifies the module. Returns nullptr with `error` set on an
 /// internal failure (a missing kernel symbol, a broken module). `kernels`,
-/// when given, receives the specialised kernels in order of first call.
+/// when given, receives the specialised kernels in order of first call;
+/// `jobs` the kernels left to buildKernelModule (deferKernels).
 std::unique_ptr<llvm::Module>
 buildModule(llvm::LLVMContext &llvmCtx, const Graph &g, LowerCtx &lowered,
             const Target &target, const CodegenOptions &opts,
             std::string &error,
-            std::vector<SpecialisedKernel> *kernels = nullptr);
+            std::vector<SpecialisedKernel> *kernels = nullptr,
+            std::vector<KernelJob> *jobs = nullptr);
+
+/// A module of the kernel bodies `jobs` (defined, hidden, under the names
+/// the model's module declares), verified, not optimised. Reads only the
+/// target's and options' fields of its arguments: safe on any thread with
+/// its own context.
+std::unique_ptr<llvm::Module>
+buildKernelModule(llvm::LLVMContext &llvmCtx, const Target &target,
+                  const CodegenOptions &opts,
+                  const std::vector<KernelJob> &jobs, std::string &error);
 
 /// 64-bit FNV-1a of `bytes`: the external weights' checksum.
 uint64_t fnv1a64(const uint8_t *bytes, size_t size);

@@ -78,7 +78,7 @@ llvm::Constant *ModuleBuilder::internedString(const std::string &s) {
 /// cnnc_profile_entry[calls]: what each kernel call computes.
 llvm::Constant *ModuleBuilder::profileTable(llvm::StructType *entryTy) {
   std::vector<llvm::Constant *> entries;
-  for (const KernelCall &c : Lowered.calls())
+  for (const KernelCall &c : lowered().calls())
     entries.push_back(llvm::ConstantStruct::get(
         entryTy, {internedString(kernelLabel(c.node)),
                   internedString(libraryKernelName(c.kernel, T.info)),

@@ -25,9 +25,11 @@ namespace cnnc::cpu {
 
 class ModuleBuilder {
 public:
-  ModuleBuilder(llvm::LLVMContext &c, const Graph &g, LowerCtx &l,
+  /// Builds a model's module (build) when given its graph and lowering,
+  /// or only kernel bodies (buildKernels) when they are null.
+  ModuleBuilder(llvm::LLVMContext &c, const Graph *g, LowerCtx *l,
                 const Target &t, const CodegenOptions &o)
-      : Ctx(c), G(g), Lowered(l), T(t), Opts(o), B(c) {
+      : Ctx(c), GP(g), LoweredP(l), T(t), Opts(o), B(c) {
     I8 = llvm::Type::getInt8Ty(Ctx);
     I32 = llvm::Type::getInt32Ty(Ctx);
     I64 = llvm::Type::getInt64Ty(Ctx);
@@ -44,7 +46,11 @@ public:
   }
 
   std::unique_ptr<llvm::Module> build(std::string &error);
+  /// The module of `jobs`' bodies (buildKernelModule).
+  std::unique_ptr<llvm::Module> buildKernels(const std::vector<KernelJob> &jobs,
+                                             std::string &error);
   const std::vector<SpecialisedKernel> &kernels() const { return Kernels; }
+  const std::vector<KernelJob> &jobs() const { return Jobs; }
 
 private:
   bool loadKernels(std::string &error);
@@ -57,6 +63,12 @@ private:
   };
   llvm::Function *specialise(const KernelCall &call, size_t index,
                              bool &shared, std::string &error);
+  llvm::Function *makeClone(llvm::Function *f, KernelId kernel,
+                            const std::vector<uint8_t> &params, bool shared,
+                            const std::string &label);
+  uint64_t costOf(llvm::Function *f);
+  bool buildJobsHere(std::string &error);
+  bool verify(std::string &error);
   void flatten(llvm::Function &f, const SharedParams *sp = nullptr);
   void foldParams(llvm::Function &f, const SharedParams *sp);
   bool foldSharedLoads(llvm::Function &f, const SharedParams &sp);
@@ -79,8 +91,11 @@ private:
   void dropUnusedLibraryCode();
 
   llvm::LLVMContext &Ctx;
-  const Graph &G;
-  LowerCtx &Lowered;
+  const Graph *GP;
+  LowerCtx *LoweredP;
+  // The graph and its lowering (build only).
+  const Graph &graph() const { return *GP; }
+  LowerCtx &lowered() const { return *LoweredP; }
   const Target &T;
   const CodegenOptions &Opts;
   llvm::IRBuilder<> B;
@@ -98,6 +113,8 @@ private:
   std::map<CloneKey, std::set<std::vector<uint8_t>>> ShapingGroups;
   std::map<llvm::Function *, size_t> KernelIndex;
   std::vector<SpecialisedKernel> Kernels;
+  std::vector<KernelJob> Jobs;               // deferKernels
+  std::map<llvm::Function *, uint64_t> Costs; // of library kernels
   std::map<std::string, llvm::Constant *> Strings;
   llvm::Function *Clock = nullptr; // cnnc.clock, with --profile only
 };

@@ -1,15 +1,15 @@
 //===- Parallel.h - A model's module in parts, compiled on all cores -*- C++ -*-===//
 //
-// LLVM's optimisation and instruction selection of the specialised kernels
-// are most of a compile, and a module is compiled on one thread. So the
-// built module is split into parts, each a module of its own (its kernels,
-// with the library code they reach copied in; the run function and the
-// descriptor in one of them), serialised as bitcode; worker threads each
-// read a part into an LLVMContext of their own, optimise it and emit an
-// object. The kernels are assigned to parts by size (the largest to the
-// lightest part), a function of the module alone, and each part's object is
-// a function of its bitcode alone: the objects, and the linked artefact, are
-// the same for any number of threads.
+// Specialising, optimising and emitting the kernels are most of a compile,
+// and an LLVMContext serves one thread. So the model's module is built with
+// its kernels only declared (the run function and the descriptor: the
+// glue), and the kernels are handed out as jobs in parts: worker threads
+// each build a part's kernel bodies from the kernel library in an
+// LLVMContext of their own, optimise the module and emit an object (the
+// glue, as bitcode, is one more part). The kernels are assigned to parts by
+// estimated size (the largest to the lightest part), a function of the
+// model alone, and each part's object is a function of its jobs alone: the
+// objects, and the linked artefact, are the same for any number of threads.
 //
 //===----------------------------------------------------------------------===//
 #ifndef CNNC_COMPILER_CPU_PARALLEL_H
@@ -29,36 +29,35 @@ class Module;
 
 namespace cnnc::cpu {
 
-/// One part of a model's module, as bitcode.
+/// One part of a model's code: the module of its run function and
+/// descriptor as bitcode, or kernel bodies to build (buildKernelModule).
 struct ModulePart {
   llvm::SmallVector<char, 0> bitcode;
-  uint64_t cost = 0; ///< LLVM instructions before optimisation
-  size_t kernels = 0;
+  std::vector<KernelJob> jobs;
+  uint64_t cost = 0; ///< estimated LLVM instructions
 };
 
-/// Splits `m` into at most `maxParts` parts of about `minPartCost` LLVM
-/// instructions or more. The kernels become hidden global symbols named
-/// "<prefix>.<kernel>" (unique when several models link into one program);
-/// `m` is left changed that way. Returns no parts, and leaves `m` as it
-/// was, when one part would do (a small model: compiled as one module,
-/// saving the copies and a thread's start).
-std::vector<ModulePart> splitModule(llvm::Module &m,
-                                    const std::vector<SpecialisedKernel> &kernels,
-                                    const std::string &prefix,
-                                    size_t maxParts, uint64_t minPartCost);
+/// The parts of a model whose kernels were deferred (deferKernels): `glue`
+/// (the module with the run function and the descriptor, declaring the
+/// kernels) as bitcode, and the jobs in at most `maxParts - 1` groups of
+/// about `minPartCost` or more, largest first to the lightest group.
+std::vector<ModulePart> makeParts(llvm::Module &glue,
+                                  const std::vector<KernelJob> &jobs,
+                                  size_t maxParts, uint64_t minPartCost);
 
 /// Seconds spent in each stage, summed over the parts.
 struct PartTimes {
-  double optimise = 0, emit = 0;
+  double build = 0, optimise = 0, emit = 0;
 };
 
-/// Optimises (at `optLevel`; 0: not at all) and emits each part as an ELF
-/// object for the target named by `cpu` and `features` (as resolveTarget
-/// takes them), on `jobs` threads; the calling thread uses `target`, the
-/// others a TargetMachine of their own. objects[i] is part i's. False with
-/// `error` set on failure.
+/// Builds each part (kernel jobs with `codegen`'s options), optimises it
+/// (at `optLevel`; 0: not at all) and emits it as an ELF object for the
+/// target named by `cpu` and `features` (as resolveTarget takes them), on
+/// `jobs` threads; the calling thread uses `target`, the others a
+/// TargetMachine of their own. objects[i] is part i's. False with `error`
+/// set on failure.
 bool compileParts(const std::vector<ModulePart> &parts, const Target &target,
-                  const std::string &cpu,
+                  const CodegenOptions &codegen, const std::string &cpu,
                   const std::string &features, int optLevel, unsigned jobs,
                   std::vector<llvm::SmallVector<char, 0>> &objects,
                   PartTimes &times, std::string &error);
