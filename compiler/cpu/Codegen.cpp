@@ -94,11 +94,14 @@ std::string symbolSafe(const std::string &s) {
 
 } // namespace
 
-bool ModuleBuilder::loadKernels(std::string &error) {
+bool ModuleBuilder::loadKernels(std::string &error, bool lazy) {
   std::string_view bc = kernelBitcode();
-  auto buf = llvm::MemoryBuffer::getMemBuffer(
-      llvm::StringRef(bc.data(), bc.size()), "cnnc_kernels.bc", false);
-  auto mod = llvm::parseBitcodeFile(buf->getMemBufferRef(), Ctx);
+  // The embedded bitcode lives as long as cnnc: a lazy module may read
+  // function bodies from it later.
+  llvm::MemoryBufferRef ref(llvm::StringRef(bc.data(), bc.size()),
+                            "cnnc_kernels.bc");
+  auto mod = lazy ? llvm::getLazyBitcodeModule(ref, Ctx)
+                  : llvm::parseBitcodeFile(ref, Ctx);
   if (!mod) {
     error = "cannot read the embedded kernel bitcode: " +
             llvm::toString(mod.takeError());
@@ -202,6 +205,8 @@ llvm::Function *ModuleBuilder::makeClone(llvm::Function *f, KernelId kernel,
                                          const std::vector<uint8_t> &bytes,
                                          bool shared,
                                          const std::string &label) {
+  if (f->isMaterializable())
+    llvm::cantFail(f->materialize());
   auto *init = llvm::ConstantDataArray::get(
       Ctx, llvm::ArrayRef<uint8_t>(bytes.data(), bytes.size()));
   llvm::Function *clone;
@@ -297,6 +302,9 @@ void ModuleBuilder::flatten(llvm::Function &f, const SharedParams *sp) {
     if (calls.empty())
       return;
     for (llvm::CallBase *cb : calls) {
+      llvm::Function *callee = cb->getCalledFunction();
+      if (callee->isMaterializable())
+        llvm::cantFail(callee->materialize());
       llvm::InlineFunctionInfo info;
       (void)llvm::InlineFunction(*cb, info);
     }
@@ -726,7 +734,9 @@ std::unique_ptr<llvm::Module> ModuleBuilder::build(std::string &error) {
 std::unique_ptr<llvm::Module>
 ModuleBuilder::buildKernels(const std::vector<KernelJob> &jobs,
                             std::string &error) {
-  if (!loadKernels(error))
+  // Lazily: a part reads the bodies of the library functions its kernels
+  // reach, not the whole library.
+  if (!loadKernels(error, /*lazy=*/true))
     return nullptr;
   for (const KernelJob &job : jobs) {
     llvm::Function *f = M->getFunction(job.library);
@@ -740,6 +750,24 @@ ModuleBuilder::buildKernels(const std::vector<KernelJob> &jobs,
     clone->setName(job.function);
     clone->setLinkage(llvm::GlobalValue::ExternalLinkage);
     clone->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  }
+  // What the clones still call (the shared micro-kernels) is read in, the
+  // rest of the library dropped unread.
+  for (bool more = true; more;) {
+    more = false;
+    for (llvm::Function &fn : *M)
+      if (fn.isMaterializable() && !fn.use_empty()) {
+        llvm::cantFail(fn.materialize());
+        more = true;
+      }
+  }
+  for (llvm::Function &fn : llvm::make_early_inc_range(*M))
+    if (fn.isMaterializable())
+      fn.eraseFromParent();
+  if (llvm::Error e = M->materializeAll()) {
+    error = "cannot read the embedded kernel bitcode: " +
+            llvm::toString(std::move(e));
+    return nullptr;
   }
   dropUnusedLibraryCode();
   stampTarget();

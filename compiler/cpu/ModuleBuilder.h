@@ -53,7 +53,7 @@ public:
   const std::vector<KernelJob> &jobs() const { return Jobs; }
 
 private:
-  bool loadKernels(std::string &error);
+  bool loadKernels(std::string &error, bool lazy = false);
   /// The parameters a shared body folds: those of the call that made it,
   /// read through `base` (its bufs[-1] slot) where `mask` is 1.
   struct SharedParams {
