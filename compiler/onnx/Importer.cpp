@@ -13,7 +13,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <fstream>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <unistd.h>
 #include <google/protobuf/io/coded_stream.h>
 
 namespace cnnc::onnx {
@@ -39,17 +44,24 @@ bool readModel(const std::string &path, ::onnx::ModelProto &model,
                path);
     return false;
   }
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes(size_t(size), '\0');
-  if (!in || !in.read(bytes.data(), std::streamsize(size))) {
-    diag.error(SourceLoc{}, "cannot read '{}'", path);
+  // Parsed from the file as it is read: the file's bytes are never held
+  // beside the parsed model (a VGG-16 is 528 MB of each).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    diag.error(SourceLoc{}, "cannot read '{}': {}", path,
+               std::strerror(errno));
     return false;
   }
-  google::protobuf::io::CodedInputStream stream(
-      reinterpret_cast<const uint8_t *>(bytes.data()), int(bytes.size()));
-  stream.SetTotalBytesLimit(int(kMaxModelBytes));
-  if (size == 0 || !model.ParseFromCodedStream(&stream) ||
-      !stream.ConsumedEntireMessage() || !model.has_graph()) {
+  bool parsed;
+  {
+    google::protobuf::io::FileInputStream file(fd);
+    google::protobuf::io::CodedInputStream stream(&file);
+    stream.SetTotalBytesLimit(int(kMaxModelBytes));
+    parsed = size != 0 && model.ParseFromCodedStream(&stream) &&
+             stream.ConsumedEntireMessage() && file.GetErrno() == 0;
+  }
+  ::close(fd);
+  if (!parsed || !model.has_graph()) {
     diag.error(SourceLoc{}, "'{}' is not a valid ONNX model", path);
     return false;
   }
@@ -76,7 +88,7 @@ std::string graphName(const std::string &s) {
 
 class ModelImporter {
 public:
-  ModelImporter(const ::onnx::ModelProto &model, const ImportOptions &opts,
+  ModelImporter(::onnx::ModelProto &model, const ImportOptions &opts,
                 DiagEngine &diag, SourceLoc loc, Graph &g)
       : Model(model), Opts(opts), Diag(diag), Loc(loc), Imp(g, diag, loc),
         G(g) {}
@@ -93,7 +105,8 @@ private:
   bool importNodes();
   bool addOutputs();
 
-  const ::onnx::ModelProto &Model;
+  /// Mutable only to free each initialiser's bytes once it is read.
+  ::onnx::ModelProto &Model;
   const ImportOptions &Opts;
   DiagEngine &Diag;
   SourceLoc Loc;
@@ -144,14 +157,23 @@ bool ModelImporter::checkOps() {
 }
 
 bool ModelImporter::addInitializers() {
-  for (const auto &t : Model.graph().initializer()) {
+  for (auto &t : *Model.mutable_graph()->mutable_initializer()) {
     std::string error;
     std::optional<ConstData> c = readTensor(t, t.name(), error);
     if (!c) {
       Diag.error(Loc, "{}", error);
       return false;
     }
-    Imp.bind(t.name(), Binding{nullptr, std::make_shared<ConstData>(*c)});
+    Imp.bind(t.name(),
+             Binding{nullptr, std::make_shared<ConstData>(std::move(*c))});
+    // Read once: its bytes are freed now, not held beside the tensor
+    // until the import ends.
+    if (t.has_raw_data())
+      std::string().swap(*t.mutable_raw_data());
+    t.clear_float_data();
+    t.clear_int64_data();
+    t.clear_int32_data();
+    t.clear_double_data();
   }
   return true;
 }
