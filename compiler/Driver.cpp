@@ -311,12 +311,8 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
     return false;
   }
   timer.lap("link");
-  if (!opts.externalWeights)
-    return true;
-  if (writeFileAtomically(weightsPathFor(output), lc.weights().bytes(), diag))
-    return true;
-  std::remove(output.c_str());
-  return false;
+  return !opts.externalWeights ||
+         writeExternalWeights(output, lc.weights(), diag);
 }
 
 } // namespace

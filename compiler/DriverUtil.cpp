@@ -187,10 +187,13 @@ bool writeCodeArtefact(ArtifactKind kind, std::string_view code,
   } else if (!writeArtefact(output, code, diag)) {
     return false;
   }
-  if (!externalWeights)
-    return true;
-  if (writeFileAtomically(weightsPathFor(output), externalWeights->bytes(),
-                          diag))
+  return !externalWeights ||
+         writeExternalWeights(output, *externalWeights, diag);
+}
+
+bool writeExternalWeights(const std::string &output, const WeightBlob &weights,
+                          DiagEngine &diag) {
+  if (writeFileAtomically(weightsPathFor(output), weights.bytes(), diag))
     return true;
   std::remove(output.c_str());
   return false;

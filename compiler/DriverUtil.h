@@ -90,6 +90,11 @@ bool resolveOutput(const CompileOptions &opts, std::string &output,
 bool linkAndPublishSharedObject(std::string_view object,
                                 const std::string &output, DiagEngine &diag);
 
+/// Writes the external weights to weightsPathFor(output); on failure
+/// removes `output` (the artefact that would refer to them).
+bool writeExternalWeights(const std::string &output, const WeightBlob &weights,
+                          DiagEngine &diag);
+
 /// Writes emitted code to `output`: linked into a shared object for
 /// ArtifactKind::SharedObject (timed as "link"), else as is. Then, when
 /// `externalWeights` is given, the weights to weightsPathFor(output),

@@ -4,14 +4,12 @@
 #include "compiler/cpu/Emit.h"
 #include "compiler/cpu/Target.h"
 
-#include <llvm/ADT/SmallPtrSet.h>
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/Bitcode/BitcodeWriter.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/raw_ostream.h>
-#include <llvm/Transforms/Utils/Cloning.h>
 
 #include <algorithm>
 #include <atomic>
@@ -104,12 +102,11 @@ bool compileParts(const std::vector<ModulePart> &parts, const Target &mainTarget
         }
         m = std::move(*parsed);
       }
-      auto* mod = &m;
       auto t0 = Clock::now();
       if (optLevel > 0)
-        optimizeModule(**mod, *target, optLevel);
+        optimizeModule(*m, *target, optLevel);
       auto t1 = Clock::now();
-      if (!emitMachineCode(**mod, *target, FileKind::Object,
+      if (!emitMachineCode(*m, *target, FileKind::Object,
                            objects[order[i]], err)) {
         fail(err);
         return;
