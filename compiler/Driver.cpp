@@ -229,12 +229,40 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
                  const cpu::Target &target, cpu::LowerCtx &lc,
                  const std::vector<cpu::KernelJob> &kernelJobs,
                  bool weightsObject, StageTimer &timer, DiagEngine &diag) {
+  const std::string &name = co.name;
+  // The linker's inputs are memory files (Emit.h: LinkInput), or files
+  // beside the output (resolveOutput requires a file for .so and .o).
+  fs::path base(fmt::format("{}.tmp{}", output, getpid()));
+  std::string error;
+
+  // The weights object is written while the kernels compile: for a
+  // network of hundreds of megabytes it is copying, not computing.
+  cpu::LinkInput weightsInput;
+  std::string weightsError;
+  bool weightsOk = true;
+  std::thread weightsWriter;
+  if (weightsObject) {
+    weightsOk = weightsInput.open(name + ".weights.o",
+                                  base.string() + ".weights.o", weightsError);
+    if (weightsOk)
+      weightsWriter = std::thread([&] {
+        cpu::writeWeightsObject(weightsInput.os(), target.info.triple,
+                                name + ".weights", lc.weights().bytes());
+        weightsOk = weightsInput.finish(weightsError);
+      });
+  }
+  struct Joiner {
+    std::thread &t;
+    ~Joiner() {
+      if (t.joinable())
+        t.join();
+    }
+  } joiner{weightsWriter};
+
   std::vector<cpu::ModulePart> parts;
   if (!kernelJobs.empty())
     parts = cpu::makeParts(*m, kernelJobs, kMaxParts, kMinPartCost);
-  const std::string &name = co.name;
   std::vector<llvm::SmallVector<char, 0>> objects;
-  std::string error;
   if (parts.empty()) {
     // One module: optimised and emitted here.
     if (opts.optLevel > 0)
@@ -271,32 +299,30 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
     parts.clear();
   }
 
-  // Beside the output (resolveOutput requires a file for .so and .o).
-  fs::path base(fmt::format("{}.tmp{}", output, getpid()));
+  std::vector<cpu::LinkInput> inputs(objects.size());
   std::vector<std::string> files;
   bool ok = true;
   for (size_t i = 0; i < objects.size() && ok; ++i) {
-    files.push_back(fmt::format("{}.{}.o", base.string(), i));
-    ok = writePlainFile(files.back(), std::string_view(objects[i].data(),
-                                                        objects[i].size()));
+    ok = cpu::writeLinkInput(
+        inputs[i], fmt::format("{}.{}.o", name, i),
+        fmt::format("{}.{}.o", base.string(), i),
+        std::string_view(objects[i].data(), objects[i].size()), error);
+    files.push_back(inputs[i].path());
   }
   objects.clear();
+  if (weightsWriter.joinable())
+    weightsWriter.join();
   if (ok && weightsObject) {
-    files.push_back(base.string() + ".weights.o");
-    ok = cpu::writeWeightsObject(files.back(), target.info.triple,
-                                 name + ".weights", lc.weights().bytes(),
-                                 error);
+    ok = weightsOk;
+    if (!ok)
+      error = weightsError;
+    files.push_back(weightsInput.path());
   }
-  if (!ok && error.empty())
-    error = fmt::format("cannot write temporary objects beside '{}'",
-                        base.string());
   if (!opts.externalWeights)
     lc.releaseWeights();
   bool shared = opts.kind == ArtifactKind::SharedObject;
   std::string linked = base.string() + (shared ? ".so" : ".o");
   ok = ok && cpu::linkObjects(files, linked, !shared, error);
-  for (const std::string &f : files)
-    std::remove(f.c_str());
   if (ok) {
     std::error_code ec;
     fs::rename(linked, output, ec);

@@ -150,12 +150,13 @@ bool resolveOutput(const CompileOptions &opts, std::string &output,
 
 bool linkAndPublishSharedObject(std::string_view object,
                                 const std::string &output, DiagEngine &diag) {
-  std::string obj = fmt::format("{}.tmp{}.o", output, getpid());
   std::string so = fmt::format("{}.tmp{}.so", output, getpid());
   std::string error;
-  bool ok = writeFileAtomically(obj, object, diag) &&
-            cpu::linkSharedObject(obj, so, error);
-  std::remove(obj.c_str());
+  cpu::LinkInput obj;
+  bool ok = cpu::writeLinkInput(obj, "model.o",
+                                fmt::format("{}.tmp{}.o", output, getpid()),
+                                object, error) &&
+            cpu::linkSharedObject(obj.path(), so, error);
   if (!ok) {
     std::remove(so.c_str());
     if (!error.empty())

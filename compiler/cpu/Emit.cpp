@@ -20,7 +20,15 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace cnnc::cpu {
 
@@ -158,6 +166,69 @@ std::string printModule(const llvm::Module &m) {
   llvm::raw_string_ostream os(s);
   m.print(os, nullptr);
   return os.str();
+}
+
+LinkInput::~LinkInput() {
+  os_.reset();
+  if (fd_ >= 0)
+    ::close(fd_);
+  if (!inMemory_ && !path_.empty())
+    std::remove(path_.c_str());
+}
+
+bool LinkInput::open(const std::string &name, const std::string &fallbackPath,
+                     std::string &error) {
+#if defined(MFD_ALLOW_SEALING)
+  // No MFD_CLOEXEC: the linker (a child of a child) inherits the file.
+  fd_ = ::memfd_create(name.c_str(), 0);
+  if (fd_ >= 0) {
+    inMemory_ = true;
+    path_ = fmt::format("/dev/fd/{}", fd_);
+    if (::access(path_.c_str(), R_OK) != 0) {
+      // No /dev/fd to name it by (a chroot without /proc): a file then.
+      ::close(fd_);
+      fd_ = -1;
+      inMemory_ = false;
+    }
+  }
+#else
+  (void)name;
+#endif
+  if (fd_ < 0) {
+    fd_ = ::open(fallbackPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                 0644);
+    if (fd_ < 0) {
+      error = fmt::format("cannot write '{}': {}", fallbackPath,
+                          std::strerror(errno));
+      return false;
+    }
+    path_ = fallbackPath;
+  }
+  os_ = std::make_unique<llvm::raw_fd_ostream>(fd_, /*shouldClose=*/false);
+  return true;
+}
+
+llvm::raw_pwrite_stream &LinkInput::os() { return *os_; }
+
+bool LinkInput::finish(std::string &error) {
+  os_->flush();
+  bool ok = !os_->has_error();
+  if (!ok) {
+    error = fmt::format("cannot write the linker input '{}': {}", path_,
+                        os_->error().message());
+    os_->clear_error();
+  }
+  os_.reset();
+  return ok;
+}
+
+bool writeLinkInput(LinkInput &in, const std::string &name,
+                    const std::string &fallbackPath, std::string_view bytes,
+                    std::string &error) {
+  if (!in.open(name, fallbackPath, error))
+    return false;
+  in.os().write(bytes.data(), bytes.size());
+  return in.finish(error);
 }
 
 bool linkObjects(const std::vector<std::string> &objPaths,

@@ -12,9 +12,11 @@
 
 #include <llvm/ADT/ArrayRef.h>
 #include <llvm/ADT/SmallPtrSet.h>
+#include <llvm/Support/raw_ostream.h>
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace llvm {
@@ -50,6 +52,43 @@ std::unique_ptr<llvm::Module> extractFunction(const llvm::Module &m,
 llvm::SmallPtrSet<const llvm::GlobalValue *, 16>
 reachableFrom(llvm::ArrayRef<const llvm::GlobalValue *> roots,
               const llvm::SmallPtrSetImpl<const llvm::GlobalValue *> &stop);
+
+/// One input of a link, written here and read by the linker: an anonymous
+/// memory file (memfd_create, without close-on-exec, so the linker, which
+/// inherits it, reads it as /dev/fd/N) or, where the system has none, a
+/// file at the fallback path, removed when this goes. Temporary objects so
+/// stay off the disk: a VGG-16's 550 MB of weights were written to disk
+/// twice (their object, then the linked artefact), 0.4-4 s on this
+/// project's machines where the memory file takes 0.2 s.
+class LinkInput {
+public:
+  LinkInput() = default;
+  LinkInput(const LinkInput &) = delete;
+  LinkInput &operator=(const LinkInput &) = delete;
+  ~LinkInput();
+
+  /// Creates it (`name` labels the memory file). False with `error` set
+  /// when neither a memory file nor `fallbackPath` can be created.
+  bool open(const std::string &name, const std::string &fallbackPath,
+            std::string &error);
+  /// Where the object is written; valid between open and finish.
+  llvm::raw_pwrite_stream &os();
+  /// Ends the writing: false with `error` set when a write failed.
+  bool finish(std::string &error);
+  /// The path the linker reads.
+  const std::string &path() const { return path_; }
+
+private:
+  int fd_ = -1;
+  bool inMemory_ = false;
+  std::string path_;
+  std::unique_ptr<llvm::raw_fd_ostream> os_;
+};
+
+/// Writes `bytes` to a new LinkInput `in` (see LinkInput::open).
+bool writeLinkInput(LinkInput &in, const std::string &name,
+                    const std::string &fallbackPath, std::string_view bytes,
+                    std::string &error);
 
 /// Links the objects `objPaths` into `outPath`: a shared object depending
 /// on libc and libm only, or with `relocatable` one relocatable object (ld

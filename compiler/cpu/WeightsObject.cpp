@@ -2,10 +2,9 @@
 #include "compiler/cpu/WeightsObject.h"
 
 #include <llvm/BinaryFormat/ELF.h>
+#include <llvm/Support/raw_ostream.h>
 
-#include <cstdio>
 #include <cstring>
-#include <memory>
 
 namespace cnnc::cpu {
 
@@ -27,10 +26,8 @@ bool canWriteWeightsObject(const std::string &triple) {
   return machineOf(triple) != llvm::ELF::EM_NONE;
 }
 
-bool writeWeightsObject(const std::string &path, const std::string &triple,
-                        const std::string &symbol,
-                        std::string_view bytes,
-                        std::string &error) {
+void writeWeightsObject(llvm::raw_ostream &os, const std::string &triple,
+                        const std::string &symbol, std::string_view bytes) {
   using namespace llvm::ELF;
   // Layout: header, the weights (at 64), then the symbol and string
   // tables, then the section headers.
@@ -108,31 +105,19 @@ bool writeWeightsObject(const std::string &path, const std::string &triple,
   sh[5].sh_offset = shstrOff;
   sh[5].sh_addralign = 1;
 
-  std::unique_ptr<FILE, int (*)(FILE *)> f(std::fopen(path.c_str(), "wb"),
-                                           &std::fclose);
-  if (!f) {
-    error = "cannot write '" + path + "': " + std::strerror(errno);
-    return false;
-  }
   static const char zeros[64] = {};
-  auto put = [&](const void *p, size_t n) {
-    return n == 0 || std::fwrite(p, 1, n, f.get()) == n;
-  };
   auto padTo = [&](uint64_t off) {
-    long at = std::ftell(f.get());
-    return at >= 0 && uint64_t(at) <= off && put(zeros, off - uint64_t(at));
+    os.write(zeros, size_t(off - os.tell()));
   };
-  bool ok = put(&eh, sizeof(eh)) && padTo(dataOff) &&
-            put(bytes.data(), bytes.size()) && padTo(symOff) &&
-            put(syms, sizeof(syms)) && put(strtab.data(), strtab.size()) &&
-            put(shstr, sizeof(shstr)) && padTo(shOff) && put(sh, sizeof(sh));
-  int closed = std::fclose(f.release());
-  if (!ok || closed != 0) {
-    error = "cannot write '" + path + "'";
-    std::remove(path.c_str());
-    return false;
-  }
-  return true;
+  os.write(reinterpret_cast<const char *>(&eh), sizeof(eh));
+  padTo(dataOff);
+  os.write(bytes.data(), bytes.size());
+  padTo(symOff);
+  os.write(reinterpret_cast<const char *>(syms), sizeof(syms));
+  os.write(strtab.data(), strtab.size());
+  os.write(shstr, sizeof(shstr));
+  padTo(shOff);
+  os.write(reinterpret_cast<const char *>(sh), sizeof(sh));
 }
 
 } // namespace cnnc::cpu

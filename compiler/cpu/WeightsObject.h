@@ -17,19 +17,21 @@
 #include <string>
 #include <string_view>
 
+namespace llvm {
+class raw_ostream;
+} // namespace llvm
+
 namespace cnnc::cpu {
 
 /// Whether writeWeightsObject can write objects for `triple` (64-bit
 /// little-endian ELF: x86-64 and AArch64).
 bool canWriteWeightsObject(const std::string &triple);
 
-/// Writes `path`: an ELF relocatable object for `triple` defining the
-/// global hidden symbol `symbol` as `bytes`, 64-byte aligned. False with
-/// `error` set when the file cannot be written.
-bool writeWeightsObject(const std::string &path, const std::string &triple,
-                        const std::string &symbol,
-                        std::string_view bytes,
-                        std::string &error);
+/// Writes to `os` (at its start) an ELF relocatable object for `triple`
+/// defining the global hidden symbol `symbol` as `bytes`, 64-byte aligned.
+/// Write errors stay in `os` for its owner to report.
+void writeWeightsObject(llvm::raw_ostream &os, const std::string &triple,
+                        const std::string &symbol, std::string_view bytes);
 
 } // namespace cnnc::cpu
 
