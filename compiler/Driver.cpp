@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -235,13 +236,31 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
   fs::path base(fmt::format("{}.tmp{}", output, getpid()));
   std::string error;
 
-  // The weights object is written while the kernels compile: for a
-  // network of hundreds of megabytes it is copying, not computing.
+  // The weights object: the lowering packed the weights into a memory file
+  // after room for the object's header (LowerCtx::weightsInMemoryFile), so
+  // only the header and the tables after the weights are written here.
+  // Else it is written while the kernels compile: for a network of
+  // hundreds of megabytes that is copying, not computing.
   cpu::LinkInput weightsInput;
   std::string weightsError;
   bool weightsOk = true;
   std::thread weightsWriter;
-  if (weightsObject) {
+  size_t weightBytes = lc.weights().size();
+  if (int fd = weightsObject ? lc.takeWeightsFile() : -1; fd >= 0) {
+    weightsInput.adopt(fd);
+    cpu::WeightsObjectFrame f = cpu::weightsObjectFrame(
+        target.info.triple, name + ".weights", weightBytes);
+    uint64_t end = f.trailerOffset + f.trailer.size();
+    weightsOk =
+        ::ftruncate(fd, off_t(end)) == 0 &&
+        ::pwrite(fd, f.header.data(), f.header.size(), 0) ==
+            ssize_t(f.header.size()) &&
+        ::pwrite(fd, f.trailer.data(), f.trailer.size(),
+                 off_t(f.trailerOffset)) == ssize_t(f.trailer.size());
+    if (!weightsOk)
+      weightsError = fmt::format("cannot write the weights object: {}",
+                                 std::strerror(errno));
+  } else if (weightsObject) {
     weightsOk = weightsInput.open(name + ".weights.o",
                                   base.string() + ".weights.o", weightsError);
     if (weightsOk)
@@ -367,6 +386,13 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
     return false;
   }
   cpu::LowerCtx lc(g, target->info, diag);
+  bool inParts = opts.kind == ArtifactKind::Object ||
+                 opts.kind == ArtifactKind::SharedObject;
+  bool weightsObject = inParts && !opts.externalWeights &&
+                       cpu::canWriteWeightsObject(target->info.triple);
+  // The weights packed straight into the object the linker reads.
+  if (weightsObject && cpu::memoryFilesLinkable())
+    lc.weightsInMemoryFile(cpu::kWeightsObjectHeader);
   if (!lowerGraph(g, lc))
     return false;
   lc.releaseConstants();
@@ -382,10 +408,7 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   co.optLevel = opts.optLevel;
   co.profile = opts.profile;
   co.shareKernels = opts.shareKernels;
-  bool inParts = opts.kind == ArtifactKind::Object ||
-                 opts.kind == ArtifactKind::SharedObject;
-  co.weightsObject = inParts && !opts.externalWeights &&
-                     cpu::canWriteWeightsObject(target->info.triple);
+  co.weightsObject = weightsObject;
   // The kernels built on worker threads (Parallel.h), unless they are few.
   co.deferKernels = inParts;
   co.deferMinCost = 2 * kMinPartCost;

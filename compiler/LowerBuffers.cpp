@@ -7,6 +7,10 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 namespace cnnc {
 
@@ -38,16 +42,72 @@ const Tensor *BufferCtx::constant(const Value *v) {
   return slot.get();
 }
 
+uint8_t *WeightBlob::appendZeros(size_t zeros, size_t bytes) {
+  size_t at = Size + zeros;
+  append(zeros + bytes, nullptr, 0);
+  return Data + at;
+}
+
+bool WeightBlob::useMemoryFile(size_t header) {
+#if defined(__linux__) && defined(MFD_CLOEXEC)
+  if (Data || Fd >= 0)
+    return false;
+  // No MFD_CLOEXEC: the linker, a child of a child, reads the file.
+  Fd = ::memfd_create("cnnc-weights", 0);
+  if (Fd < 0)
+    return false;
+  Header = header;
+  return true;
+#else
+  (void)header;
+  return false;
+#endif
+}
+
+int WeightBlob::takeMemoryFile() {
+  if (Fd < 0)
+    return -1;
+#if defined(__linux__)
+  if (Map)
+    ::munmap(Map, Header + Capacity);
+#endif
+  int fd = Fd;
+  Fd = -1;
+  Map = Data = nullptr;
+  Size = Capacity = Header = 0;
+  return fd;
+}
+
+void WeightBlob::grow(size_t need) {
+  size_t cap = std::max(need, Capacity + Capacity / 2);
+#if defined(__linux__)
+  if (Fd >= 0) {
+    // A page-multiple mapping; the file grows with it.
+    cap = (Header + cap + 4095) / 4096 * 4096 - Header;
+    void *p = MAP_FAILED;
+    if (::ftruncate(Fd, off_t(Header + cap)) == 0)
+      p = Map ? ::mremap(Map, Header + Capacity, Header + cap, MREMAP_MAYMOVE)
+              : ::mmap(nullptr, Header + cap, PROT_READ | PROT_WRITE,
+                       MAP_SHARED, Fd, 0);
+    if (p == MAP_FAILED)
+      throw std::bad_alloc();
+    Map = static_cast<uint8_t *>(p);
+    Data = Map + Header;
+    Capacity = cap;
+    return;
+  }
+#endif
+  auto *p = static_cast<uint8_t *>(std::realloc(Data, cap));
+  if (!p)
+    throw std::bad_alloc();
+  Data = p;
+  Capacity = cap;
+}
+
 void WeightBlob::append(size_t zeros, const void *data, size_t bytes) {
   size_t need = Size + zeros + bytes;
-  if (need > Capacity) {
-    size_t cap = std::max(need, Capacity + Capacity / 2);
-    auto *p = static_cast<uint8_t *>(std::realloc(Data, cap));
-    if (!p)
-      throw std::bad_alloc();
-    Data = p;
-    Capacity = cap;
-  }
+  if (need > Capacity)
+    grow(need);
   std::memset(Data + Size, 0, zeros);
   if (bytes)
     std::memcpy(Data + Size + zeros, data, bytes);
@@ -55,6 +115,10 @@ void WeightBlob::append(size_t zeros, const void *data, size_t bytes) {
 }
 
 void WeightBlob::clear() {
+  if (Fd >= 0) {
+    ::close(takeMemoryFile());
+    return;
+  }
   std::free(Data);
   Data = nullptr;
   Size = Capacity = 0;
@@ -64,6 +128,18 @@ Buffer BufferCtx::addWeights(const std::vector<float> &data) {
   int64_t offset = alignUp(int64_t(WeightBytes.size()), 64);
   WeightBytes.append(size_t(offset) - WeightBytes.size(), data.data(),
                      data.size() * sizeof(float));
+  Buffer b;
+  b.kind = Buffer::Weights;
+  b.offset = offset;
+  return b;
+}
+
+Buffer BufferCtx::addWeights(int64_t floats,
+                             const std::function<void(float *)> &fill) {
+  int64_t offset = alignUp(int64_t(WeightBytes.size()), 64);
+  uint8_t *at = WeightBytes.appendZeros(size_t(offset) - WeightBytes.size(),
+                                        size_t(floats) * sizeof(float));
+  fill(reinterpret_cast<float *>(at));
   Buffer b;
   b.kind = Buffer::Weights;
   b.offset = offset;

@@ -16,9 +16,10 @@
 #include "passes/MemoryPlan.h"
 
 #include <cstdlib>
+#include <functional>
 #include <map>
-#include <string_view>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 namespace cnnc {
@@ -37,13 +38,23 @@ struct Buffer {
 /// The packed weights of a model, appended layer by layer: one buffer
 /// grown with realloc, which for buffers this large remaps pages instead
 /// of copying them (glibc's mremap), so a VGG-16's 528 MB are never held
-/// twice while they grow, nor zero-filled before they are written.
+/// twice while they grow. Or, asked before the first append, the bytes of
+/// an anonymous memory file (after a header the caller fills) grown the
+/// same way: the file is then the weights object the linker reads, with no
+/// copy of the weights made for it.
 class WeightBlob {
 public:
   WeightBlob() = default;
   WeightBlob(const WeightBlob &) = delete;
   WeightBlob &operator=(const WeightBlob &) = delete;
-  ~WeightBlob() { std::free(Data); }
+  ~WeightBlob() { clear(); }
+  /// Keeps the bytes in a memory file, from offset `header` on. False
+  /// (the heap then) where the system has no memory files, or after an
+  /// append.
+  bool useMemoryFile(size_t header);
+  /// The memory file (-1 when the bytes are on the heap): the bytes are
+  /// unmapped and the caller owns the descriptor.
+  int takeMemoryFile();
   const uint8_t *data() const { return Data; }
   size_t size() const { return Size; }
   bool empty() const { return Size == 0; }
@@ -52,12 +63,20 @@ public:
   }
   /// Appends `n` bytes of zeros (padding), then `data`'s bytes.
   void append(size_t zeros, const void *data, size_t bytes);
+  /// Appends `zeros + bytes` bytes of zeros; returns the last `bytes` to
+  /// be written in place (valid until the next append).
+  uint8_t *appendZeros(size_t zeros, size_t bytes);
   /// Frees the buffer.
   void clear();
 
 private:
+  void grow(size_t need);
+
   uint8_t *Data = nullptr;
   size_t Size = 0, Capacity = 0;
+  int Fd = -1;          // the memory file, or -1
+  size_t Header = 0;    // bytes of the file before Data
+  uint8_t *Map = nullptr; // the file's mapping (Data - Header)
 };
 
 /// The buffers and weights of lowering one graph.
@@ -80,6 +99,10 @@ public:
   /// Adds `data` (already laid out for its kernel) to the weights blob,
   /// 64-byte aligned; returns its buffer.
   Buffer addWeights(const std::vector<float> &data);
+  /// Adds `floats` floats of weights, zeroed, which `fill` lays out in
+  /// place: large weights are packed straight into the blob, not into a
+  /// temporary copied into it (a VGG-16's 550 MB were held three times).
+  Buffer addWeights(int64_t floats, const std::function<void(float *)> &fill);
 
   /// A workspace scratch area of `bytes`, live for the calls of the current
   /// node only (e.g. a temporary between two kernels of one node): planned
@@ -109,6 +132,13 @@ public:
   /// (once they are written): VGG-16's are 528 MB each.
   void releaseConstants() { Consts.clear(); }
   void releaseWeights() { WeightBytes.clear(); }
+  /// Keeps the weights in a memory file (WeightBlob::useMemoryFile); call
+  /// before lowering.
+  bool weightsInMemoryFile(size_t header) {
+    return WeightBytes.useMemoryFile(header);
+  }
+  /// The weights' memory file, handed to the caller (-1: none).
+  int takeWeightsFile() { return WeightBytes.takeMemoryFile(); }
 
 protected:
   /// Turns slot-relative workspace buffers into workspace offsets once the

@@ -210,6 +210,28 @@ bool LinkInput::open(const std::string &name, const std::string &fallbackPath,
 
 llvm::raw_pwrite_stream &LinkInput::os() { return *os_; }
 
+void LinkInput::adopt(int fd) {
+  fd_ = fd;
+  inMemory_ = true;
+  path_ = fmt::format("/dev/fd/{}", fd_);
+}
+
+bool memoryFilesLinkable() {
+  static const bool linkable = [] {
+#if defined(MFD_ALLOW_SEALING)
+    int fd = ::memfd_create("cnnc-probe", MFD_CLOEXEC);
+    if (fd < 0)
+      return false;
+    bool ok = ::access(fmt::format("/dev/fd/{}", fd).c_str(), R_OK) == 0;
+    ::close(fd);
+    return ok;
+#else
+    return false;
+#endif
+  }();
+  return linkable;
+}
+
 bool LinkInput::finish(std::string &error) {
   os_->flush();
   bool ok = !os_->has_error();

@@ -75,6 +75,8 @@ public:
   llvm::raw_pwrite_stream &os();
   /// Ends the writing: false with `error` set when a write failed.
   bool finish(std::string &error);
+  /// Takes a memory file written elsewhere (memoryFilesLinkable()).
+  void adopt(int fd);
   /// The path the linker reads.
   const std::string &path() const { return path_; }
 
@@ -84,6 +86,10 @@ private:
   std::string path_;
   std::unique_ptr<llvm::raw_fd_ostream> os_;
 };
+
+/// Whether the linker can read memory files here (memfd_create and
+/// /dev/fd exist).
+bool memoryFilesLinkable();
 
 /// Writes `bytes` to a new LinkInput `in` (see LinkInput::open).
 bool writeLinkInput(LinkInput &in, const std::string &name,

@@ -26,8 +26,9 @@ bool canWriteWeightsObject(const std::string &triple) {
   return machineOf(triple) != llvm::ELF::EM_NONE;
 }
 
-void writeWeightsObject(llvm::raw_ostream &os, const std::string &triple,
-                        const std::string &symbol, std::string_view bytes) {
+WeightsObjectFrame weightsObjectFrame(const std::string &triple,
+                                      const std::string &symbol,
+                                      uint64_t size) {
   using namespace llvm::ELF;
   // Layout: header, the weights (at 64), then the symbol and string
   // tables, then the section headers.
@@ -41,13 +42,14 @@ void writeWeightsObject(llvm::raw_ostream &os, const std::string &triple,
     NameNote = 48
   };
   std::string strtab = std::string(1, '\0') + symbol + '\0';
-  const uint64_t dataOff = 64;
-  uint64_t symOff = alignTo(dataOff + bytes.size(), 8);
+  const uint64_t dataOff = kWeightsObjectHeader;
+  uint64_t symOff = alignTo(dataOff + size, 8);
   uint64_t symSize = 2 * sizeof(Elf64_Sym);
   uint64_t strOff = symOff + symSize;
   uint64_t shstrOff = strOff + strtab.size();
   uint64_t shOff = alignTo(shstrOff + sizeof(shstr), 8);
   const int numSections = 6;
+  static_assert(sizeof(Elf64_Ehdr) == kWeightsObjectHeader);
 
   Elf64_Ehdr eh;
   std::memset(&eh, 0, sizeof(eh));
@@ -72,7 +74,7 @@ void writeWeightsObject(llvm::raw_ostream &os, const std::string &triple,
   syms[1].st_other = STV_HIDDEN;
   syms[1].st_shndx = 1;
   syms[1].st_value = 0;
-  syms[1].st_size = bytes.size();
+  syms[1].st_size = size;
 
   Elf64_Shdr sh[numSections];
   std::memset(sh, 0, sizeof(sh));
@@ -80,7 +82,7 @@ void writeWeightsObject(llvm::raw_ostream &os, const std::string &triple,
   sh[1].sh_type = SHT_PROGBITS;
   sh[1].sh_flags = SHF_ALLOC;
   sh[1].sh_offset = dataOff;
-  sh[1].sh_size = bytes.size();
+  sh[1].sh_size = size;
   sh[1].sh_addralign = 64;
   sh[2].sh_name = NameSymtab;
   sh[2].sh_type = SHT_SYMTAB;
@@ -105,19 +107,24 @@ void writeWeightsObject(llvm::raw_ostream &os, const std::string &triple,
   sh[5].sh_offset = shstrOff;
   sh[5].sh_addralign = 1;
 
-  static const char zeros[64] = {};
-  auto padTo = [&](uint64_t off) {
-    os.write(zeros, size_t(off - os.tell()));
+  WeightsObjectFrame f;
+  f.header.assign(reinterpret_cast<const char *>(&eh), sizeof(eh));
+  f.trailerOffset = dataOff + size;
+  auto put = [&](uint64_t off, const void *p, size_t n) {
+    f.trailer.resize(size_t(off - f.trailerOffset), '\0');
+    f.trailer.append(static_cast<const char *>(p), n);
   };
-  os.write(reinterpret_cast<const char *>(&eh), sizeof(eh));
-  padTo(dataOff);
-  os.write(bytes.data(), bytes.size());
-  padTo(symOff);
-  os.write(reinterpret_cast<const char *>(syms), sizeof(syms));
-  os.write(strtab.data(), strtab.size());
-  os.write(shstr, sizeof(shstr));
-  padTo(shOff);
-  os.write(reinterpret_cast<const char *>(sh), sizeof(sh));
+  put(symOff, syms, sizeof(syms));
+  put(strOff, strtab.data(), strtab.size());
+  put(shstrOff, shstr, sizeof(shstr));
+  put(shOff, sh, sizeof(sh));
+  return f;
+}
+
+void writeWeightsObject(llvm::raw_ostream &os, const std::string &triple,
+                        const std::string &symbol, std::string_view bytes) {
+  WeightsObjectFrame f = weightsObjectFrame(triple, symbol, bytes.size());
+  os << f.header << bytes << f.trailer;
 }
 
 } // namespace cnnc::cpu

@@ -27,6 +27,18 @@ namespace cnnc::cpu {
 /// little-endian ELF: x86-64 and AArch64).
 bool canWriteWeightsObject(const std::string &triple);
 
+/// The bytes of the object around the weights: the header, the weights
+/// at kWeightsObjectHeader, then `trailer` (at trailerOffset).
+constexpr uint64_t kWeightsObjectHeader = 64;
+struct WeightsObjectFrame {
+  std::string header;
+  uint64_t trailerOffset = 0;
+  std::string trailer;
+};
+WeightsObjectFrame weightsObjectFrame(const std::string &triple,
+                                      const std::string &symbol,
+                                      uint64_t size);
+
 /// Writes to `os` (at its start) an ELF relocatable object for `triple`
 /// defining the global hidden symbol `symbol` as `bytes`, 64-byte aligned.
 /// Write errors stay in `os` for its owner to report.

@@ -167,10 +167,9 @@ void blockRows(int64_t rows, int64_t otherTasks, double rowFlops,
   rowBlock = divUp(rows, rowBlocks);
 }
 
-/// The weights [M][C][taps] as [M/V][C/L][taps][L][V].
-std::vector<float> convWeights(const Tensor &w, int64_t m, int64_t c,
-                               int64_t taps, int64_t v, int64_t l) {
-  std::vector<float> d(w.data.size());
+/// The weights [M][C][taps] as [M/V][C/L][taps][L][V], into `d`.
+void convWeights(const Tensor &w, int64_t m, int64_t c, int64_t taps,
+                 int64_t v, int64_t l, float *d) {
   size_t i = 0;
   for (int64_t ob = 0; ob < m / v; ++ob)
     for (int64_t icb = 0; icb < c / l; ++icb)
@@ -179,19 +178,16 @@ std::vector<float> convWeights(const Tensor &w, int64_t m, int64_t c,
           for (int64_t ol = 0; ol < v; ++ol)
             d[i++] =
                 w.data[size_t(((ob * v + ol) * c + icb * l + il) * taps + t)];
-  return d;
 }
 
-/// The weights [C][1][taps] as [C/V][taps][V].
-std::vector<float> depthwiseWeights(const Tensor &w, int64_t c, int64_t taps,
-                                    int64_t v) {
-  std::vector<float> d(w.data.size());
+/// The weights [C][1][taps] as [C/V][taps][V], into `d`.
+void depthwiseWeights(const Tensor &w, int64_t c, int64_t taps, int64_t v,
+                      float *d) {
   size_t i = 0;
   for (int64_t cb = 0; cb < c / v; ++cb)
     for (int64_t t = 0; t < taps; ++t)
       for (int64_t l = 0; l < v; ++l)
         d[i++] = w.data[size_t((cb * v + l) * taps + t)];
-  return d;
 }
 
 bool lowerDepthwiseBlocked(const Node &n, const Tensor &w,
@@ -209,7 +205,9 @@ bool lowerDepthwiseBlocked(const Node &n, const Tensor &w,
   double flops = 2.0 * double(numElementsOf(y)) * double(g.kSize);
   blockRows(rows, p.batch * blocks, flops / double(p.batch * blocks * rows),
             rows, p.rowBlock, p.rowBlocks);
-  Buffer wb = ctx.addWeights(depthwiseWeights(w, p.channels, g.kSize, p.block));
+  Buffer wb = ctx.addWeights(w.size(), [&](float *d) {
+    depthwiseWeights(w, p.channels, g.kSize, p.block, d);
+  });
   ctx.call<KernelId::DepthwiseBlocked>(p,
                                        {ctx.buffer(x), wb, bufferOr(ctx, b, x),
                                         bufferOr(ctx, residualOf(n), x),
@@ -412,8 +410,9 @@ bool lowerConvDirect(const Node &n, const Tensor &w,
     // Zero weights and bias for the padded channels.
     Tensor wp(Shape{p.outChannels, p.channels, g.kSize});
     std::copy(w.data.begin(), w.data.end(), wp.data.begin());
-    wb = ctx.addWeights(
-        convWeights(wp, p.outChannels, p.channels, g.kSize, v, p.inLanes));
+    wb = ctx.addWeights(wp.size(), [&](float *d) {
+      convWeights(wp, p.outChannels, p.channels, g.kSize, v, p.inLanes, d);
+    });
     if (b) {
       const Tensor *bt = ctx.constant(b);
       if (!bt) {
@@ -427,8 +426,9 @@ bool lowerConvDirect(const Node &n, const Tensor &w,
       bb = ctx.addWeights(bp);
     }
   } else {
-    wb = ctx.addWeights(
-        convWeights(w, p.outChannels, p.channels, g.kSize, v, p.inLanes));
+    wb = ctx.addWeights(w.size(), [&](float *d) {
+      convWeights(w, p.outChannels, p.channels, g.kSize, v, p.inLanes, d);
+    });
   }
   ctx.call<KernelId::ConvBlocked>(p,
                                   {xb, wb, bb,

@@ -69,11 +69,11 @@ Buffer packedOperand(LowerCtx &ctx, const Value *v, int64_t count,
                      int64_t ks, int64_t panel, int64_t kc) {
   int64_t matrix = roundUp(rows, panel) * k;
   if (const Tensor *t = ctx.constant(v)) {
-    std::vector<float> packed(size_t(count * matrix));
-    for (int64_t b = 0; b < count; ++b)
-      cnnk::packPanels(t->ptr() + b * srcBatch, rows, k, rs, ks, panel, kc,
-                       packed.data() + b * matrix);
-    return ctx.addWeights(packed);
+    return ctx.addWeights(count * matrix, [&](float *packed) {
+      for (int64_t b = 0; b < count; ++b)
+        cnnk::packPanels(t->ptr() + b * srcBatch, rows, k, rs, ks, panel, kc,
+                         packed + b * matrix);
+    });
   }
   Buffer dst = ctx.scratch(std::max<int64_t>(1, count * matrix) *
                            int64_t(sizeof(float)));

@@ -54,16 +54,15 @@ bool winogradPays(const cnnk::ConvGeom &g, int64_t c, int64_t m,
   return wino < 0.8 * direct;
 }
 
-/// The weights [M][C][3][3] as G g G^T, [36][M/V][C][V].
-std::vector<float> winogradWeights(const Tensor &w, int64_t m, int64_t c,
-                                   int64_t v) {
+/// The weights [M][C][3][3] as G g G^T, [36][M/V][C][V], into `u`.
+void winogradWeights(const Tensor &w, int64_t m, int64_t c, int64_t v,
+                     float *u) {
   static const double G[6][3] = {{1.0 / 4, 0, 0},
                                  {-1.0 / 6, -1.0 / 6, -1.0 / 6},
                                  {-1.0 / 6, 1.0 / 6, -1.0 / 6},
                                  {1.0 / 24, 1.0 / 12, 1.0 / 6},
                                  {1.0 / 24, -1.0 / 12, 1.0 / 6},
                                  {0, 0, 1}};
-  std::vector<float> u(size_t(36 * m * c));
   for (int64_t oc = 0; oc < m; ++oc)
     for (int64_t ic = 0; ic < c; ++ic) {
       const float *g = &w.data[size_t((oc * c + ic) * 9)];
@@ -81,7 +80,6 @@ std::vector<float> winogradWeights(const Tensor &w, int64_t m, int64_t c,
               float(s);
         }
     }
-  return u;
 }
 
 } // namespace
@@ -156,7 +154,9 @@ bool lowerConvWinograd(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
   p.hasBias = b != nullptr;
   p.epi = epilogueParams(n);
   Buffer scratch = ctx.scratch(p.lanes * p.laneFloats * 4);
-  Buffer ub = ctx.addWeights(winogradWeights(w, p.outChannels, p.channels, v));
+  Buffer ub = ctx.addWeights(36 * p.outChannels * p.channels, [&](float *u) {
+    winogradWeights(w, p.outChannels, p.channels, v, u);
+  });
   double flops = 2.0 * double(numElementsOf(y)) * double(p.channels) * 9.0;
   ctx.call<KernelId::ConvWinograd>(p,
                                    {ctx.buffer(x), ub, bufferOr(ctx, b, x),
