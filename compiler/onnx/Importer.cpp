@@ -68,6 +68,75 @@ bool readModel(const std::string &path, ::onnx::ModelProto &model,
   return true;
 }
 
+//===--- Operator versions ----------------------------------------------===//
+// ONNX redefines an op in some opsets (OpVersions.inc, generated from ONNX's
+// schemas). The importer implements every version up to kReviewedOpset: the
+// definitions after opset 18 were compared with the one before (attributes,
+// inputs, outputs, types), and each either adds only element types (f32
+// and i64 are what cnnc computes; other types are refused where they
+// appear), or adds what the mappings refuse by name when it is used
+// (AveragePool-19's dilations, Pad-19's wrap mode, Resize-19's
+// half_pixel_symmetric), or what does not change f32 results (Cast-19's
+// saturate and Cast-24's round_mode apply to float8/float4 targets only;
+// Range-27's stash_type to the precision of its folded computation, done
+// in doubles). A definition newer than kReviewedOpset (after the table is
+// regenerated from a newer ONNX) is refused by name until reviewed.
+constexpr int kReviewedOpset = 28;
+
+struct OpVersions {
+  const char *name;
+  std::vector<int> versions;
+};
+
+const std::vector<OpVersions> &opVersionTable() {
+  static const std::vector<OpVersions> table = {
+#define CNNC_ONNX_NEWEST_OPSET(n)
+#define CNNC_ONNX_OP(name, ...) {name, {__VA_ARGS__}},
+#include "compiler/onnx/OpVersions.inc"
+#undef CNNC_ONNX_OP
+#undef CNNC_ONNX_NEWEST_OPSET
+  };
+  return table;
+}
+
+constexpr int kNewestOpset =
+#define CNNC_ONNX_NEWEST_OPSET(n) n
+#define CNNC_ONNX_OP(name, ...)
+#include "compiler/onnx/OpVersions.inc"
+#undef CNNC_ONNX_OP
+#undef CNNC_ONNX_NEWEST_OPSET
+    ;
+
+/// The versions of `op`'s definition (empty for an op ONNX does not know).
+const std::vector<int> &versionsOf(const std::string &op) {
+  static const std::unordered_map<std::string, const std::vector<int> *>
+      index = [] {
+        std::unordered_map<std::string, const std::vector<int> *> m;
+        for (const OpVersions &o : opVersionTable())
+          m[o.name] = &o.versions;
+        return m;
+      }();
+  static const std::vector<int> none;
+  auto it = index.find(op);
+  return it == index.end() ? none : *it->second;
+}
+
+std::unordered_map<std::string, OpHandler> handlerTable() {
+  std::unordered_map<std::string, OpHandler> t;
+  registerConvOps(t);
+  registerActivationOps(t);
+  registerMathOps(t);
+  registerShapeOps(t);
+  return t;
+}
+
+std::string joinInts(const std::vector<int> &v) {
+  std::string s;
+  for (int x : v)
+    s += (s.empty() ? "" : ", ") + std::to_string(x);
+  return s;
+}
+
 /// The opset of the default domain (1 when not declared).
 int64_t defaultOpset(const ::onnx::ModelProto &model) {
   for (const auto &o : model.opset_import())
@@ -118,14 +187,13 @@ private:
 
 bool ModelImporter::run() {
   Opset = defaultOpset(Model);
-  if (Opset > 18) {
-    Diag.error(Loc, "ONNX opset {} is not supported (7 to 18)", Opset);
+  if (Opset < kMinOpset || Opset > kNewestOpset) {
+    Diag.error(Loc, "ONNX opset {} is not supported ({} to {}{})", Opset,
+               kMinOpset, kNewestOpset,
+               Opset > kNewestOpset ? ", the newest cnnc knows" : "");
     return false;
   }
-  registerConvOps(Handlers);
-  registerActivationOps(Handlers);
-  registerMathOps(Handlers);
-  registerShapeOps(Handlers);
+  Handlers = handlerTable();
   G.setName(graphName(Model.graph().name()));
   G.setLoc(Loc);
   if (!checkOps() || !addInitializers() || !addInputs() || !importNodes() ||
@@ -139,10 +207,21 @@ bool ModelImporter::checkOps() {
   std::vector<std::string> bad;
   for (const auto &n : Model.graph().node()) {
     bool domainOk = n.domain().empty() || n.domain() == "ai.onnx";
-    if (domainOk && Handlers.count(n.op_type()))
-      continue;
     std::string name =
         n.name().empty() && n.output_size() ? n.output(0) : n.name();
+    if (domainOk && Handlers.count(n.op_type())) {
+      int v = opVersion(n.op_type(), Opset);
+      if (v <= kReviewedOpset)
+        continue;
+      std::vector<int> known;
+      for (int x : versionsOf(n.op_type()))
+        if (x <= kReviewedOpset)
+          known.push_back(x);
+      bad.push_back(fmt::format("{}-{} (node '{}', opset {}; cnnc implements "
+                                "versions {})",
+                                n.op_type(), v, name, Opset, joinInts(known)));
+      continue;
+    }
     std::string type = domainOk ? n.op_type() : n.domain() + "." + n.op_type();
     bad.push_back(fmt::format("{} (node '{}', opset {})", type, name, Opset));
   }
@@ -314,6 +393,29 @@ bool ModelImporter::addOutputs() {
 }
 
 } // namespace
+
+int newestOpset() { return kNewestOpset; }
+
+int opVersion(const std::string &op, int64_t opset) {
+  int v = 0;
+  for (int x : versionsOf(op))
+    if (x <= opset)
+      v = x;
+  return v;
+}
+
+std::vector<std::pair<std::string, std::vector<int>>> supportedOnnxOps() {
+  std::vector<std::pair<std::string, std::vector<int>>> out;
+  for (const auto &[name, handler] : handlerTable()) {
+    std::vector<int> vs;
+    for (int v : versionsOf(name))
+      if (v <= kReviewedOpset)
+        vs.push_back(v);
+    out.push_back({name, vs});
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 std::unique_ptr<Graph> importOnnxFile(const std::string &path,
                                       const ImportOptions &opts,

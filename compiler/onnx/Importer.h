@@ -17,6 +17,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace cnnc::onnx {
 
@@ -36,6 +38,16 @@ struct ImportOptions {
 std::unique_ptr<Graph> importOnnxFile(const std::string &path,
                                       const ImportOptions &opts,
                                       DiagEngine &diag);
+
+/// The opsets of the default domain the importer accepts: 7 to the newest
+/// of the ONNX release its table was generated from (OpVersions.inc).
+constexpr int kMinOpset = 7;
+int newestOpset();
+
+/// The ONNX ops the importer maps, sorted by name, each with the versions
+/// of its definition it accepts (the opsets, from 1 on, that (re)define
+/// it; a model of opset N uses the newest version up to N).
+std::vector<std::pair<std::string, std::vector<int>>> supportedOnnxOps();
 
 /// Parses "name=1x3x224x224" into `opts.inputShapes`; false on bad text.
 bool parseInputShape(const std::string &text, ImportOptions &opts,

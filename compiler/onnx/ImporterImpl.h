@@ -53,6 +53,10 @@ struct Binding {
 
 class Importer;
 
+/// The version of `op`'s definition a model of `opset` uses: the newest at
+/// or below it (OpVersions.inc); 0 for an op ONNX does not define.
+int opVersion(const std::string &op, int64_t opset);
+
 /// One ONNX node being mapped.
 class NodeCtx {
 public:

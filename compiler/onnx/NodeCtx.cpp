@@ -100,7 +100,8 @@ std::string NodeCtx::nodeName() const {
 }
 
 void NodeCtx::report(const std::string &msg) {
-  Imp.diag().error(Imp.loc(), "{} node '{}': {}", N.op_type(), nodeName(), msg);
+  Imp.diag().error(Imp.loc(), "{}-{} node '{}' (opset {}): {}", N.op_type(),
+                   opVersion(N.op_type(), Opset), nodeName(), Opset, msg);
 }
 
 const ::onnx::AttributeProto *NodeCtx::attr(std::string_view name) const {

@@ -20,4 +20,5 @@ config.substitutions.append(("%cnnrun", os.path.join(config.cnnc_tools_dir, "cnn
 config.substitutions.append(("%cnnc", os.path.join(config.cnnc_tools_dir, "cnnc")))
 config.substitutions.append(("%fakemodels", config.cnnrt_fake_dir))
 config.substitutions.append(("%samples", os.path.join(config.cnnc_src_root, "samples")))
+config.substitutions.append(("%docs", os.path.join(config.cnnc_src_root, "docs")))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))

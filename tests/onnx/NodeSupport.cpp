@@ -1,6 +1,8 @@
 //===- NodeSupport.cpp - Which ONNX node tests apply to cnnc --------------===//
 #include "tests/onnx/NodeSupport.h"
 
+#include "compiler/onnx/Importer.h"
+
 #include "tests/onnx/TensorProtos.h"
 
 #include <fmt/format.h>
@@ -382,8 +384,8 @@ std::string cnnc::nodetest::elemTypeName(int t) {
 std::string cnnc::nodetest::leftOutReason(const ::onnx::ModelProto &model,
                                           const FedInputs &fed) {
   int64_t opset = defaultOpset(model);
-  if (opset > 18)
-    return fmt::format("opset {} above 18", opset);
+  if (opset > cnnc::onnx::newestOpset())
+    return fmt::format("opset {} above {}", opset, cnnc::onnx::newestOpset());
   const ::onnx::GraphProto &g = model.graph();
   ModelView v = viewOf(model, fed);
   std::string why = unsupportedOps(g);

@@ -201,6 +201,18 @@ int main(int argc, char **argv) {
     std::fputs(listOps().c_str(), stdout);
     return 0;
   }
+  if (opts->listOnnxOps) {
+    // Markdown: docs/onnx-ops.md is this table.
+    std::printf("| ONNX op | versions (opsets %d to %d) |\n|---|---|\n",
+                onnx::kMinOpset, onnx::newestOpset());
+    for (const auto &[name, versions] : onnx::supportedOnnxOps()) {
+      std::string vs;
+      for (int v : versions)
+        vs += (vs.empty() ? "" : ", ") + std::to_string(v);
+      std::printf("| %s | %s |\n", name.c_str(), vs.c_str());
+    }
+    return 0;
+  }
   if (opts->listPasses) {
     for (const PassInfo &p : allPasses())
       std::printf("%-22.*s %.*s\n", int(p.name.size()), p.name.data(),

@@ -106,6 +106,8 @@ void printUsage() {
       "  --time-passes          print the time of each pass\n"
       "\n"
       "  --list-ops             the op table: operands and attributes\n"
+      "  --list-onnx-ops        the ONNX ops imported, with the versions of\n"
+      "                         their definitions (docs/onnx-ops.md)\n"
       "  --list-passes          the registered passes\n"
       "  --help, --version\n"
       "\n"
@@ -319,6 +321,8 @@ std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
       o.printOutputs = true;
     } else if (a == "--list-ops") {
       o.listOps = true;
+    } else if (a == "--list-onnx-ops") {
+      o.listOnnxOps = true;
     } else if (a == "--list-passes") {
       o.listPasses = true;
     } else if (a == "--print-target") {
@@ -337,8 +341,8 @@ std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
                                     o.model, a));
     }
   }
-  if (!o.help && !o.version && !o.listOps && !o.listPasses && !o.printTarget &&
-      o.model.empty())
+  if (!o.help && !o.version && !o.listOps && !o.listOnnxOps &&
+      !o.listPasses && !o.printTarget && o.model.empty())
     return usageError("no model given");
   if (!o.emitGiven && !o.output.empty())
     o.emit = emitKindForFile(o.output);

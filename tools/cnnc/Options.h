@@ -50,6 +50,7 @@ struct CliOptions {
   std::string outputDir;
   bool printOutputs = false;
   bool listOps = false;
+  bool listOnnxOps = false;
   bool listPasses = false;
   bool printTarget = false; // --print-target
   bool help = false;

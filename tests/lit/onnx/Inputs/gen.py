@@ -98,19 +98,35 @@ model("opset9.onnx", 9, [
     "initializer { " + tensor("scales", [4], [1.0, 1.0, 2.0, 2.0]) + " }",
 ])
 
-# The same in opset 13: Clip bounds as inputs, Resize, Pad with inputs.
-model("opset13.onnx", 13, [
-    node("Clip", ["x", "lo", "hi"], ["c"], "clip"),
-    node("Resize", ["c", "", "scales"], ["u"], "up", mode="nearest",
-         coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
-    node("Pad", ["u", "pads"], ["p"], "pad"),
-    node("Softmax", ["p"], ["y"], "softmax", axis=1),
-], [("x", [1, 2, 3, 3])], [("y", [1, 2, 7, 7])], [
-    "initializer { " + tensor("scales", [4], [1.0, 1.0, 2.0, 2.0]) + " }",
-    "initializer { " + tensor("lo", [], [-0.5]) + " }",
-    "initializer { " + tensor("hi", [], [0.5]) + " }",
-    "initializer { " + tensor("pads", [8], ints=[0, 0, 1, 0, 0, 0, 0, 1]) + " }",
-])
+# The same in opset 13: Clip bounds as inputs, Resize, Pad with inputs;
+# and in opset 22 (Resize-19, Pad-21 and Softmax-13 as defined there).
+for opset in (13, 22):
+    model(f"opset{opset}.onnx", opset, [
+        node("Clip", ["x", "lo", "hi"], ["c"], "clip"),
+        node("Resize", ["c", "", "scales"], ["u"], "up", mode="nearest",
+             coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
+        node("Pad", ["u", "pads"], ["p"], "pad"),
+        node("Softmax", ["p"], ["y"], "softmax", axis=1),
+    ], [("x", [1, 2, 3, 3])], [("y", [1, 2, 7, 7])], [
+        "initializer { " + tensor("scales", [4], [1.0, 1.0, 2.0, 2.0]) + " }",
+        "initializer { " + tensor("lo", [], [-0.5]) + " }",
+        "initializer { " + tensor("hi", [], [0.5]) + " }",
+        "initializer { " + tensor("pads", [8], ints=[0, 0, 1, 0, 0, 0, 0, 1]) + " }",
+    ])
+
+# Opsets outside 7 to the newest the importer knows.
+for opset in (6, 99):
+    model(f"opset{opset}.onnx", opset, [
+        node("Relu", ["x"], ["y"], "relu"),
+    ], [("x", [1, 4])], [("y", [1, 4])])
+
+# Opset 22 (AveragePool-22, Conv-22): a dilated average pool is refused by
+# name; the conv imports.
+model("avgpool-dilated.onnx", 22, [
+    node("Conv", ["x", "w"], ["c"], "conv", pads=[1, 1, 1, 1]),
+    node("AveragePool", ["c"], ["y"], "pool", kernel_shape=[2, 2],
+         dilations=[2, 2]),
+], [("x", [1, 1, 6, 6])], [("y", [1, 1, 4, 4])], [init("w", [1, 1, 3, 3], 8)])
 
 # Unsupported ops, and a symbolic batch dimension.
 model("unsupported.onnx", 13, [
