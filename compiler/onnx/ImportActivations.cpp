@@ -102,6 +102,9 @@ bool importClip(NodeCtx &c) {
       (i == 1 ? lo : hi) = (*v)[0];
     }
   }
+  // ONNX: with min > max every element becomes max (clip(x, max, max)).
+  if (lo > hi)
+    lo = hi;
   return c.emitOut(OpKind::Clip, {c.in(0)}, attrs({{"min", lo}, {"max", hi}}));
 }
 

@@ -1,9 +1,12 @@
 //===- ImportResize.cpp - ONNX Resize and Upsample ------------------------===//
 //
-// Resize (opsets 10 to 18) and Upsample (7, 9) map onto resize when they
+// Resize (opsets 10 to 19) and Upsample (7, 9) map onto resize when they
 // scale only the spatial axes of x [N,C,*S]: modes nearest and linear, the
 // coordinate transformations and nearest modes of the op table. Opset 10's
 // Resize and Upsample behave as {asymmetric, floor}, as ONNX Runtime does.
+// Resize-18's `axes` spread its scales or sizes over x's axes, and its
+// keep_aspect_ratio_policy becomes one scale for the resized axes with
+// rounded sizes (resize with both scales and sizes).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/onnx/ConstEval.h"
@@ -54,15 +57,90 @@ std::optional<ResizeParams> readParams(NodeCtx &c) {
   return p;
 }
 
+/// Resize-18's `axes`: the scales or sizes given for those axes only,
+/// spread over every axis of x (1, or x's size, elsewhere).
+bool spreadOverAxes(NodeCtx &c, const Shape &x, ResizeParams &p) {
+  if (!c.hasAttr("axes"))
+    return true;
+  int64_t r = int64_t(x.size());
+  std::vector<int64_t> axes = c.attrInts("axes");
+  std::vector<bool> seen(size_t(r), false);
+  for (int64_t &a : axes) {
+    if (a < -r || a >= r)
+      return c.error("expects axes in [{}, {}), found {}", -r, r, a);
+    a = a < 0 ? a + r : a;
+    if (seen[size_t(a)])
+      return c.error("names axis {} twice in axes", a);
+    seen[size_t(a)] = true;
+  }
+  size_t n = p.scales.empty() ? p.sizes.size() : p.scales.size();
+  if (n != axes.size())
+    return c.error("expects one {} per entry of axes ({}), found {}",
+                   p.scales.empty() ? "size" : "scale", axes.size(), n);
+  if (!p.scales.empty()) {
+    std::vector<double> full(size_t(r), 1.0);
+    for (size_t i = 0; i < axes.size(); ++i)
+      full[size_t(axes[i])] = p.scales[i];
+    p.scales = full;
+  } else {
+    std::vector<int64_t> full(x.begin(), x.end());
+    for (size_t i = 0; i < axes.size(); ++i)
+      full[size_t(axes[i])] = p.sizes[i];
+    p.sizes = full;
+  }
+  return true;
+}
+
+/// keep_aspect_ratio_policy (with sizes): one scale for the resized axes,
+/// the smallest (not_larger) or largest (not_smaller) of sizes / x, and
+/// output sizes round(scale * x) there; the result keeps both (the op
+/// table's resize then takes the size from `sizes`, coordinates from
+/// `scales`).
+bool keepAspectRatio(NodeCtx &c, const Shape &x, ResizeParams &p) {
+  std::string policy = c.attrString("keep_aspect_ratio_policy", "stretch");
+  if (policy == "stretch")
+    return true;
+  if (policy != "not_larger" && policy != "not_smaller")
+    return c.error("keep_aspect_ratio_policy '{}' is not supported (stretch, "
+                   "not_larger, not_smaller)",
+                   policy);
+  if (p.sizes.empty())
+    return true; // ONNX applies it to sizes only
+  std::vector<size_t> axes;
+  if (c.hasAttr("axes")) {
+    for (int64_t a : c.attrInts("axes"))
+      axes.push_back(size_t(a < 0 ? a + int64_t(x.size()) : a));
+  } else {
+    for (size_t i = 0; i < x.size(); ++i)
+      axes.push_back(i);
+  }
+  double scale = 0;
+  for (size_t k = 0; k < axes.size(); ++k) {
+    double s = double(p.sizes[axes[k]]) / double(x[axes[k]]);
+    scale = k == 0                      ? s
+            : policy == "not_larger" ? std::min(scale, s)
+                                     : std::max(scale, s);
+  }
+  p.scales.assign(x.size(), 1.0);
+  for (size_t a : axes) {
+    p.scales[a] = scale;
+    p.sizes[a] = int64_t(scale * double(x[a]) + 0.5);
+  }
+  return true;
+}
+
 /// Keeps the spatial entries of `p`; false after reporting when N or C is
 /// scaled.
 bool spatialOnly(NodeCtx &c, const Shape &x, ResizeParams &p) {
-  size_t n = p.scales.empty() ? p.sizes.size() : p.scales.size();
-  if (n != x.size())
-    return c.error("expects one scale or size per axis of x {}, found {}",
-                   shapeStr(x), n);
+  if (!p.scales.empty() && p.scales.size() != x.size())
+    return c.error("expects one scale per axis of x {}, found {}", shapeStr(x),
+                   p.scales.size());
+  if (!p.sizes.empty() && p.sizes.size() != x.size())
+    return c.error("expects one size per axis of x {}, found {}", shapeStr(x),
+                   p.sizes.size());
   for (size_t k = 0; k < 2; ++k) {
-    bool same = p.scales.empty() ? p.sizes[k] == x[k] : p.scales[k] == 1.0;
+    bool same = (p.sizes.empty() || p.sizes[k] == x[k]) &&
+                (p.scales.empty() || p.scales[k] == 1.0);
     if (!same)
       return c.error("resizes axis {} of x {}; only spatial axes (2 and up) "
                      "may be resized",
@@ -70,7 +148,7 @@ bool spatialOnly(NodeCtx &c, const Shape &x, ResizeParams &p) {
   }
   if (!p.scales.empty())
     p.scales.erase(p.scales.begin(), p.scales.begin() + 2);
-  else
+  if (!p.sizes.empty())
     p.sizes.erase(p.sizes.begin(), p.sizes.begin() + 2);
   return true;
 }
@@ -94,23 +172,20 @@ bool importResize(NodeCtx &c) {
   std::string nearest =
       legacy ? "floor" : c.attrString("nearest_mode", "round_prefer_floor");
   if (coord != "half_pixel" && coord != "asymmetric" &&
-      coord != "align_corners" && coord != "pytorch_half_pixel")
+      coord != "align_corners" && coord != "pytorch_half_pixel" &&
+      coord != "half_pixel_symmetric")
     return c.error("coordinate_transformation_mode '{}' is not supported",
                    coord);
   if (c.attrInt("antialias", 0) != 0 || c.attrInt("exclude_outside", 0) != 0)
     return c.error("antialias and exclude_outside are not supported");
-  if (c.attrString("keep_aspect_ratio_policy", "stretch") != "stretch")
-    return c.error("keep_aspect_ratio_policy '{}' is not supported",
-                   c.attrString("keep_aspect_ratio_policy", ""));
-  if (c.hasAttr("axes"))
-    return c.error("the axes attribute is not supported");
   std::optional<ResizeParams> p = readParams(c);
-  if (!p || !spatialOnly(c, *x, *p))
+  if (!p || !spreadOverAxes(c, *x, *p) || !keepAspectRatio(c, *x, *p) ||
+      !spatialOnly(c, *x, *p))
     return false;
   Attrs as;
   if (!p->scales.empty())
     as.push_back({"scales", p->scales});
-  else
+  if (!p->sizes.empty())
     as.push_back({"sizes", p->sizes});
   as.push_back({"mode", mode});
   as.push_back({"coordinate_transformation_mode", coord});

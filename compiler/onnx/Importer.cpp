@@ -187,10 +187,10 @@ private:
 
 bool ModelImporter::run() {
   Opset = defaultOpset(Model);
-  if (Opset < kMinOpset || Opset > kNewestOpset) {
-    Diag.error(Loc, "ONNX opset {} is not supported ({} to {}{})", Opset,
-               kMinOpset, kNewestOpset,
-               Opset > kNewestOpset ? ", the newest cnnc knows" : "");
+  if (Opset > kNewestOpset) {
+    Diag.error(Loc,
+               "ONNX opset {} is not supported: the newest cnnc knows is {}",
+               Opset, kNewestOpset);
     return false;
   }
   Handlers = handlerTable();

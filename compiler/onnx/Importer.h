@@ -39,9 +39,10 @@ std::unique_ptr<Graph> importOnnxFile(const std::string &path,
                                       const ImportOptions &opts,
                                       DiagEngine &diag);
 
-/// The opsets of the default domain the importer accepts: 7 to the newest
-/// of the ONNX release its table was generated from (OpVersions.inc).
-constexpr int kMinOpset = 7;
+/// The newest opset of the default domain the importer accepts: that of
+/// the ONNX release its table was generated from (OpVersions.inc). Older
+/// ones are accepted too: each node uses its op's definition of the
+/// model's opset.
 int newestOpset();
 
 /// The ONNX ops the importer maps, sorted by name, each with the versions

@@ -9,11 +9,15 @@
 //   pytorch_half_pixel  as half_pixel, but 0 when out == 1
 //   asymmetric          x / scale
 //   align_corners       x * (in - 1) / (out - 1), 0 when out == 1
+//   half_pixel_symmetric  as half_pixel, shifted by in/2 * (1 - out /
+//                       (in * scale)) so that the centres of input and
+//                       output agree when in * scale is not whole
 //
 // mode=nearest rounds that coordinate by nearest_mode and clamps it to
 // [0, in-1]; mode=linear clamps it to [0, in-1] and interpolates between its
 // two neighbours on each axis (bilinear, trilinear). With `scales` the output
-// size is floor(in * scale).
+// size is floor(in * scale); with both `scales` and `sizes` (ONNX's
+// keep_aspect_ratio_policy), it is `sizes` and the coordinates use `scales`.
 //
 // PyTorch: F.interpolate(mode='nearest') is {asymmetric, floor};
 // bilinear/trilinear with align_corners=False is half_pixel at every size
@@ -41,16 +45,16 @@ bool resolveAxis(const Shape &x, size_t axis, const std::vector<double> &scales,
                  std::string &error) {
   size_t i = axis - 2;
   a.in = x[axis];
-  a.fromSizes = !sizes.empty();
+  a.fromSizes = scales.empty();
   if (a.in < 1) {
     error = fmt::format("resize expects non-empty spatial axes, found axis {} "
                         "of x {} empty",
                         axis, shapeStr(x));
     return false;
   }
-  if (a.fromSizes) {
+  if (!sizes.empty())
     a.out = sizes[i];
-  } else {
+  if (!scales.empty()) {
     a.scale = scales[i];
     if (!(a.scale > 0) || std::isinf(a.scale)) {
       error = fmt::format("resize expects positive finite 'scales', found {}",
@@ -64,7 +68,8 @@ bool resolveAxis(const Shape &x, size_t axis, const std::vector<double> &scales,
                           a.scale, axis);
       return false;
     }
-    a.out = int64_t(out);
+    if (sizes.empty())
+      a.out = int64_t(out);
   }
   if (a.out < 1 || a.out > kMaxElements) {
     error = fmt::format("resize expects an output size in [1, 2^40] on axis "
@@ -88,20 +93,19 @@ bool resolveResize(const Node &node, const Shape &x,
   const std::vector<double> &scales = node.getFloats("scales");
   const std::vector<int64_t> &sizes = node.getInts("sizes");
   size_t spatial = x.size() - 2;
-  if (scales.empty() == sizes.empty()) {
-    error = fmt::format("resize expects exactly one of 'scales' and 'sizes', "
-                        "found {}",
-                        scales.empty() ? "neither" : "both");
+  if (scales.empty() && sizes.empty()) {
+    error = "resize expects 'scales' or 'sizes'";
     return false;
   }
-  size_t count = scales.empty() ? sizes.size() : scales.size();
-  if (count != spatial) {
-    error = fmt::format("resize expects one '{}' entry per spatial axis of x "
-                        "{} ({}), found {}",
-                        scales.empty() ? "sizes" : "scales", shapeStr(x),
-                        spatial, count);
-    return false;
-  }
+  for (const auto &[name, count] :
+       {std::pair<const char *, size_t>{"scales", scales.size()},
+        {"sizes", sizes.size()}})
+    if (count != 0 && count != spatial) {
+      error = fmt::format("resize expects one '{}' entry per spatial axis of "
+                          "x {} ({}), found {}",
+                          name, shapeStr(x), spatial, count);
+      return false;
+    }
   axes.clear();
   for (size_t i = 0; i < spatial; ++i) {
     ResizeAxis a;
@@ -120,6 +124,12 @@ double sourceCoord(const ResizeAxis &a, int64_t x, std::string_view mode) {
     return a.toInput(double(x));
   if (mode == "pytorch_half_pixel" && a.out == 1)
     return 0.0;
+  if (mode == "half_pixel_symmetric") {
+    double scale = a.fromSizes ? double(a.out) / double(a.in) : a.scale;
+    double offset =
+        double(a.in) / 2 * (1 - double(a.out) / (scale * double(a.in)));
+    return offset + a.toInput(double(x) + 0.5) - 0.5;
+  }
   return a.toInput(double(x) + 0.5) - 0.5;
 }
 

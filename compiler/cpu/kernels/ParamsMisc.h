@@ -186,6 +186,7 @@ enum ResizeCoord : int64_t {
   kCoordAsymmetric,
   kCoordAlignCorners,
   kCoordPytorchHalfPixel,
+  kCoordHalfPixelSymmetric,
 };
 enum ResizeNearest : int64_t {
   kRoundPreferFloor = 0,

@@ -19,6 +19,8 @@ int64_t coordMode(const std::string &m) {
     return cnnk::kCoordAlignCorners;
   if (m == "pytorch_half_pixel")
     return cnnk::kCoordPytorchHalfPixel;
+  if (m == "half_pixel_symmetric")
+    return cnnk::kCoordHalfPixelSymmetric;
   return cnnk::kCoordHalfPixel;
 }
 

@@ -114,7 +114,7 @@ for opset in (13, 22):
         "initializer { " + tensor("pads", [8], ints=[0, 0, 1, 0, 0, 0, 0, 1]) + " }",
     ])
 
-# Opsets outside 7 to the newest the importer knows.
+# An old opset (Relu-6), and one newer than the importer knows.
 for opset in (6, 99):
     model(f"opset{opset}.onnx", opset, [
         node("Relu", ["x"], ["y"], "relu"),
