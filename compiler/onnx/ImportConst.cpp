@@ -265,10 +265,17 @@ bool importExpand(NodeCtx &c) {
 }
 
 /// Dropout in training mode (a non-zero ratio with training_mode true) is
-/// not an identity.
+/// not an identity. In inference its mask output (opset 7 on; the model
+/// zoo's Caffe2 conversions name it) is all true: a constant of x's shape,
+/// which nothing computed may read (bool tensors are shape arithmetic).
 bool checkDropout(NodeCtx &c) {
-  if (c.numOutputs() > 1 && !c.proto().output(1).empty())
-    return c.error("the mask output is not supported");
+  if (c.numOutputs() > 1 && !c.proto().output(1).empty()) {
+    std::optional<Shape> s = c.shapeOf(0);
+    if (!s)
+      return false;
+    c.bindConst(1, ConstData::ints(*s, std::vector<int64_t>(
+                                           size_t(numElements(*s)), 1)));
+  }
   if (!c.hasInput(2))
     return true;
   ConstRef training = c.constIn(2);

@@ -146,3 +146,15 @@ model("intcompute.onnx", 13, [
     node("Cast", ["s"], ["sf"], "cast", to=7),
     node("Add", ["x", "sf"], ["y"], "add"),
 ], [("x", [1, 4])], [("y", [1, 4])])
+
+# Dropout's mask output (all true in inference), unused as in the model
+# zoo's Caffe2 conversions; and read by a compute op.
+model("dropout-mask.onnx", 12, [
+    node("Dropout", ["x"], ["d", "mask"], "drop", ratio=0.5),
+    node("Relu", ["d"], ["y"], "relu"),
+], [("x", [1, 4])], [("y", [1, 4])])
+model("dropout-mask-used.onnx", 12, [
+    node("Dropout", ["x"], ["d", "mask"], "drop", ratio=0.5),
+    node("Cast", ["mask"], ["m"], "cast", to=1),
+    node("Add", ["d", "m"], ["y"], "add"),
+], [("x", [1, 4])], [("y", [1, 4])])
