@@ -74,9 +74,9 @@ bool readModel(const std::string &path, ::onnx::ModelProto &model,
 // definitions after opset 18 were compared with the one before (attributes,
 // inputs, outputs, types), and each either adds only element types (f32
 // and i64 are what cnnc computes; other types are refused where they
-// appear), or adds what the mappings refuse by name when it is used
-// (AveragePool-19's dilations, Pad-19's wrap mode, Resize-19's
-// half_pixel_symmetric), or what does not change f32 results (Cast-19's
+// appear), or adds what the mappings implement (Resize-19's
+// half_pixel_symmetric) or refuse by name when it is used (AveragePool-19's
+// dilations, Pad-19's wrap mode), or what does not change f32 results (Cast-19's
 // saturate and Cast-24's round_mode apply to float8/float4 targets only;
 // Range-27's stash_type to the precision of its folded computation, done
 // in doubles). A definition newer than kReviewedOpset (after the table is
