@@ -24,7 +24,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -248,18 +247,9 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
   size_t weightBytes = lc.weights().size();
   if (int fd = weightsObject ? lc.takeWeightsFile() : -1; fd >= 0) {
     weightsInput.adopt(fd);
-    cpu::WeightsObjectFrame f = cpu::weightsObjectFrame(
-        target.info.triple, name + ".weights", weightBytes);
-    uint64_t end = f.trailerOffset + f.trailer.size();
-    weightsOk =
-        ::ftruncate(fd, off_t(end)) == 0 &&
-        ::pwrite(fd, f.header.data(), f.header.size(), 0) ==
-            ssize_t(f.header.size()) &&
-        ::pwrite(fd, f.trailer.data(), f.trailer.size(),
-                 off_t(f.trailerOffset)) == ssize_t(f.trailer.size());
-    if (!weightsOk)
-      weightsError = fmt::format("cannot write the weights object: {}",
-                                 std::strerror(errno));
+    weightsOk = cpu::frameWeightsObject(fd, target.info.triple,
+                                        name + ".weights", weightBytes,
+                                        weightsError);
   } else if (weightsObject) {
     weightsOk = weightsInput.open(name + ".weights.o",
                                   base.string() + ".weights.o", weightsError);

@@ -486,14 +486,16 @@ void ModuleBuilder::stampTarget() {
   }
 }
 
-bool ModuleBuilder::verify(std::string &error) {
+std::unique_ptr<llvm::Module> ModuleBuilder::finish(std::string &error) {
+  dropUnusedLibraryCode();
+  stampTarget();
   std::string msg;
   llvm::raw_string_ostream os(msg);
   if (llvm::verifyModule(*M, &os)) {
     error = "generated module is broken: " + os.str();
-    return false;
+    return nullptr;
   }
-  return true;
+  return std::move(M);
 }
 
 std::unique_ptr<llvm::Module> ModuleBuilder::build(std::string &error) {
@@ -508,11 +510,7 @@ std::unique_ptr<llvm::Module> ModuleBuilder::build(std::string &error) {
     cost += job.cost;
   if (!Jobs.empty() && cost < Opts.deferMinCost && !buildJobsHere(error))
     return nullptr;
-  dropUnusedLibraryCode();
-  stampTarget();
-  if (!verify(error))
-    return nullptr;
-  return std::move(M);
+  return finish(error);
 }
 
 std::unique_ptr<llvm::Module>

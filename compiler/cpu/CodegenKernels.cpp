@@ -278,11 +278,7 @@ ModuleBuilder::buildKernels(const std::vector<KernelJob> &jobs,
             llvm::toString(std::move(e));
     return nullptr;
   }
-  dropUnusedLibraryCode();
-  stampTarget();
-  if (!verify(error))
-    return nullptr;
-  return std::move(M);
+  return finish(error);
 }
 
 std::unique_ptr<llvm::Module>

@@ -180,17 +180,9 @@ bool LinkInput::open(const std::string &name, const std::string &fallbackPath,
                      std::string &error) {
 #if defined(MFD_ALLOW_SEALING)
   // No MFD_CLOEXEC: the linker (a child of a child) inherits the file.
-  fd_ = ::memfd_create(name.c_str(), 0);
-  if (fd_ >= 0) {
-    inMemory_ = true;
-    path_ = fmt::format("/dev/fd/{}", fd_);
-    if (::access(path_.c_str(), R_OK) != 0) {
-      // No /dev/fd to name it by (a chroot without /proc): a file then.
-      ::close(fd_);
-      fd_ = -1;
-      inMemory_ = false;
-    }
-  }
+  if (memoryFilesLinkable())
+    if (int fd = ::memfd_create(name.c_str(), 0); fd >= 0)
+      adopt(fd);
 #else
   (void)name;
 #endif

@@ -68,7 +68,10 @@ private:
                             const std::string &label);
   uint64_t costOf(llvm::Function *f);
   bool buildJobsHere(std::string &error);
-  bool verify(std::string &error);
+  /// Ends a module: drops the library code nothing reaches, stamps the
+  /// target on every function and verifies; the module, or nullptr with
+  /// `error` set.
+  std::unique_ptr<llvm::Module> finish(std::string &error);
   void flatten(llvm::Function &f, const SharedParams *sp = nullptr);
   void foldParams(llvm::Function &f, const SharedParams *sp);
   bool foldSharedLoads(llvm::Function &f, const SharedParams &sp);

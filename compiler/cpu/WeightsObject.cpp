@@ -4,7 +4,11 @@
 #include <llvm/BinaryFormat/ELF.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <fmt/format.h>
+
+#include <cerrno>
 #include <cstring>
+#include <unistd.h>
 
 namespace cnnc::cpu {
 
@@ -119,6 +123,22 @@ WeightsObjectFrame weightsObjectFrame(const std::string &triple,
   put(shstrOff, shstr, sizeof(shstr));
   put(shOff, sh, sizeof(sh));
   return f;
+}
+
+bool frameWeightsObject(int fd, const std::string &triple,
+                        const std::string &symbol, uint64_t size,
+                        std::string &error) {
+  WeightsObjectFrame f = weightsObjectFrame(triple, symbol, size);
+  uint64_t end = f.trailerOffset + f.trailer.size();
+  bool ok = ::ftruncate(fd, off_t(end)) == 0 &&
+            ::pwrite(fd, f.header.data(), f.header.size(), 0) ==
+                ssize_t(f.header.size()) &&
+            ::pwrite(fd, f.trailer.data(), f.trailer.size(),
+                     off_t(f.trailerOffset)) == ssize_t(f.trailer.size());
+  if (!ok)
+    error = fmt::format("cannot write the weights object: {}",
+                        std::strerror(errno));
+  return ok;
 }
 
 void writeWeightsObject(llvm::raw_ostream &os, const std::string &triple,

@@ -39,6 +39,14 @@ WeightsObjectFrame weightsObjectFrame(const std::string &triple,
                                       const std::string &symbol,
                                       uint64_t size);
 
+/// Makes the file `fd`, which holds `size` bytes of weights at
+/// kWeightsObjectHeader, the object writeWeightsObject would write: the
+/// header before them, the tables after. False with `error` set when a
+/// write fails.
+bool frameWeightsObject(int fd, const std::string &triple,
+                        const std::string &symbol, uint64_t size,
+                        std::string &error);
+
 /// Writes to `os` (at its start) an ELF relocatable object for `triple`
 /// defining the global hidden symbol `symbol` as `bytes`, 64-byte aligned.
 /// Write errors stay in `os` for its owner to report.

@@ -58,12 +58,18 @@ std::optional<ResizeParams> readParams(NodeCtx &c) {
 }
 
 /// Resize-18's `axes`: the scales or sizes given for those axes only,
-/// spread over every axis of x (1, or x's size, elsewhere).
-bool spreadOverAxes(NodeCtx &c, const Shape &x, ResizeParams &p) {
-  if (!c.hasAttr("axes"))
-    return true;
+/// spread over every axis of x (1, or x's size, elsewhere). `axes` becomes
+/// the axes resized: those named, else all of x's.
+bool spreadOverAxes(NodeCtx &c, const Shape &x, ResizeParams &p,
+                    std::vector<int64_t> &axes) {
   int64_t r = int64_t(x.size());
-  std::vector<int64_t> axes = c.attrInts("axes");
+  axes.clear();
+  if (!c.hasAttr("axes")) {
+    for (int64_t a = 0; a < r; ++a)
+      axes.push_back(a);
+    return true;
+  }
+  axes = c.attrInts("axes");
   std::vector<bool> seen(size_t(r), false);
   for (int64_t &a : axes) {
     if (a < -r || a >= r)
@@ -96,7 +102,8 @@ bool spreadOverAxes(NodeCtx &c, const Shape &x, ResizeParams &p) {
 /// output sizes round(scale * x) there; the result keeps both (the op
 /// table's resize then takes the size from `sizes`, coordinates from
 /// `scales`).
-bool keepAspectRatio(NodeCtx &c, const Shape &x, ResizeParams &p) {
+bool keepAspectRatio(NodeCtx &c, const Shape &x, ResizeParams &p,
+                     const std::vector<int64_t> &axes) {
   std::string policy = c.attrString("keep_aspect_ratio_policy", "stretch");
   if (policy == "stretch")
     return true;
@@ -106,25 +113,18 @@ bool keepAspectRatio(NodeCtx &c, const Shape &x, ResizeParams &p) {
                    policy);
   if (p.sizes.empty())
     return true; // ONNX applies it to sizes only
-  std::vector<size_t> axes;
-  if (c.hasAttr("axes")) {
-    for (int64_t a : c.attrInts("axes"))
-      axes.push_back(size_t(a < 0 ? a + int64_t(x.size()) : a));
-  } else {
-    for (size_t i = 0; i < x.size(); ++i)
-      axes.push_back(i);
-  }
   double scale = 0;
   for (size_t k = 0; k < axes.size(); ++k) {
-    double s = double(p.sizes[axes[k]]) / double(x[axes[k]]);
+    size_t a = size_t(axes[k]);
+    double s = double(p.sizes[a]) / double(x[a]);
     scale = k == 0                      ? s
             : policy == "not_larger" ? std::min(scale, s)
                                      : std::max(scale, s);
   }
   p.scales.assign(x.size(), 1.0);
-  for (size_t a : axes) {
-    p.scales[a] = scale;
-    p.sizes[a] = int64_t(scale * double(x[a]) + 0.5);
+  for (int64_t a : axes) {
+    p.scales[size_t(a)] = scale;
+    p.sizes[size_t(a)] = int64_t(scale * double(x[size_t(a)]) + 0.5);
   }
   return true;
 }
@@ -179,8 +179,9 @@ bool importResize(NodeCtx &c) {
   if (c.attrInt("antialias", 0) != 0 || c.attrInt("exclude_outside", 0) != 0)
     return c.error("antialias and exclude_outside are not supported");
   std::optional<ResizeParams> p = readParams(c);
-  if (!p || !spreadOverAxes(c, *x, *p) || !keepAspectRatio(c, *x, *p) ||
-      !spatialOnly(c, *x, *p))
+  std::vector<int64_t> axes;
+  if (!p || !spreadOverAxes(c, *x, *p, axes) ||
+      !keepAspectRatio(c, *x, *p, axes) || !spatialOnly(c, *x, *p))
     return false;
   Attrs as;
   if (!p->scales.empty())

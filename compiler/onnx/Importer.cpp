@@ -10,6 +10,7 @@
 #include "ir/Verifier.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -130,13 +131,6 @@ std::unordered_map<std::string, OpHandler> handlerTable() {
   return t;
 }
 
-std::string joinInts(const std::vector<int> &v) {
-  std::string s;
-  for (int x : v)
-    s += (s.empty() ? "" : ", ") + std::to_string(x);
-  return s;
-}
-
 /// The opset of the default domain (1 when not declared).
 int64_t defaultOpset(const ::onnx::ModelProto &model) {
   for (const auto &o : model.opset_import())
@@ -219,7 +213,7 @@ bool ModelImporter::checkOps() {
           known.push_back(x);
       bad.push_back(fmt::format("{}-{} (node '{}', opset {}; cnnc implements "
                                 "versions {})",
-                                n.op_type(), v, name, Opset, joinInts(known)));
+                                n.op_type(), v, name, Opset, fmt::join(known, ", ")));
       continue;
     }
     std::string type = domainOk ? n.op_type() : n.domain() + "." + n.op_type();

@@ -23,6 +23,9 @@
 #include "tools/cnnc/Options.h"
 #include "tools/cnnc/RunInterpreter.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <new>
@@ -205,12 +208,8 @@ int main(int argc, char **argv) {
     // Markdown: docs/onnx-ops.md is this table.
     std::printf("| ONNX op | versions (opsets up to %d) |\n|---|---|\n",
                 onnx::newestOpset());
-    for (const auto &[name, versions] : onnx::supportedOnnxOps()) {
-      std::string vs;
-      for (int v : versions)
-        vs += (vs.empty() ? "" : ", ") + std::to_string(v);
-      std::printf("| %s | %s |\n", name.c_str(), vs.c_str());
-    }
+    for (const auto &[name, versions] : onnx::supportedOnnxOps())
+      fmt::print("| {} | {} |\n", name, fmt::join(versions, ", "));
     return 0;
   }
   if (opts->listPasses) {
