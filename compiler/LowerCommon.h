@@ -42,7 +42,8 @@ namespace cnnc {
   X(Clip)                                                                      \
   X(Step)                                                                      \
   X(LogSigmoid)                                                                \
-  X(Gelu)
+  X(Gelu)                                                                      \
+  X(Erf)
 
 /// Defines lower<Id>(n, ctx) as lowerUnary(n, ctx), with the LowerCtx and
 /// lowerUnary of the backend namespace it expands in.

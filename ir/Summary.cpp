@@ -83,6 +83,7 @@ int64_t nodeMacs(const Node &n) {
   case OpKind::Step:
   case OpKind::LogSigmoid:
   case OpKind::Gelu:
+  case OpKind::Erf:
   case OpKind::Prelu:
   case OpKind::Maxout:
   case OpKind::BatchNorm:

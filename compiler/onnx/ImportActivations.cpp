@@ -1,6 +1,7 @@
 //===- ImportActivations.cpp - ONNX activations, Softmax and Clip ---------===//
 //
-// The elementwise activations map one to one (with their ONNX attributes);
+// The elementwise activations (and Erf) map one to one (with their ONNX
+// attributes);
 // PRelu's slope is reshaped to the op table's [C] or [1]; Clip takes its
 // bounds from attributes (opset < 11) or constant inputs; Softmax and
 // LogSoftmax before opset 13 coerce x to 2-D at `axis` (flatten, softmax
@@ -108,6 +109,16 @@ bool importClip(NodeCtx &c) {
   return c.emitOut(OpKind::Clip, {c.in(0)}, attrs({{"min", lo}, {"max", hi}}));
 }
 
+/// Gelu (opset 20): approximate "none" (the exact erf form) or "tanh".
+bool importGelu(NodeCtx &c) {
+  std::string approximate = c.attrString("approximate", "none");
+  if (approximate != "none" && approximate != "tanh")
+    return c.error("expects approximate \"none\" or \"tanh\", found \"{}\"",
+                   approximate);
+  return c.emitOut(OpKind::Gelu, {c.in(0)},
+                   attrs({{"approximate", approximate}}));
+}
+
 bool importSoftmax(NodeCtx &c) {
   OpKind kind = c.opType() == "Softmax" ? OpKind::Softmax : OpKind::LogSoftmax;
   std::optional<Shape> s = c.shapeOf(0);
@@ -142,6 +153,8 @@ void registerActivationOps(std::unordered_map<std::string, OpHandler> &t) {
   t["Softsign"] = unary(OpKind::Softsign);
   t["HardSwish"] = unary(OpKind::HardSwish);
   t["Mish"] = unary(OpKind::Mish);
+  t["Erf"] = unary(OpKind::Erf);
+  t["Gelu"] = importGelu;
   t["Elu"] = unaryWith(OpKind::Elu, {"alpha"});
   t["Selu"] = unaryWith(OpKind::Selu, {"alpha", "gamma"});
   t["LeakyRelu"] = importLeakyRelu;

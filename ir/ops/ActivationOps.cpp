@@ -122,6 +122,7 @@ bool inferHardSwish(ShapeCtx &ctx) { return inferSameShape(ctx); }
 bool inferStep(ShapeCtx &ctx) { return inferSameShape(ctx); }
 bool inferLogSigmoid(ShapeCtx &ctx) { return inferSameShape(ctx); }
 bool inferGelu(ShapeCtx &ctx) { return inferSameShape(ctx); }
+bool inferErf(ShapeCtx &ctx) { return inferSameShape(ctx); }
 
 bool inferClip(ShapeCtx &ctx) {
   double lo = ctx.node().getFloat("min"), hi = ctx.node().getFloat("max");
@@ -167,6 +168,9 @@ void interpretGelu(const KernelCtx &ctx) {
   if (ctx.node.getEnum("approximate") == "tanh")
     return applyUnary(ctx, geluTanh);
   applyUnary(ctx, gelu);
+}
+void interpretErf(const KernelCtx &ctx) {
+  applyUnary(ctx, [](double x) { return std::erf(x); });
 }
 
 //===----------------------------------------------------------------------===//

@@ -141,6 +141,7 @@ ACTIVATIONS = [
     ("clip", "step", {}, 2),
     ("gelu", "gelu", {}, 12),
     ("gelu", "gelu", {"approximate": "tanh"}, 12),
+    ("gelu", "erf", {}, 12),
 ]
 
 
@@ -515,8 +516,12 @@ def main():
         assert c.name not in names, c.name
         names.add(c.name)
     for f in os.listdir(OUT):
+        path = os.path.join(OUT, f)
         if f.endswith(".ir") and f[:-3] not in names:
-            os.remove(os.path.join(OUT, f))
+            with open(path) as stale:
+                if stale.readline().startswith("# Hand-written"):
+                    continue
+            os.remove(path)
     for c in CASES:
         with open(os.path.join(OUT, c.name + ".ir"), "w") as f:
             f.write(c.text())

@@ -81,6 +81,7 @@ def activation_cases():
         act("gelu_tanh", "gelu", {"approximate": "tanh"},
             lambda x: F.gelu(x, approximate="tanh"),
             "F.gelu(x, approximate='tanh')"),
+        act("erf", "erf", {}, torch.erf, "torch.erf(x)"),
     ] + extreme_cases() + prelu_cases() + maxout_cases()
 
 

@@ -52,6 +52,8 @@ constexpr OpSupport kOps[] = {
     {"Softplus", Support::Mapped},
     {"Softsign", Support::Mapped},
     {"Mish", Support::Mapped},
+    {"Erf", Support::Mapped},
+    {"Gelu", Support::Mapped},
     {"Clip", Support::Mapped},
     {"Gemm", Support::Mapped},
     {"MatMul", Support::Mapped},

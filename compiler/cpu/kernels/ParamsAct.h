@@ -36,6 +36,7 @@ enum ActKind : int64_t {
   kActLogSigmoid,
   kActGelu,
   kActGeluTanh,
+  kActErf,
 };
 
 /// An activation and its attributes (unused ones are 0).

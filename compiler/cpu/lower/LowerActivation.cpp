@@ -75,6 +75,7 @@ constexpr PlainActivation kPlainActivations[] = {
     {OpKind::HardSwish, cnnk::kActHardSwish},
     {OpKind::Step, cnnk::kActStep},
     {OpKind::LogSigmoid, cnnk::kActLogSigmoid},
+    {OpKind::Erf, cnnk::kActErf},
 };
 
 } // namespace

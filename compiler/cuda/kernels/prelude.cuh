@@ -63,7 +63,8 @@ enum ActKind {
   kActStep,
   kActLogSigmoid,
   kActGelu,
-  kActGeluTanh
+  kActGeluTanh,
+  kActErf
 };
 
 /// 1 / (1 + exp(-x)), never exponentiating a large positive number.
@@ -125,6 +126,8 @@ __device__ __forceinline__ float activate(int kind, float x, float alpha,
     float u = 0.79788456080286536f * (x + 0.044715f * x * x * x);
     return x * sigmoid(2.0f * u);
   }
+  case kActErf:
+    return erff(x);
   default:
     return x;
   }

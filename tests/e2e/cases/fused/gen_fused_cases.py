@@ -17,7 +17,7 @@ ACTS = [
     ("softsign", None), ("silu", None), ("mish", None),
     ("hard_sigmoid", [0.25, 0.4]), ("hard_swish", None),
     ("clip", [-0.5, 0.8]), ("step", None), ("log_sigmoid", None),
-    ("gelu", None), ("gelu", [1]),
+    ("gelu", None), ("gelu", [1]), ("erf", None),
 ]
 
 
