@@ -88,6 +88,7 @@ int64_t nodeMacs(const Node &n) {
   case OpKind::Maxout:
   case OpKind::BatchNorm:
   case OpKind::Lrn:
+  case OpKind::LayerNorm:
   case OpKind::Flatten:
   case OpKind::Reshape:
   case OpKind::Transpose:

@@ -1,9 +1,10 @@
 //===- ImportConv.cpp - ONNX convolutions, pooling and normalisation ------===//
 //
 // Conv, ConvTranspose, MaxPool, AveragePool, the global pools,
-// BatchNormalization, LRN and ReduceMean over the spatial axes (a global
-// average pool). ONNX's window attributes (pads as [begins..., ends...],
-// auto_pad, strides, dilations) are the op table's, renamed.
+// BatchNormalization, LRN, LayerNormalization and ReduceMean over the
+// spatial axes (a global average pool). ONNX's window attributes (pads as
+// [begins..., ends...], auto_pad, strides, dilations) are the op table's,
+// renamed.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/onnx/ConstEval.h"
@@ -176,6 +177,68 @@ bool importLrn(NodeCtx &c) {
                           {"bias", c.attrFloat("bias", 1.0)}}));
 }
 
+/// LayerNormalization (opset 17): layer_norm over [axis, rank). Scale and B
+/// of the normalised axes' shape go into the op; others (ONNX lets them
+/// broadcast to that shape) multiply and add after a layer_norm with unit
+/// scale. stash_type names the precision of the statistics: cnnc computes
+/// them in f32 whatever it says. The Mean and InvStdDev outputs, when
+/// named, are layer_norm's second and third results.
+bool importLayerNorm(NodeCtx &c) {
+  bool stats = false;
+  for (unsigned i = 1; i < c.numOutputs(); ++i)
+    stats = stats || !c.proto().output(int(i)).empty();
+  std::optional<Shape> s = c.shapeOf(0);
+  if (!s)
+    return false;
+  int64_t r = int64_t(s->size());
+  int64_t axis = c.attrInt("axis", -1);
+  if (axis < -r || axis >= r)
+    return c.error("expects axis in [{}, {}), found {}", -r, r, axis);
+  axis = axis < 0 ? axis + r : axis;
+  Shape slice(s->begin() + axis, s->end());
+  Attrs as = attrs({{"axis", axis}, {"epsilon", c.attrFloat("epsilon", 1e-5)}});
+  bool fits = true;
+  for (unsigned i = 1; i < 3; ++i) {
+    if (!c.hasInput(i))
+      continue;
+    std::optional<Shape> si = c.shapeOf(i);
+    if (!si)
+      return false;
+    fits = fits && *si == slice;
+  }
+  std::vector<Value *> ins = {c.in(0)};
+  if (fits) {
+    ins.push_back(c.in(1));
+    if (c.hasInput(2))
+      ins.push_back(c.in(2));
+  } else {
+    ConstData ones = ConstData::floats(
+        slice, std::vector<float>(size_t(numElements(slice)), 1.0f));
+    ins.push_back(c.importer().makeConst(ones, c.resultName(0, ".ones")));
+  }
+  std::vector<std::string> names = {
+      fits ? c.resultName(0) : c.resultName(0, ".normalised")};
+  if (stats)
+    for (unsigned i = 1; i < 3; ++i)
+      names.push_back(i < c.numOutputs() && !c.proto().output(int(i)).empty()
+                          ? c.resultName(i)
+                          : c.resultName(0, i == 1 ? ".mean" : ".inv_std"));
+  std::vector<Value *> rs = c.emitMulti(OpKind::LayerNorm, ins, as, names);
+  if (rs.empty())
+    return false;
+  for (unsigned i = 1; i < rs.size(); ++i)
+    c.bind(i, rs[i]);
+  if (fits) {
+    c.bind(0, rs[0]);
+    return true;
+  }
+  Value *y = rs[0];
+  if (!c.hasInput(2))
+    return c.emitOut(OpKind::Mul, {y, c.in(1)});
+  y = c.emit(OpKind::Mul, {y, c.in(1)}, {}, c.resultName(0, ".scaled"));
+  return y && c.emitOut(OpKind::Add, {y, c.in(2)});
+}
+
 /// ReduceMean over exactly the spatial axes of x [N,C,*S]: a global average
 /// pool, reshaped when keepdims=0.
 bool importReduceMean(NodeCtx &c) {
@@ -235,6 +298,7 @@ void registerConvOps(std::unordered_map<std::string, OpHandler> &t) {
   t["GlobalMaxPool"] = importGlobalPool;
   t["BatchNormalization"] = importBatchNorm;
   t["LRN"] = importLrn;
+  t["LayerNormalization"] = importLayerNorm;
   t["ReduceMean"] = importReduceMean;
   t["DepthToSpace"] = importDepthToSpace;
   registerResizeOps(t);

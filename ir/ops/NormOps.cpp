@@ -1,8 +1,10 @@
-//===- NormOps.cpp - batch_norm, lrn, softmax, log_softmax ----------------===//
+//===- NormOps.cpp - batch_norm, lrn, layer_norm, softmax -----------------===//
 //
 // Normalisations along one axis: per channel (batch_norm), across a window
-// of channels (lrn), and over a whole axis (softmax, log_softmax, computed
-// with the axis maximum subtracted so large inputs stay finite).
+// of channels (lrn), over the trailing axes (layer_norm: mean, then the
+// variance of the deviations, in double), and over a whole axis (softmax,
+// log_softmax, computed with the axis maximum subtracted so large inputs
+// stay finite).
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Attr.h"
@@ -113,6 +115,73 @@ void interpretLrn(const KernelCtx &ctx) {
       out.data[size_t(base + c * stride)] = float(at(c) / d);
     }
   });
+}
+
+//===----------------------------------------------------------------------===//
+// LayerNorm over the trailing axes [axis, rank)
+//===----------------------------------------------------------------------===//
+
+bool inferLayerNorm(ShapeCtx &ctx) {
+  int64_t axis = ctx.node().getInt("axis");
+  if (!ctx.normaliseAxis(axis, ctx.rank(0), "axis"))
+    return false;
+  const Shape &xs = ctx.in(0);
+  Shape slice(xs.begin() + axis, xs.end());
+  for (unsigned i = 1; i < 3; ++i)
+    if (ctx.has(i) && !ctx.expectShape(i, slice))
+      return false;
+  double epsilon = ctx.node().getFloat("epsilon");
+  if (!(epsilon >= 0))
+    return ctx.error("layer_norm expects 'epsilon' >= 0, found {}",
+                     floatText(epsilon));
+  size_t results = ctx.outs().size();
+  if (results != 1 && results != 3)
+    return ctx.error("layer_norm has 1 result (y) or 3 (y, mean, "
+                     "inv_std_dev), found {}",
+                     results);
+  ctx.setOut(xs);
+  if (results == 3) {
+    Shape stats = xs;
+    std::fill(stats.begin() + axis, stats.end(), 1);
+    ctx.setOut(stats, 1);
+    ctx.setOut(stats, 2);
+  }
+  return true;
+}
+
+void interpretLayerNorm(const KernelCtx &ctx) {
+  const Tensor &x = ctx.in(0), &scale = ctx.in(1);
+  const Tensor *bias = ctx.has(2) ? &ctx.in(2) : nullptr;
+  Tensor &out = ctx.out();
+  int64_t axis = ctx.node.getInt("axis");
+  if (axis < 0)
+    axis += x.rank();
+  double epsilon = ctx.node.getFloat("epsilon");
+  size_t len = 1;
+  for (size_t i = size_t(axis); i < x.shape.size(); ++i)
+    len *= size_t(x.shape[i]);
+  if (len == 0)
+    return;
+  for (size_t base = 0; base < x.data.size(); base += len) {
+    double mean = 0, var = 0;
+    for (size_t j = 0; j < len; ++j)
+      mean += x.data[base + j];
+    mean /= double(len);
+    for (size_t j = 0; j < len; ++j) {
+      double d = x.data[base + j] - mean;
+      var += d * d;
+    }
+    var /= double(len);
+    double inv = 1 / std::sqrt(var + epsilon);
+    if (ctx.outs.size() == 3) {
+      ctx.out(1).data[base / len] = float(mean);
+      ctx.out(2).data[base / len] = float(inv);
+    }
+    for (size_t j = 0; j < len; ++j) {
+      double v = (x.data[base + j] - mean) * inv * scale.data[j];
+      out.data[base + j] = float(bias ? v + bias->data[j] : v);
+    }
+  }
 }
 
 //===----------------------------------------------------------------------===//

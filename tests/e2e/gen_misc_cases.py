@@ -361,6 +361,37 @@ def softmax_cases():
         c.output(c.op(op, [c.input([7])], {"axis": 0}))
 
 
+def layer_norm_cases():
+    c = case("layer_norm", "layer_norm of rows around the vector widths, "
+             "over one to three trailing axes, with and without bias, a "
+             "large offset (the variance of deviations, not of values), a "
+             "constant row (variance 0), many rows, and the mean and "
+             "inverse deviation results")
+    for n in EDGE_WIDTHS + [1, 96, 1000]:
+        x = c.input([3, n])
+        seed = 100 + 2 * n
+        c.output(c.op("layer_norm", [x, c.const([n], seed, 0.5, 1.5),
+                                     c.const([n], seed + 1)]))
+    x = c.input([2, 5, 7, 3])
+    for axis in [1, 2, -1, 0]:
+        slice_shape = [2, 5, 7, 3][axis:]
+        c.output(c.op("layer_norm", [x, c.const(slice_shape, 10 + axis)],
+                      {"axis": axis, "epsilon": 0.001}))
+    shifted = c.op("add", [c.input([4, 40]), c.const([1], values=[300.0])])
+    c.output(c.op("layer_norm", [shifted, c.const([40], 20),
+                                 c.const([40], 21)]))
+    flat = c.op("mul", [c.input([2, 24]), c.const([24], values=[0.0] * 24)])
+    c.output(c.op("layer_norm", [flat, c.const([24], 22), c.const([24], 23)],
+                  {"epsilon": 0.5}))
+    c.output(c.op("layer_norm", [c.input([1, 56, 56, 96]), c.const([96], 24),
+                                 c.const([96], 25)], {"epsilon": 1e-6}))
+    # ONNX's Mean and InvStdDev outputs, over rows long and short.
+    for shape, axis in [([2, 3, 40], 1), ([5, 3], -1), ([4, 1], 1)]:
+        c.output(*c.op("layer_norm", [c.input(shape),
+                                      c.const(shape[axis:], 30 + len(shape))],
+                       {"axis": axis}, results=3))
+
+
 #===--- Shape and data movement -------------------------------------------===#
 
 
@@ -507,6 +538,7 @@ def main():
     pool_cases()
     norm_cases()
     softmax_cases()
+    layer_norm_cases()
     shape_cases()
     resize_cases()
     edge_cases()

@@ -198,8 +198,30 @@ def lrn_case(name, xs, size, alpha=None, beta=None, bias=None):
     return c
 
 
+def layer_norm_case(name, xs, axis, eps=None, bias=True, offset=0.0):
+    """torch.nn.LayerNorm over the trailing axes from `axis`; `offset` is
+    added to x (a mean far from 0)."""
+    c = Case(name)
+    x = c.input("x", c.randn(*xs, scale=2.0) + offset)
+    shape = xs[axis:]
+    scale = c.weight("scale", c.randn(*shape))
+    operands = ["x", "scale"]
+    b = None
+    if bias:
+        b = c.weight("bias", c.randn(*shape))
+        operands.append("bias")
+    c.node("y", "layer_norm", operands,
+           {"axis": axis if axis != -1 else None, "epsilon": eps})
+    e = 1e-5 if eps is None else eps
+    c.output("y", F.layer_norm(x, shape, scale, b, e))
+    c.expr = (f"F.layer_norm(x, {list(shape)}, scale, "
+              f"{'bias' if bias else 'None'}, {e})")
+    return c
+
+
 def norm_cases():
-    """batch_norm on ranks 2 to 5; lrn with odd, even and unit sizes."""
+    """batch_norm on ranks 2 to 5; lrn with odd, even and unit sizes;
+    layer_norm over one to three axes, without bias, far from 0."""
     return [
         batch_norm_case("batch_norm", [2, 3, 4, 5]),
         batch_norm_case("batch_norm_eps", [2, 3, 4, 5], eps=0.1),
@@ -213,6 +235,11 @@ def norm_cases():
         lrn_case("lrn_size1", [1, 4, 2, 3], 1, alpha=0.5),
         lrn_case("lrn_size4_even", [1, 7, 2, 2], 4, alpha=0.2),
         lrn_case("lrn_size5_big_alpha_1d", [2, 6, 5], 5, alpha=1.0, beta=0.9),
+        layer_norm_case("layer_norm", [2, 3, 4, 20], -1),
+        layer_norm_case("layer_norm_2axes_eps", [2, 3, 4, 5], 2, eps=0.1),
+        layer_norm_case("layer_norm_3axes_nobias", [2, 3, 4, 5], 1,
+                        bias=False),
+        layer_norm_case("layer_norm_offset", [3, 33], -1, offset=50.0),
     ]
 
 

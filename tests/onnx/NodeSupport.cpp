@@ -53,6 +53,7 @@ constexpr OpSupport kOps[] = {
     {"Softsign", Support::Mapped},
     {"Mish", Support::Mapped},
     {"Erf", Support::Mapped},
+    {"LayerNormalization", Support::Mapped},
     {"Gelu", Support::Mapped},
     {"Clip", Support::Mapped},
     {"Gemm", Support::Mapped},

@@ -1,10 +1,14 @@
-//===- Norm.cpp - batch_norm folding and local response normalisation ----===//
+//===- Norm.cpp - batch_norm folding, lrn and layer_norm ------------------===//
 //
 // bn_fold  turns batch_norm's four per-channel operands into the two
 //          constants of the channel kernel when they are not known at
 //          compile time (else the lowering folds them itself).
 // lrn      x / (bias + alpha/size * sum of squares over a window of
 //          channels)^beta, vectorised along the spatial positions.
+// layer_norm  each contiguous row normalised by its mean and (biased)
+//          variance, then scaled and shifted per element: three passes
+//          over the row (sum, sum of squared deviations, output), each
+//          vectorised along it; the row stays in L1 between them.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/kernels/Kernel.h"
@@ -77,3 +81,68 @@ static void lrn(const LrnParams &p, void *const *bufs, int64_t begin,
   }
 }
 CNNK_VECTOR_KERNEL(lrn, LrnParams, lrn)
+
+/// The sum of the lanes of v.
+template <int V> CNNK_INLINE float laneSum(Vec<V> v) {
+  float s = 0;
+  for (int l = 0; l < V; ++l)
+    s += v[l];
+  return s;
+}
+
+/// One row of layer_norm; `bias` is null when there is none, meanOut and
+/// invOut when the row's mean and 1 / sqrt(var + epsilon) are not wanted.
+template <int V>
+CNNK_INLINE void layerNormRow(const float *__restrict x,
+                              const float *__restrict scale,
+                              const float *__restrict bias,
+                              float *__restrict y, int64_t len, float epsilon,
+                              float *__restrict meanOut,
+                              float *__restrict invOut) {
+  Vec<V> vs = splat<V>(0.0f);
+  int64_t j = 0;
+  for (; j + V <= len; j += V)
+    vs += load<V>(x + j);
+  float sum = laneSum<V>(vs);
+  for (; j < len; ++j)
+    sum += x[j];
+  float mean = sum / float(len);
+  Vec<V> vq = splat<V>(0.0f);
+  for (j = 0; j + V <= len; j += V) {
+    Vec<V> d = load<V>(x + j) - mean;
+    vq += d * d;
+  }
+  float sq = laneSum<V>(vq);
+  for (; j < len; ++j)
+    sq += (x[j] - mean) * (x[j] - mean);
+  float inv = 1.0f / __builtin_sqrtf(sq / float(len) + epsilon);
+  if (meanOut) {
+    *meanOut = mean;
+    *invOut = inv;
+  }
+  for (j = 0; j + V <= len; j += V) {
+    Vec<V> v = (load<V>(x + j) - mean) * inv * load<V>(scale + j);
+    store<V>(y + j, bias ? v + load<V>(bias + j) : v);
+  }
+  for (; j < len; ++j) {
+    float v = (x[j] - mean) * inv * scale[j];
+    y[j] = bias ? v + bias[j] : v;
+  }
+}
+
+template <int V>
+static void layerNorm(const LayerNormParams &p, void *const *bufs,
+                      int64_t begin, int64_t end) {
+  const float *__restrict x = in(bufs, 0);
+  const float *__restrict scale = in(bufs, 1);
+  const float *__restrict bias = p.hasBias ? in(bufs, 2) : nullptr;
+  float *__restrict y = out(bufs, 3);
+  float *mean = p.hasStats ? out(bufs, 4) : nullptr;
+  float *invStd = p.hasStats ? out(bufs, 5) : nullptr;
+  int64_t hi = min(end * p.block, p.rows);
+  for (int64_t r = begin * p.block; r < hi; ++r)
+    layerNormRow<V>(x + r * p.len, scale, bias, y + r * p.len, p.len,
+                    float(p.epsilon), mean ? mean + r : nullptr,
+                    invStd ? invStd + r : nullptr);
+}
+CNNK_VECTOR_KERNEL(layer_norm, LayerNormParams, layerNorm)

@@ -135,6 +135,21 @@ struct LrnParams {
   double bias;
 };
 
+/// bufs: x, scale, bias, y, mean, invStd. Layer normalisation of each
+/// contiguous row of `len` elements of x [rows, len]: (x - mean) /
+/// sqrt(var + epsilon) * scale + bias (bias only if hasBias; else bufs[2]
+/// is unused); with hasStats each row's mean and 1 / sqrt(var + epsilon)
+/// go to mean [rows] and invStd [rows] (else bufs[4] and [5] are unused).
+/// Tasks are blocks of `block` rows.
+struct LayerNormParams {
+  int64_t rows;
+  int64_t len;
+  int64_t hasBias;
+  int64_t hasStats;
+  int64_t block;
+  double epsilon;
+};
+
 /// bufs: x, y. (Log-)softmax of x [outer, len, inner] along len. With
 /// inner == 1, tasks are blocks of `block` rows; else a task is one
 /// (outer, chunk of `chunk` inner positions), chunksPerOuter per outer.

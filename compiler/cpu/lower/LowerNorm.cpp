@@ -4,7 +4,8 @@
 // operands k and s are folded here (in double) into the weights, otherwise
 // the bn_fold kernel computes them into scratch first. lrn and the softmaxes
 // view x as [outer, axis, inner] and split the work by outer index and
-// chunks of the inner positions.
+// chunks of the inner positions; layer_norm views x as [rows, len] and
+// splits it by blocks of rows.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/LowerCommon.h"
@@ -103,6 +104,32 @@ bool lowerLrn(const Node &n, LowerCtx &ctx) {
   ctx.call<KernelId::Lrn>(p, {ctx.buffer(x), ctx.buffer(n.result())},
                           xs[0] * p.chunksPerOuter,
                           double(count) * double(2 * size + 3));
+  return true;
+}
+
+bool lowerLayerNorm(const Node &n, LowerCtx &ctx) {
+  const Value *x = n.operand(0);
+  const Shape &xs = x->type().shape;
+  int64_t axis = n.getInt("axis");
+  if (axis < 0)
+    axis += int64_t(xs.size());
+  cnnk::LayerNormParams p{};
+  p.rows = product(xs, 0, size_t(axis));
+  p.len = product(xs, size_t(axis), xs.size());
+  p.epsilon = n.getFloat("epsilon");
+  const Value *bias = n.operand("bias");
+  p.hasBias = bias != nullptr;
+  if (p.rows == 0 || p.len == 0)
+    return true;
+  p.hasStats = n.numResults() == 3;
+  p.block = unitsPerTask(p.rows, p.len * 3);
+  Buffer scale = ctx.buffer(n.operand(1)), y = ctx.buffer(n.result());
+  ctx.call<KernelId::LayerNorm>(
+      p,
+      {ctx.buffer(x), scale, bias ? ctx.buffer(bias) : scale, y,
+       p.hasStats ? ctx.buffer(n.result(1)) : y,
+       p.hasStats ? ctx.buffer(n.result(2)) : y},
+      ceilDiv(p.rows, p.block), double(p.rows) * double(p.len) * 8);
   return true;
 }
 

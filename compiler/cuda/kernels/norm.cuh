@@ -1,4 +1,4 @@
-//===- norm.cuh - Reductions: global pools, softmax, lrn -------*- CUDA -*-===//
+//===- norm.cuh - Reductions: pools, softmax, lrn, layer_norm --*- CUDA -*-===//
 //
 // global_pool        the max or mean of each (n, c) plane: one block per
 //                    plane, each thread folding a strided part of it, then
@@ -12,6 +12,10 @@
 //                    consecutive inner positions).
 // lrn                one thread per element, summing squares over its
 //                    window of channels.
+// layer_norm_block   layer normalisation of x [rows, len] along len: one
+//                    block per row, tree reductions for the sum and the
+//                    sum of squared deviations from the mean.
+//                    layer_norm_thread: one thread per row, for short rows.
 //
 // Semantics of the interpreter (ir/ops/NormOps.cpp, PoolOps.cpp): the
 // softmax subtracts the line's maximum (a NaN never is the maximum; the
@@ -129,6 +133,55 @@ template <class P> __device__ void softmax_thread(const Args &a) {
       float shifted = x[j * P::inner] - m;
       y[j * P::inner] = P::is_log ? shifted - logSum : expf(shifted) / sum;
     }
+  }
+}
+
+/// Row `row` of layer_norm, its elements handled by
+/// threads t, t + T, ... of T (T = 1: the whole row by one thread); the
+/// sums go through `reduce` (the block's tree reduction, or nothing).
+template <class P, int T, class Reduce>
+__device__ __forceinline__ void layerNormRow(const Args &a, int row, int t,
+                                             Reduce reduce) {
+  const float *__restrict x = a.p[0] + row * P::len;
+  float *__restrict y = a.p[3] + row * P::len;
+  float s = 0.0f;
+  for (int j = t; j < P::len; j += T)
+    s += x[j];
+  float mean = reduce(s) / float(P::len);
+  float q = 0.0f;
+  for (int j = t; j < P::len; j += T) {
+    float d = x[j] - mean;
+    q += d * d;
+  }
+  float inv = 1.0f / sqrtf(reduce(q) / float(P::len) + P::epsilon);
+  if (P::has_stats && t == 0) {
+    a.p[4][row] = mean;
+    a.p[5][row] = inv;
+  }
+  for (int j = t; j < P::len; j += T) {
+    float v = (x[j] - mean) * inv * a.p[1][j];
+    y[j] = P::has_bias ? v + a.p[2][j] : v;
+  }
+}
+
+/// p[0] x [rows, len], p[1] scale [len], p[2] bias [len] (read only if
+/// P::has_bias), p[3] y, p[4] mean [rows] and p[5] 1 / sqrt(var + epsilon)
+/// [rows] (written only if P::has_stats): layer normalisation of each row,
+/// a block of P::threads per row (grid = rows). P::len, P::epsilon.
+template <class P> __device__ void layer_norm_block(const Args &a) {
+  __shared__ float red[P::threads];
+  layerNormRow<P, P::threads>(a, int(blockIdx.x), int(threadIdx.x),
+                              [&](float v) {
+                                return blockReduce<P::threads, kReduceSum>(
+                                    v, red);
+                              });
+}
+
+/// As layer_norm_block, one thread per row (P::n rows), for short rows.
+template <class P> __device__ void layer_norm_thread(const Args &a) {
+  for (unsigned i = flatIndex(); i < unsigned(P::n);
+       i += gridDim.x * blockDim.x) {
+    layerNormRow<P, 1>(a, int(i), 0, [](float v) { return v; });
   }
 }
 

@@ -1,11 +1,11 @@
-//===- LowerNorm.cpp - CUDA batch_norm, lrn, softmax, global pools --------===//
+//===- LowerNorm.cpp - CUDA batch_norm, lrn, layer_norm, softmax, pools ---===//
 //
 // batch_norm becomes the per-channel affine y = x * k + s of the `channel`
 // template: with constant operands k and s are folded here in double into
 // the weights (as the CPU backend does), otherwise a `bn_fold` launch
 // computes them into scratch first. lrn is one thread per element.
 //
-// The softmaxes and the global pools are reductions (kernels in
+// The softmaxes, layer_norm and the global pools are reductions (kernels in
 // compiler/cuda/kernels/norm.cuh): a block per line or plane with a
 // shared-memory tree reduction when the reduced extent is long, a thread
 // per line or plane when it is short (a 10-way softmax, or over channels
@@ -119,6 +119,37 @@ bool lowerLrn(const Node &n, LowerCtx &ctx) {
   int64_t count = numElements(xs);
   ctx.launchFlat("lrn", p, count, {ctx.buffer(x), ctx.buffer(n.result())},
                  double(count) * double(2 * size + 3));
+  return true;
+}
+
+bool lowerLayerNorm(const Node &n, LowerCtx &ctx) {
+  const Value *x = n.operand(0), *y = n.result(), *bias = n.operand("bias");
+  const Shape &xs = x->type().shape;
+  int64_t axis = n.getInt("axis");
+  if (axis < 0)
+    axis += int64_t(xs.size());
+  int64_t rows = cpu::product(xs, 0, size_t(axis));
+  int64_t len = cpu::product(xs, size_t(axis), xs.size());
+  if (rows == 0 || len == 0)
+    return true;
+  KernelParams p;
+  bool stats = n.numResults() == 3;
+  p.i("len", len).i("has_bias", bias != nullptr).i("has_stats", stats);
+  p.f("epsilon", n.getFloat("epsilon"));
+  Buffer scale = ctx.buffer(n.operand(1)), yb = ctx.buffer(y);
+  std::vector<Buffer> bufs = {ctx.buffer(x),
+                              scale,
+                              bias ? ctx.buffer(bias) : scale,
+                              yb,
+                              stats ? ctx.buffer(n.result(1)) : yb,
+                              stats ? ctx.buffer(n.result(2)) : yb};
+  double flops = double(rows) * double(len) * 8;
+  if (len >= kBlockReduceMin) {
+    ctx.launch("layer_norm_block", p, Dim3{rows, 1, 1},
+               Dim3{reduceThreads(len), 1, 1}, bufs, flops, "block per row");
+    return true;
+  }
+  ctx.launchFlat("layer_norm_thread", p, rows, bufs, flops);
   return true;
 }
 

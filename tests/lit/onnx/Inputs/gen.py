@@ -153,6 +153,13 @@ model("dropout-mask.onnx", 12, [
     node("Dropout", ["x"], ["d", "mask"], "drop", ratio=0.5),
     node("Relu", ["d"], ["y"], "relu"),
 ], [("x", [1, 4])], [("y", [1, 4])])
+# LayerNormalization over [3,4] with a scale of [4] and a bias of [1,4]
+# (broadcast to the normalised shape), and its Mean output.
+model("layernorm-broadcast.onnx", 17, [
+    node("LayerNormalization", ["x", "s", "b"], ["y", "mean"], "ln", axis=1,
+         epsilon=0.001),
+], [("x", [2, 3, 4])], [("y", [2, 3, 4]), ("mean", [2, 1, 1])],
+    [init("s", [4], 1), init("b", [1, 4], 2)])
 model("dropout-mask-used.onnx", 12, [
     node("Dropout", ["x"], ["d", "mask"], "drop", ratio=0.5),
     node("Cast", ["mask"], ["m"], "cast", to=1),
