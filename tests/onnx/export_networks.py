@@ -6,13 +6,19 @@
 
 NETWORK is any of lenet5 alexnet vgg16 resnet18 resnet50 mobilenet_v2
 googlenet efficientnet_b0 densenet121 squeezenet1_1 shufflenet_v2_x1_0
-(default: all). Each network gets random weights (torch.manual_seed
-(0); batch-norm statistics and affine parameters are randomised too, so the
-normalisation does real work, with gains that keep outputs O(1)), runs in eval mode on batch 1, and lands in
-DIR/opset<N>/<network>/ as model.onnx, input.npy (seeded standard normal) and
-expected.npy (PyTorch's output on that input). DIR is $CNNC_ONNX_CACHE or
-~/.cache/cnnc/onnx: exported models are cached outside the repository, and a
-network already there is not exported again (unless --force).
+mobilenet_v3_large convnext_tiny efficientnet_v2_s regnet_x_400mf
+resnext50_32x4d inception_v3 lraspp_mobilenet_v3_large (default: all). Each
+network gets random weights (torch.manual_seed(0); batch-norm statistics
+and affine parameters, layer-norm gains and ConvNeXt's layer scales are
+randomised too, so the normalisation does real work, with gains that keep
+outputs O(1); the newer networks' zero-initialised biases get random
+values), runs in eval mode on batch 1, and lands in
+DIR/opset<N>/<network>/ as model.onnx, input.npy (seeded standard normal)
+and expected.npy (PyTorch's output on that input; LR-ASPP's "out" score
+map). N is --opset, or by default 13 (17 for convnext_tiny, exported with
+LayerNormalization). DIR is $CNNC_ONNX_CACHE or ~/.cache/cnnc/onnx:
+exported models are cached outside the repository, and a network already
+there is not exported again (unless --force).
 
 Needs Debian's python3-torch, python3-torchvision and python3-numpy, which
 only /usr/bin/python3 sees.
@@ -29,7 +35,25 @@ import torchvision
 
 NETWORKS = ["lenet5", "alexnet", "vgg16", "resnet18", "resnet50",
             "mobilenet_v2", "googlenet", "efficientnet_b0", "densenet121",
-            "squeezenet1_1", "shufflenet_v2_x1_0"]
+            "squeezenet1_1", "shufflenet_v2_x1_0",
+            # Newer architectures: hard-swish and squeeze-excitation,
+            # LayerNorm and GELU, fused MBConv, grouped convs, asymmetric
+            # kernels at 299x299, and a segmentation head with bilinear
+            # upsampling.
+            "mobilenet_v3_large", "convnext_tiny", "efficientnet_v2_s",
+            "regnet_x_400mf", "resnext50_32x4d", "inception_v3",
+            "lraspp_mobilenet_v3_large"]
+NEWER = set(NETWORKS[NETWORKS.index("mobilenet_v3_large"):])
+# The opset each network is exported at unless --opset says otherwise:
+# ConvNeXt at 17, where LayerNorm is one LayerNormalization node (at 13
+# PyTorch spells it out in ReduceMean, Pow and Sqrt).
+OPSETS = {"convnext_tiny": 17}
+DEFAULT_OPSET = 13
+
+
+def opset_of(name, opset=None):
+    """The opset `name` is exported at: `opset` when given, else its own."""
+    return opset or OPSETS.get(name, DEFAULT_OPSET)
 
 
 class LeNet5(nn.Module):
@@ -58,14 +82,38 @@ def build(name):
         net = models.googlenet(weights=None, aux_logits=False,
                                transform_input=False, init_weights=True)
         return net, (1, 3, 224, 224)
+    if name == "inception_v3":
+        # PyTorch's default initialisation: torchvision's (truncated
+        # normal, std 0.1) grows the logits to ~1e7.
+        net = models.inception_v3(weights=None, aux_logits=False,
+                                  transform_input=False, init_weights=False)
+        return net, (1, 3, 299, 299)
+    if name == "lraspp_mobilenet_v3_large":
+        net = models.segmentation.lraspp_mobilenet_v3_large(
+            weights=None, weights_backbone=None)
+        return SegmentationOut(net), (1, 3, 224, 224)
     return getattr(models, name)(weights=None), (1, 3, 224, 224)
 
 
-def randomise_batch_norm(net):
-    """Non-trivial running statistics and affine parameters (seeded). Each
+class SegmentationOut(nn.Module):
+    """torchvision's segmentation networks return a dict; this returns its
+    "out" tensor (the per-class score map at the input's resolution)."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)["out"]
+
+
+def randomise_batch_norm(net, zero_biases=False):
+    """Non-trivial running statistics and affine parameters (seeded; layer
+    norms get gains in [0.5, 1.5) and small biases). Each
     channel's gain weight / sqrt(var) lies in [0.5, 1), so activations keep
     their scale through deep residual stacks: outputs stay O(1) and the
-    comparison's absolute tolerance stays meaningful (with torchvision's
+    comparison's absolute tolerance stays meaningful. With `zero_biases`
+    (the newer networks), biases initialised to zero get random values (with torchvision's
     own init, resnet50's logits reach ~100 and mobilenet_v2's ~1e-9)."""
     gen = torch.Generator().manual_seed(1)
     for m in net.modules():
@@ -77,6 +125,20 @@ def randomise_batch_norm(net):
             m.running_var.copy_(var)
             m.weight.data.copy_(var.sqrt() * gain)
             m.bias.data.copy_(0.1 * torch.randn(c, generator=gen))
+        elif isinstance(m, nn.LayerNorm) and m.elementwise_affine:
+            shape = m.weight.shape
+            m.weight.data.copy_(0.5 + torch.rand(shape, generator=gen))
+            m.bias.data.copy_(0.1 * torch.randn(shape, generator=gen))
+    for name, p in net.named_parameters():
+        # torchvision initialises the biases of ConvNeXt's, RegNet's and
+        # the heads' convs and linear layers to zero, and equal constants
+        # are merged: random ones make every bias count.
+        if zero_biases and name.endswith(".bias") and not p.any():
+            p.data.copy_(0.1 * torch.randn(p.shape, generator=gen))
+        # ConvNeXt's per-channel residual scale starts at 1e-6, which would
+        # leave its blocks' arithmetic out of the comparison.
+        if name.endswith("layer_scale"):
+            p.data.copy_(0.05 + 0.1 * torch.rand(p.shape, generator=gen))
 
 
 def cache_root(cache):
@@ -100,7 +162,7 @@ def export(name, folder, opset):
     net, shape = build(name)
     net.eval()
     with torch.no_grad():
-        randomise_batch_norm(net)
+        randomise_batch_norm(net, zero_biases=name in NEWER)
         x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
         expected = net(torch.from_numpy(x)).numpy()
     parent = os.path.dirname(folder)
@@ -119,15 +181,17 @@ def export(name, folder, opset):
     os.rename(tmp, folder)
 
 
-def ensure_exported(names, cache=None, opset=13, force=False, log=sys.stderr):
-    """Exports every network of `names` not yet cached; returns their
-    folders."""
+def ensure_exported(names, cache=None, opset=None, force=False,
+                    log=sys.stderr):
+    """Exports every network of `names` not yet cached (at `opset`, or each
+    at its own); returns their folders."""
     folders = {}
     for name in names:
-        folder = network_dir(cache, opset, name)
+        at = opset_of(name, opset)
+        folder = network_dir(cache, at, name)
         if force or not is_exported(folder):
-            print(f"exporting {name} (opset {opset}) to {folder}", file=log)
-            export(name, folder, opset)
+            print(f"exporting {name} (opset {at}) to {folder}", file=log)
+            export(name, folder, at)
         folders[name] = folder
     return folders
 
@@ -140,8 +204,8 @@ def parse_args(argv):
                    help=f"any of {' '.join(NETWORKS)} (default: all)")
     p.add_argument("--cache", help="cache folder (default: $CNNC_ONNX_CACHE "
                    "or ~/.cache/cnnc/onnx)")
-    p.add_argument("--opset", type=int, default=13, help="ONNX opset "
-                   "(default 13)")
+    p.add_argument("--opset", type=int, help="ONNX opset (default: 13, "
+                   "convnext_tiny 17)")
     p.add_argument("--force", action="store_true",
                    help="export again even when cached")
     args = p.parse_args(argv)
