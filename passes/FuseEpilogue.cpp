@@ -18,8 +18,11 @@
 // Before fusing, the activations exporters write as several nodes become
 // the one op: x * sigmoid(x) is silu(x) (ONNX has no SiLU before opset
 // 22: PyTorch exports it so), x * tanh(softplus(x)) is mish(x) (before
-// opset 18); operands in either order, the inner nodes kept only while
-// something else uses them.
+// opset 18), and x * (1 + erf(x / sqrt 2)) * 0.5 is gelu(x) (ONNX has no
+// Gelu before opset 20: x / sqrt 2 also as x * (1 / sqrt 2), the halving
+// on either factor; constants within 1e-6 of these, scalar, in f32);
+// operands in either order, the inner nodes kept only while something else
+// uses them.
 // A conv without bias (gemm without c) gets a zero one, since the residual
 // is the fourth operand. The absorbed nodes are recorded (Node::absorb)
 // and removed; the fused node's result takes over all their uses, and a
@@ -29,10 +32,13 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Epilogue.h"
+#include "ir/Weights.h"
 #include "passes/Pass.h"
 #include "passes/Rewrite.h"
 
 #include <algorithm>
+#include <cmath>
+#include <numbers>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -122,6 +128,125 @@ bool matchGatedActivations(Graph &g) {
   return changed;
 }
 
+/// Whether `v` is a one-element constant within 1e-6 of `want`.
+bool isScalar(const Graph &g, const Value *v, double want, DiagEngine &diag) {
+  const Node *d = v->def();
+  if (!d || d->kind() != OpKind::Const || v->type().numElements() != 1)
+    return false;
+  std::optional<Tensor> t = materializeConst(g, *d, diag);
+  return t && std::fabs(double(t->data[0]) - want) <= 1e-6;
+}
+
+/// The other operand of the two-operand `n` of kind `kind` when one of its
+/// operands is `v`; null otherwise.
+Value *otherOperand(const Node *n, OpKind kind, const Value *v) {
+  if (!n || n->kind() != kind || n->numOperands() != 2)
+    return nullptr;
+  if (n->operand(0u) == v)
+    return n->operand(1u);
+  return n->operand(1u) == v ? n->operand(0u) : nullptr;
+}
+
+/// The nodes of x * (1 + erf(x / sqrt 2)) * 0.5 ending at the mul `m`,
+/// innermost first, or empty; `x` is set to x.
+std::vector<Node *> erfGelu(const Graph &g, Node &m, Value *&x,
+                            DiagEngine &diag) {
+  const TensorType &type = m.result()->type();
+  auto half = [&](const Value *v) { return isScalar(g, v, 0.5, diag); };
+  // The factor 1 + erf(x / sqrt 2), its x and its nodes (innermost first).
+  auto onePlusErf = [&](Value *a, std::vector<Node *> &nodes) -> Value * {
+    Node *add = a->def();
+    if (!add || add->kind() != OpKind::Add || add->numOperands() != 2)
+      return nullptr;
+    for (unsigned i = 0; i < 2; ++i) {
+      Value *e = add->operand(i);
+      if (!isScalar(g, add->operand(1 - i), 1.0, diag))
+        continue;
+      Value *u = operandIf(e, OpKind::Erf);
+      Node *scale = u ? u->def() : nullptr;
+      if (!scale || scale->numOperands() != 2)
+        continue;
+      Value *in = scale->operand(0u), *k = scale->operand(1u);
+      bool halfSqrt2 = false;
+      if (scale->kind() == OpKind::Div)
+        halfSqrt2 = isScalar(g, k, std::numbers::sqrt2, diag);
+      else if (scale->kind() == OpKind::Mul) {
+        if (!isScalar(g, k, 1 / std::numbers::sqrt2, diag))
+          std::swap(in, k);
+        halfSqrt2 = isScalar(g, k, 1 / std::numbers::sqrt2, diag);
+      }
+      if (!halfSqrt2 || in->type() != type)
+        continue;
+      nodes = {scale, e->def(), add};
+      return in;
+    }
+    return nullptr;
+  };
+  if (m.kind() != OpKind::Mul || m.numOperands() != 2 || m.numResults() != 1)
+    return {};
+  for (unsigned i = 0; i < 2; ++i) {
+    Value *p = m.operand(i), *q = m.operand(1 - i);
+    std::vector<Node *> nodes;
+    Node *pd = p->def();
+    if (!pd || pd->kind() != OpKind::Mul || pd->numOperands() != 2)
+      continue;
+    for (unsigned j = 0; j < 2; ++j) {
+      Value *a = pd->operand(j), *b = pd->operand(1 - j);
+      // (x * (1 + erf)) * 0.5 and ((1 + erf) * 0.5) * x.
+      if (Value *in = onePlusErf(a, nodes)) {
+        if ((b == in && half(q)) || (half(b) && q == in)) {
+          nodes.push_back(pd);
+          nodes.push_back(&m);
+          x = in;
+          return nodes;
+        }
+      }
+      // (x * 0.5) * (1 + erf).
+      if (half(b) && a->type() == type) {
+        if (Value *in = onePlusErf(q, nodes); in == a) {
+          nodes.insert(nodes.begin(), pd);
+          nodes.push_back(&m);
+          x = in;
+          return nodes;
+        }
+      }
+    }
+  }
+  return {};
+}
+
+/// Replaces every x * (1 + erf(x / sqrt 2)) * 0.5 by gelu(x); returns
+/// whether it did.
+bool matchErfGelu(Graph &g, DiagEngine &diag) {
+  std::vector<Node *> muls;
+  for (const auto &n : g.nodes())
+    if (n->kind() == OpKind::Mul)
+      muls.push_back(n.get());
+  std::unordered_set<const Node *> used;
+  bool changed = false;
+  for (Node *m : muls) {
+    if (used.count(m))
+      continue;
+    Value *x = nullptr;
+    std::vector<Node *> nodes = erfGelu(g, *m, x, diag);
+    if (nodes.empty())
+      continue;
+    Value *y = m->result();
+    std::string name = y->name();
+    Node *a = g.addNode(OpKind::Gelu, m->loc(), {x}, {name + ".erf_form"});
+    a->result()->setType(y->type());
+    for (Node *n : nodes) {
+      a->absorb(*n);
+      used.insert(n);
+    }
+    y->setName(name + ".erf_form");
+    a->result()->setName(name);
+    g.replaceAllUses(y, a->result());
+    changed = true;
+  }
+  return changed;
+}
+
 class FuseEpiloguePass final : public Pass {
 public:
   std::string_view name() const override { return "fuse-epilogue"; }
@@ -193,7 +318,8 @@ bool FuseEpiloguePass::absorb(Graph &g, Node &p, Node &u) {
 bool FuseEpiloguePass::run(Graph &g, PassContext &ctx) {
   if (!checkShapesKnown(g, name(), ctx.diag))
     return false;
-  if (matchGatedActivations(g))
+  bool gated = matchGatedActivations(g);
+  if (matchErfGelu(g, ctx.diag) || gated)
     finishRewrite(g);
   Users uses(g);
   ConstMaker consts(g);
