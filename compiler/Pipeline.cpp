@@ -7,14 +7,15 @@
 //   fold-constants    weights computed from weights become plain consts
 //   fold-pad          explicit pads into the conv or pool after them
 //   fold-batch-norm   batch_norm into the conv / gemm before it
+//   matmul-to-gemm    fully connected matmuls (any rank of x) as gemm with
+//                     their bias: before fusion, so activations fuse in
 //   fold-scale-shift  per-channel mul / add by consts into the weights
 //   cse               before fusion, so duplicated tails fuse once
 //   fuse-epilogue     bias, activations, residual add into conv / gemm
 //   assign-layout     channel-blocked layouts (NCHWc) for convs, pools and
 //                     the ops between them: before conv-to-gemm, which
 //                     would leave depthwise convs isolated between gemms
-//   conv-to-gemm      the 1x1 convs left plain, and fully connected layers,
-//                     as gemm
+//   conv-to-gemm      the 1x1 convs left plain as gemm
 //   choose-tiles      tile sizes of every conv and gemm
 //   dce               drop what the rewrites left unused
 //
@@ -33,10 +34,11 @@ std::string_view defaultPipeline(int optLevel, PassTarget::Device device) {
     return "infer-shapes";
   if (device == PassTarget::Device::Cuda)
     return "infer-shapes,fold-constants,fold-pad,fold-batch-norm,"
-           "fold-scale-shift,cse,fuse-epilogue,conv-to-gemm,choose-tiles,dce";
+           "matmul-to-gemm,fold-scale-shift,cse,fuse-epilogue,conv-to-gemm,"
+           "choose-tiles,dce";
   return "infer-shapes,fold-constants,fold-pad,fold-batch-norm,"
-         "fold-scale-shift,cse,fuse-epilogue,assign-layout,conv-to-gemm,"
-         "choose-tiles,dce";
+         "matmul-to-gemm,fold-scale-shift,cse,fuse-epilogue,assign-layout,"
+         "conv-to-gemm,choose-tiles,dce";
 }
 
 bool passTargetFor(const std::string &targetCpu,

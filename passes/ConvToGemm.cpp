@@ -16,8 +16,18 @@
 //
 // A fully connected layer written as `matmul(%x [B,K], %w)` with a const
 // 2-D w [K,N] becomes `gemm(%x, %w)`; when its only use is an add of a
-// const bias of shape [N] or [1,N] (either operand order), the add folds in
-// as the gemm's c and the gemm takes the add's result name.
+// const bias of N elements with every axis but the last of size 1 ([N],
+// [1,N], [1,1,1,N]; either operand order), the add folds in as the gemm's
+// c (a new const [N] where its rank is above 2) and the gemm takes the
+// add's result name. An x of higher rank [*B,K] (a linear layer applied at
+// every position, as ConvNeXt's and transformers' MLPs are) is seen as
+// [M,K], M = prod(B):
+//   %x2 = reshape(%x) {shape=[M,K]}
+//   %g  = gemm(%x2, %w, %c)
+//   %y  = reshape(%g) {shape=[*B,N]}
+// (fuse-epilogue fuses an activation after such a reshape into the gemm).
+// The pass `matmul-to-gemm` does only this, early in the pipeline, so that
+// bias and activations fuse into the gemm; `conv-to-gemm` does both.
 //
 // The gemm absorbs the nodes it replaces (Node::absorb). Requires:
 // inferred shapes. Guarantees: the same function up to f32 summation
@@ -92,7 +102,11 @@ private:
 
 class ConvToGemmPass final : public Pass {
 public:
-  std::string_view name() const override { return "conv-to-gemm"; }
+  /// Convs and matmuls (conv-to-gemm), or matmuls only (matmul-to-gemm).
+  explicit ConvToGemmPass(bool convs) : Convs(convs) {}
+  std::string_view name() const override {
+    return Convs ? "conv-to-gemm" : "matmul-to-gemm";
+  }
   bool run(Graph &g, PassContext &ctx) override;
 
 private:
@@ -104,6 +118,7 @@ private:
   /// Renames `v` (about to die) so its name can go to its replacement.
   std::string takeName(Value *v);
 
+  bool Convs;
   std::optional<ConstMaker> Consts;
   std::optional<NameMaker> Names;
 };
@@ -177,7 +192,7 @@ std::pair<Node *, Value *> biasAdd(const Graph &g, const Node &mm) {
   const Value *y = mm.result();
   if (g.numUses(y) != 1)
     return {};
-  int64_t n = y->type().shape[1];
+  int64_t n = y->type().shape.back();
   for (const auto &user : g.nodes()) {
     if (user->kind() != OpKind::Add)
       continue;
@@ -187,28 +202,45 @@ std::pair<Node *, Value *> biasAdd(const Graph &g, const Node &mm) {
           !plain(bias) || user->result()->type() != y->type())
         continue;
       const Shape &bs = bias->type().shape;
-      if (bs == Shape{n} || bs == Shape{1, n})
+      if (!bs.empty() && bs.back() == n && numElements(bs) == n &&
+          bs.size() <= y->type().shape.size())
         return {user.get(), bias};
     }
   }
   return {};
 }
 
-bool ConvToGemmPass::lowerMatMul(Graph &g, Node &mm, DiagEngine &) {
+bool ConvToGemmPass::lowerMatMul(Graph &g, Node &mm, DiagEngine &diag) {
   Value *x = mm.operand(0u), *w = mm.operand(1u);
   auto [add, bias] = biasAdd(g, mm);
   Node &last = add ? *add : mm;
   Value *y = last.result();
-  std::vector<Value *> operands = {x, w};
+  const Shape &xs = x->type().shape, &ys = y->type().shape;
+  int64_t k = xs.back(), n = ys.back();
+  int64_t m = numElements(xs) / std::max<int64_t>(k, 1);
+  bool flat = xs.size() == 2;
+  std::string base = mm.name();
+  SourceLoc loc = mm.loc();
+  std::vector<Value *> operands = {
+      flat ? x : reshape(g, x, {m, k}, Names->fresh(base + ".x2"), loc), w};
+  if (bias && bias->type().shape.size() > 2) {
+    std::optional<Tensor> bt = materializeConst(g, *bias->def(), diag);
+    if (!bt)
+      return false;
+    bias = Consts->make(base + ".gemm_c", base + ".gemm_c",
+                        Tensor(Shape{n}, std::move(bt->data)), loc);
+  }
   if (bias)
     operands.push_back(bias);
   std::string yName = takeName(y);
-  Node *gemm = g.addNode(OpKind::Gemm, mm.loc(), operands, {yName});
-  gemm->result()->setType(y->type());
+  Node *gemm = g.addNode(OpKind::Gemm, loc, operands,
+                         {flat ? yName : Names->fresh(base + ".gemm")});
+  gemm->result()->setType(TensorType(y->type().dtype, Shape{m, n}));
   gemm->absorb(mm);
   if (add)
     gemm->absorb(*add);
-  g.replaceAllUses(y, gemm->result());
+  g.replaceAllUses(y, flat ? gemm->result()
+                           : reshape(g, gemm->result(), ys, yName, loc));
   return true;
 }
 
@@ -234,10 +266,11 @@ void placeReplacements(Graph &g, size_t original,
   g.reorderNodes(order);
 }
 
-/// Whether `mm` is a fully connected layer: x [B,K] times const w [K,N].
+/// Whether `mm` is a fully connected layer: x [*B,K] (rank 2 or more)
+/// times const w [K,N].
 bool isFullyConnected(const Node &mm) {
   const Value *x = mm.operand(0u), *w = mm.operand(1u);
-  return x->type().rank() == 2 && w->type().rank() == 2 && isConst(w) &&
+  return x->type().rank() >= 2 && w->type().rank() == 2 && isConst(w) &&
          plain(x) && plain(w) && plain(mm.result());
 }
 
@@ -254,7 +287,7 @@ bool ConvToGemmPass::run(Graph &g, PassContext &ctx) {
     Node &n = *g.nodes()[i];
     size_t first = g.nodes().size();
     bool ok = true;
-    if (n.kind() == OpKind::Conv && isPointwise(n))
+    if (Convs && n.kind() == OpKind::Conv && isPointwise(n))
       ok = lowerConv(g, n, ctx.diag);
     else if (n.kind() == OpKind::MatMul && isFullyConnected(n))
       ok = lowerMatMul(g, n, ctx.diag);
@@ -276,7 +309,11 @@ bool ConvToGemmPass::run(Graph &g, PassContext &ctx) {
 } // namespace
 
 std::unique_ptr<Pass> createConvToGemmPass() {
-  return std::make_unique<ConvToGemmPass>();
+  return std::make_unique<ConvToGemmPass>(true);
+}
+
+std::unique_ptr<Pass> createMatMulToGemmPass() {
+  return std::make_unique<ConvToGemmPass>(false);
 }
 
 } // namespace cnnc

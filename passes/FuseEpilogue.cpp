@@ -10,6 +10,10 @@
 //   - an epilogue activation (flags kElementwise | kEpilogue): into `act`
 //     while there is no residual and act is free, else into `res_act` when
 //     a residual is present and res_act is free;
+//   - an epilogue activation after a reshape of the result (the reshape
+//     the only use): act(reshape(y)) is reshape(act(y)), so it goes into
+//     the node as above and the reshape reads the activated result (a
+//     linear layer applied at every position is a gemm between reshapes);
 //   - an add (kBroadcast | kEpilogue) whose other operand has exactly the
 //     result's type: that operand becomes the residual, when there is none
 //     yet. When that operand is itself the sole use of a kFusable node
@@ -256,6 +260,7 @@ private:
   bool absorb(Graph &g, Node &p, Node &u);
   bool absorbActivation(Node &p, const Node &u);
   bool absorbResidual(Node &p, const Node &u);
+  bool absorbThroughReshape(Graph &g, Node &p, Node &r);
   /// Whether `v`'s definition would rather absorb an add of it and `p`'s
   /// result: a free kFusable node later than `p` in program order.
   bool laterFusable(const Node &p, const Value *v) const;
@@ -307,7 +312,32 @@ bool FuseEpiloguePass::absorbResidual(Node &p, const Node &u) {
   return true;
 }
 
+bool FuseEpiloguePass::absorbThroughReshape(Graph &g, Node &p, Node &r) {
+  if (r.kind() != OpKind::Reshape)
+    return false;
+  Node *v = Uses->sole(r.result());
+  if (!v || !isEpilogueActivation(v->kind()) || v->numOperands() != 1 ||
+      v->result()->type() != r.result()->type())
+    return false;
+  std::string_view slot = epilogueOf(p).res ? "res_act" : "act";
+  if (!epilogueSlotFree(p, slot))
+    return false;
+  setEpilogueAct(p, slot, *v);
+  Uses->kill(v);
+  p.absorb(*v);
+  Value *from = v->result();
+  if (g.isOutput(from)) {
+    std::string name = from->name();
+    from->setName(name + ".fused");
+    r.result()->setName(name);
+  }
+  g.replaceAllUses(from, r.result());
+  return true;
+}
+
 bool FuseEpiloguePass::absorb(Graph &g, Node &p, Node &u) {
+  if (absorbThroughReshape(g, p, u))
+    return true;
   if (!absorbActivation(p, u) && !absorbResidual(p, u))
     return false;
   Uses->kill(&u);
