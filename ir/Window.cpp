@@ -12,6 +12,13 @@ int64_t WindowAxis::unusedInput() const {
   return std::max<int64_t>(0, std::min(rest - padEnd, in));
 }
 
+WindowOptions poolWindowOptions(const Node &n) {
+  WindowOptions o;
+  o.ceilMode = n.getInt("ceil_mode") != 0;
+  o.strideIsKernel = true;
+  return o;
+}
+
 bool readWindowList(const Node &node, std::string_view name, size_t want,
                     size_t spatialAxes, int64_t minValue,
                     std::vector<int64_t> dflt, std::vector<int64_t> &out,

@@ -43,6 +43,11 @@ struct WindowOptions {
   bool strideIsKernel = false; // default stride = kernel (pooling)
 };
 
+/// The window options of max_pool and avg_pool node `n` (ceil_mode from
+/// its attribute, stride defaulting to the kernel, dilation and auto_pad
+/// attributes): one rule for the interpreter, the passes and the backends.
+WindowOptions poolWindowOptions(const Node &n);
+
 /// Reads the list attribute `name` of a sliding-window op over `spatialAxes`
 /// axes: `want` values (one per axis, two for pads), each in
 /// [minValue, 2^40] so window arithmetic stays within int64; an absent

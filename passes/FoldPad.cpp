@@ -84,13 +84,9 @@ std::optional<SpatialPad> spatialPad(const Node &pad) {
 /// The window options and kernel sizes of a conv or pool, as shape
 /// inference resolves them.
 WindowOptions windowOptions(const Node &n) {
-  WindowOptions o;
   if (n.kind() == OpKind::Conv)
-    return o;
-  o.ceilMode = n.getInt("ceil_mode") != 0;
-  o.hasDilation = n.kind() == OpKind::MaxPool;
-  o.strideIsKernel = true;
-  return o;
+    return WindowOptions{};
+  return poolWindowOptions(n);
 }
 
 Shape kernelOf(const Node &n) {

@@ -133,13 +133,10 @@ bool importPool(NodeCtx &c) {
     return c.error("the Indices output is not supported");
   if (c.attrInt("storage_order", 0) != 0)
     return c.error("storage_order=1 is not supported");
-  std::optional<Attrs> as = windowAttrs(c, isMax);
+  // AveragePool has dilations from version 19.
+  std::optional<Attrs> as = windowAttrs(c, isMax || opVersion(c.opType(), c.opset()) >= 19);
   if (!as)
     return false;
-  if (!isMax && c.hasAttr("dilations"))
-    for (int64_t d : c.attrInts("dilations"))
-      if (d != 1)
-        return c.error("dilations are not supported in average pooling");
   std::vector<int64_t> kernel = c.attrInts("kernel_shape");
   // ONNX strides default to 1, the op table's to the kernel.
   if (!c.hasAttr("strides"))

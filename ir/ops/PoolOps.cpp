@@ -8,9 +8,10 @@
 //                    (padding never wins; a NaN wins, as in PyTorch).
 //   avg_pool         the sum of the window's taps inside the input over a
 //                    divisor: with count_include_pad=1 the number of window
-//                    positions inside [-pad_begin, n + pad_end) (a ceil_mode
+//                    taps inside [-pad_begin, n + pad_end) (a ceil_mode
 //                    window running past the end padding is clipped), with
-//                    0 the number inside the input. No dilation.
+//                    0 the number inside the input (ONNX's rule, dilated
+//                    windows included: AveragePool-19).
 //   global_*_pool    [N,C,*S] -> [N,C,1,...,1], over all of S.
 //
 //===----------------------------------------------------------------------===//
@@ -28,14 +29,6 @@ namespace {
 /// The maximum of `best` and `v`, where a NaN wins (PyTorch's rule).
 float maxWithNaN(float best, float v) {
   return (v > best || std::isnan(v)) ? v : best;
-}
-
-WindowOptions poolOptions(const Node &n, bool isMax) {
-  WindowOptions o;
-  o.ceilMode = n.getInt("ceil_mode") != 0;
-  o.hasDilation = isMax;
-  o.strideIsKernel = true;
-  return o;
 }
 
 /// Checks that integer attribute `name` is 0 or 1.
@@ -62,7 +55,7 @@ std::string paddingOnlyMessage(const std::vector<WindowAxis> &axes) {
 }
 
 /// Shape function of max_pool and avg_pool; resolves the window.
-bool inferPool(ShapeCtx &ctx, bool isMax, std::vector<WindowAxis> &axes) {
+bool inferPool(ShapeCtx &ctx, std::vector<WindowAxis> &axes) {
   if (!ctx.expectRankIn(0, 3, 5) || !checkFlag(ctx, "ceil_mode"))
     return false;
   const Shape &x = ctx.in(0);
@@ -73,7 +66,7 @@ bool inferPool(ShapeCtx &ctx, bool isMax, std::vector<WindowAxis> &axes) {
                      "axes, found {}",
                      ctx.op(), r, r, kernel.size());
   if (!resolveWindowChecked(ctx, spatialDims(x), kernel,
-                            poolOptions(ctx.node(), isMax), axes))
+                            poolWindowOptions(ctx.node()), axes))
     return false;
   Shape out = {x[0], x[1]};
   for (const WindowAxis &a : axes)
@@ -83,9 +76,9 @@ bool inferPool(ShapeCtx &ctx, bool isMax, std::vector<WindowAxis> &axes) {
 }
 
 /// The window of a shape-inferred pooling node over x.
-std::vector<WindowAxis> poolWindow(const KernelCtx &ctx, bool isMax) {
+std::vector<WindowAxis> poolWindow(const KernelCtx &ctx) {
   return kernelWindow(ctx.node, spatialDims(ctx.in(0).shape),
-                      ctx.node.getInts("kernel"), poolOptions(ctx.node, isMax));
+                      ctx.node.getInts("kernel"), poolWindowOptions(ctx.node));
 }
 
 /// The divisor of an avg_pool window at output position `o`.
@@ -95,9 +88,8 @@ int64_t avgDivisor(const std::vector<WindowAxis> &axes,
   for (size_t i = 0; i < axes.size(); ++i) {
     const WindowAxis &a = axes[i];
     int64_t start = o[i] * a.stride - a.padBegin;
-    divisor *= countIncludePad
-                   ? std::min(start + a.kernel, a.in + a.padEnd) - start
-                   : tapsInside(a, start);
+    divisor *= countIncludePad ? tapsInsidePadded(a, start)
+                               : tapsInside(a, start);
   }
   return divisor;
 }
@@ -145,7 +137,7 @@ void interpretGlobalPool(const KernelCtx &ctx, bool isMax) {
 
 bool inferMaxPool(ShapeCtx &ctx) {
   std::vector<WindowAxis> axes;
-  if (!inferPool(ctx, true, axes))
+  if (!inferPool(ctx, axes))
     return false;
   // PyTorch accepts such a window (only through dilation) and yields -inf.
   std::string padOnly = paddingOnlyMessage(axes);
@@ -178,7 +170,7 @@ void forEachPoolWindow(const KernelCtx &ctx,
 }
 
 void interpretMaxPool(const KernelCtx &ctx) {
-  forEachPoolWindow(ctx, poolWindow(ctx, true),
+  forEachPoolWindow(ctx, poolWindow(ctx),
                     [](const std::vector<int64_t> &,
                        const std::vector<int64_t> &taps, const float *xp) {
                       float best = -std::numeric_limits<float>::infinity();
@@ -191,7 +183,7 @@ void interpretMaxPool(const KernelCtx &ctx) {
 
 bool inferAvgPool(ShapeCtx &ctx) {
   std::vector<WindowAxis> axes;
-  if (!checkFlag(ctx, "count_include_pad") || !inferPool(ctx, false, axes))
+  if (!checkFlag(ctx, "count_include_pad") || !inferPool(ctx, axes))
     return false;
   // Without the padding in the count, the divisor of such a window is 0.
   std::string padOnly = paddingOnlyMessage(axes);
@@ -201,7 +193,7 @@ bool inferAvgPool(ShapeCtx &ctx) {
 }
 
 void interpretAvgPool(const KernelCtx &ctx) {
-  std::vector<WindowAxis> axes = poolWindow(ctx, false);
+  std::vector<WindowAxis> axes = poolWindow(ctx);
   bool countIncludePad = ctx.node.getInt("count_include_pad") != 0;
   forEachPoolWindow(ctx, axes,
                     [&](const std::vector<int64_t> &o,

@@ -82,6 +82,12 @@ int64_t tapsInside(const WindowAxis &a, int64_t start) {
   return std::max<int64_t>(0, hi - lo + 1);
 }
 
+int64_t tapsInsidePadded(const WindowAxis &a, int64_t start) {
+  // Taps k < kernel with start + k*dilation <= in + padEnd - 1.
+  int64_t last = a.in + a.padEnd - 1 - start;
+  return last < 0 ? 0 : std::min(a.kernel, last / a.dilation + 1);
+}
+
 std::optional<int64_t> paddingOnlyWindow(const WindowAxis &a) {
   // A window starting inside the input reads its first tap; one starting in
   // the end padding is last. Only windows starting in the begin padding can

@@ -59,6 +59,11 @@ Shape windowOutSizes(const std::vector<WindowAxis> &axes);
 /// axis `a` that fall inside the input [0, a.in).
 int64_t tapsInside(const WindowAxis &a, int64_t start);
 
+/// The taps of a window starting at `start` (>= -padBegin) on axis `a`
+/// that fall before the end of the end padding (in + padEnd): avg_pool's
+/// divisor with count_include_pad.
+int64_t tapsInsidePadded(const WindowAxis &a, int64_t start);
+
 /// The first output position on axis `a` whose window reads only padding,
 /// or nullopt when every window reads at least one input element.
 std::optional<int64_t> paddingOnlyWindow(const WindowAxis &a);

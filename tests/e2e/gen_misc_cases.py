@@ -263,6 +263,26 @@ POOLS = [
     ("avg_1d_3d", "avg_pool", [1, 2, 6, 7, 16],
      {"kernel": [3, 2, 3], "stride": [2, 1, 1], "pads": [1, 0, 1, 1, 1, 1],
       "ceil_mode": 1}),
+    # Dilated windows (ONNX AveragePool-19): interiors at stride 1, both
+    # divisors, ceil_mode windows running past the end padding, 1D and 3D.
+    ("avg_dilated", "avg_pool", [1, 3, 17, 33],
+     {"kernel": [3, 3], "stride": [1, 1], "dilation": [2, 2],
+      "pads": [2, 2, 2, 2]}),
+    ("avg_dilated", "avg_pool", [1, 3, 17, 33],
+     {"kernel": [3, 3], "stride": [1, 1], "dilation": [2, 2],
+      "pads": [2, 2, 2, 2], "count_include_pad": 0}),
+    ("avg_dilated", "avg_pool", [2, 2, 15, 16],
+     {"kernel": [3, 2], "stride": [2, 2], "dilation": [2, 3],
+      "pads": [1, 1, 1, 2], "ceil_mode": 1}),
+    ("avg_dilated", "avg_pool", [2, 2, 15, 16],
+     {"kernel": [3, 2], "stride": [2, 2], "dilation": [2, 3],
+      "pads": [1, 1, 1, 2], "ceil_mode": 1, "count_include_pad": 0}),
+    ("avg_dilated", "avg_pool", [2, 3, 33],
+     {"kernel": [4], "stride": [3], "dilation": [3], "pads": [2, 1],
+      "ceil_mode": 1}),
+    ("avg_dilated", "avg_pool", [1, 2, 6, 7, 16],
+     {"kernel": [2, 2, 3], "stride": [1, 2, 1], "dilation": [1, 2, 2],
+      "pads": [0, 1, 1, 1, 0, 2], "count_include_pad": 0}),
 ]
 
 
@@ -279,6 +299,15 @@ def pool_cases():
             attrs = {"kernel": [3, 3], "stride": [1, 1],
                      "pads": [1, 1, 1, 1], **extra}
             c.output(c.op(op, [c.input([1, 2, 4, n])], attrs))
+    c = case("pool_avg_dilated_blocked", "dilated avg_pool after a conv "
+             "(the channel-blocked kernel in the default pipeline)")
+    x = c.op("conv", [c.input([1, 16, 13, 19]), c.const([16, 16, 3, 3], 40)],
+             {"pads": [1, 1, 1, 1]})
+    for extra in [{}, {"count_include_pad": 0}]:
+        c.output(c.op("avg_pool", [x], {"kernel": [3, 3], "stride": [2, 1],
+                                        "dilation": [2, 2],
+                                        "pads": [2, 1, 2, 2], "ceil_mode": 1,
+                                        **extra}))
     c = case("pool_max_nan", "a NaN wins max_pool and global_max_pool")
     x = c.with_nans(c.input([1, 2, 6, 17]), 17)
     c.output(c.op("max_pool", [x], {"kernel": [3, 3], "stride": [1, 1]}),

@@ -329,15 +329,6 @@ std::string reduceMeanRule(const ModelView &v, const ::onnx::NodeProto &n) {
              : "ReduceMean over non-spatial axes";
 }
 
-/// AveragePool-19's dilations: refused by the importer (not implemented).
-std::string averagePoolRule(const ::onnx::NodeProto &n) {
-  if (const ::onnx::AttributeProto *a = attr(n, "dilations"))
-    for (int64_t d : a->ints())
-      if (d != 1)
-        return "AveragePool dilations";
-  return "";
-}
-
 /// Reshape with allowzero=1 and a 0 in its shape: the op table's reshape
 /// reads 0 as "copy the input dimension" (allowzero=0).
 std::string reshapeRule(const ModelView &v, const ::onnx::NodeProto &n) {
@@ -358,8 +349,6 @@ std::string attributeRules(const ModelView &v) {
       why = reduceMeanRule(v, n);
     else if (n.op_type() == "Reshape")
       why = reshapeRule(v, n);
-    else if (n.op_type() == "AveragePool")
-      why = averagePoolRule(n);
     if (!why.empty())
       return why;
   }

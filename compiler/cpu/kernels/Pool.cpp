@@ -8,8 +8,8 @@
 //
 // Semantics of ir/ops/PoolOps.cpp: padding never wins a max (a window of
 // padding only gives -inf), a NaN does; the average divides by the window's
-// size clipped to the padded input (count_include_pad) or by its taps
-// inside the input.
+// taps inside the padded input (count_include_pad) or by its taps inside
+// the input, dilated windows included.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/kernels/WindowTaps.h"
@@ -69,7 +69,7 @@ CNNK_INLINE void poolRow(const PoolParams &p, const float *__restrict x,
   int64_t divDH = poolDivisor(p, 0, startD, td) * poolDivisor(p, 1, startH, th);
   auto divideAt = [&](int64_t o) {
     int64_t startW = o * s - p.padBegin[2];
-    TapRange tw = tapRange(startW, p.kernel[2], 1, p.in[2]);
+    TapRange tw = tapRange(startW, p.kernel[2], p.dilation[2], p.in[2]);
     yr[o] /= float(divDH * poolDivisor(p, 2, startW, tw));
   };
   int64_t o = 0;

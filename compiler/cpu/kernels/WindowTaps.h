@@ -27,15 +27,16 @@ CNNK_INLINE TapRange tapRange(int64_t start, int64_t k, int64_t d, int64_t n) {
   return {min(lo, k), max(min(lo, k), hi)};
 }
 
-/// avg_pool's divisor on one axis (no dilation) of params `p` (PoolParams
-/// or PoolBlockedParams): the taps inside the input, or with
-/// count_include_pad the window clipped to the padded input.
+/// avg_pool's divisor on one axis of params `p` (PoolParams or
+/// PoolBlockedParams): the taps inside the input, or with
+/// count_include_pad the taps before the end of the padded input.
 template <typename P>
 CNNK_INLINE int64_t poolDivisor(const P &p, int axis, int64_t start,
                                 TapRange taps) {
   if (!p.countIncludePad)
     return taps.hi - taps.lo;
-  return min(start + p.kernel[axis], p.in[axis] + p.padEnd[axis]) - start;
+  int64_t last = p.in[axis] + p.padEnd[axis] - 1 - start;
+  return last < 0 ? 0 : min(p.kernel[axis], last / p.dilation[axis] + 1);
 }
 
 /// Where output row `row` of a pool reads (rows ordered plane, od, oh;

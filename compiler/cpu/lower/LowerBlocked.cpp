@@ -521,7 +521,7 @@ bool lowerPoolBlocked(const Node &n, LowerCtx &ctx, bool isMax) {
     return false;
   const Value *x = n.operand(0), *y = n.result();
   const Shape &xs = x->type().shape;
-  std::vector<WindowAxis> axes = poolWindow(n, isMax);
+  std::vector<WindowAxis> axes = poolWindow(n);
   cnnk::PoolBlockedParams p{};
   p.block = y->type().block;
   p.kind = isMax ? cnnk::kPoolMax : cnnk::kPoolAvg;

@@ -63,9 +63,9 @@ bool lowerStridedCopy(const Node &n, LowerCtx &ctx, Buffer from, Buffer to,
                       const std::vector<int64_t> &outStride, int64_t inOffset,
                       int64_t outOffset);
 
-/// The resolved window of a max_pool (`isMax`) or avg_pool node, as the
+/// The resolved window of a max_pool or avg_pool node, as the
 /// interpreter resolves it.
-std::vector<WindowAxis> poolWindow(const Node &n, bool isMax);
+std::vector<WindowAxis> poolWindow(const Node &n);
 
 /// Element strides of a [N,C,*S] tensor of type `t` over the view
 /// [N, C/block, block, *S] (channel c = block index * block + lane): t is

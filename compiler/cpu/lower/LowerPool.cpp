@@ -17,17 +17,13 @@
 
 namespace cnnc::cpu {
 
-std::vector<WindowAxis> poolWindow(const Node &n, bool isMax) {
+std::vector<WindowAxis> poolWindow(const Node &n) {
   const Shape &xs = n.operand(0)->type().shape;
   Shape spatial(xs.begin() + 2, xs.end());
-  WindowOptions opts;
-  opts.ceilMode = n.getInt("ceil_mode") != 0;
-  opts.hasDilation = isMax;
-  opts.strideIsKernel = true;
   std::vector<WindowAxis> axes;
   std::string error;
-  [[maybe_unused]] bool ok =
-      resolveWindow(n, spatial, n.getInts("kernel"), opts, axes, error);
+  [[maybe_unused]] bool ok = resolveWindow(
+      n, spatial, n.getInts("kernel"), poolWindowOptions(n), axes, error);
   assert(ok && "window of a shape-inferred pool does not resolve");
   return axes;
 }
@@ -48,7 +44,7 @@ bool lowerPool(const Node &n, LowerCtx &ctx, bool isMax) {
     return lowerPoolBlocked(n, ctx, isMax);
   const Value *x = n.operand(0), *y = n.result();
   const Shape &xs = x->type().shape;
-  std::vector<WindowAxis> axes = poolWindow(n, isMax);
+  std::vector<WindowAxis> axes = poolWindow(n);
 
   cnnk::PoolParams p = {};
   p.kind = isMax ? cnnk::kPoolMax : cnnk::kPoolAvg;

@@ -22,10 +22,11 @@ __device__ __forceinline__ float poolMaxNaN(float best, float v) {
   return (v > best || v != v) ? v : best;
 }
 
-/// The size of a window starting at `start` of `k` taps clipped to end at
-/// `end` (the padded input's end).
-__device__ __forceinline__ int poolClipped(int start, int k, int end) {
-  return (start + k < end ? start + k : end) - start;
+/// The taps of a window starting at `start` of `k` taps `d` apart that
+/// fall before `end` (the padded input's end).
+__device__ __forceinline__ int poolClipped(int start, int k, int d, int end) {
+  int last = end - 1 - start;
+  return last < 0 ? 0 : (k < last / d + 1 ? k : last / d + 1);
 }
 
 /// p[0] x [planes, in(0), in(1), in(2)], p[1] y [planes, out(0..2)].
@@ -74,9 +75,10 @@ template <class P> __device__ void pool(const Args &a) {
     }
     int divisor = inside;
     if (P::cip) {
-      divisor = poolClipped(sd, P::kernel(0), P::in(0) + P::pe(0)) *
-                poolClipped(sh, P::kernel(1), P::in(1) + P::pe(1)) *
-                poolClipped(sw, P::kernel(2), P::in(2) + P::pe(2));
+      divisor =
+          poolClipped(sd, P::kernel(0), P::dil(0), P::in(0) + P::pe(0)) *
+          poolClipped(sh, P::kernel(1), P::dil(1), P::in(1) + P::pe(1)) *
+          poolClipped(sw, P::kernel(2), P::dil(2), P::in(2) + P::pe(2));
     }
     y[i] = sum / float(divisor);
   }

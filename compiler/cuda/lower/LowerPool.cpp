@@ -19,7 +19,7 @@ namespace {
 
 bool lowerPool(const Node &n, LowerCtx &ctx, bool isMax) {
   const Value *x = n.operand(0), *y = n.result();
-  std::vector<WindowAxis> axes = cpu::poolWindow(n, isMax);
+  std::vector<WindowAxis> axes = cpu::poolWindow(n);
   if (axes.empty() || axes.size() > 3) {
     ctx.diag().error(n.loc(),
                      "{}: the cuda backend pools over 1 to 3 spatial axes, "
