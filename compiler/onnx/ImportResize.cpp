@@ -1,8 +1,11 @@
 //===- ImportResize.cpp - ONNX Resize and Upsample ------------------------===//
 //
 // Resize (opsets 10 to 19) and Upsample (7, 9) map onto resize when they
-// scale only the spatial axes of x [N,C,*S]: modes nearest and linear, the
-// coordinate transformations and nearest modes of the op table. Opset 10's
+// scale only the spatial axes of x [N,C,*S]: modes nearest, linear and
+// cubic (cubic_coeff_a, exclude_outside, antialias), the coordinate
+// transformations and nearest modes of the op table, tf_crop_and_resize
+// with a constant roi (over the spatial axes: N and C must span [0, 1])
+// and extrapolation_value. Opset 10's
 // Resize and Upsample behave as {asymmetric, floor}, as ONNX Runtime does.
 // Resize-18's `axes` spread its scales or sizes over x's axes, and its
 // keep_aspect_ratio_policy becomes one scale for the resized axes with
@@ -129,6 +132,36 @@ bool keepAspectRatio(NodeCtx &c, const Shape &x, ResizeParams &p,
   return true;
 }
 
+/// tf_crop_and_resize's roi (input 1) over the spatial axes of x, as
+/// [starts..., ends...]; Resize-18's `axes` name the axes its entries
+/// cover (the others span [0, 1]). False after reporting.
+bool readRoi(NodeCtx &c, const Shape &x, const std::vector<int64_t> &axes,
+             std::vector<double> &roi) {
+  if (!c.hasInput(1))
+    return c.error("tf_crop_and_resize expects a roi (input 1)");
+  auto given = c.constFloats(1, "roi");
+  if (!given)
+    return false;
+  size_t r = x.size(), n = axes.size();
+  if (given->size() != 2 * n)
+    return c.error("expects a roi of {} values (starts and ends of {} "
+                   "axes), found {}",
+                   2 * n, n, given->size());
+  std::vector<double> start(r, 0.0), end(r, 1.0);
+  for (size_t i = 0; i < n; ++i) {
+    start[size_t(axes[i])] = (*given)[i];
+    end[size_t(axes[i])] = (*given)[n + i];
+  }
+  for (size_t k = 0; k < 2; ++k)
+    if (start[k] != 0 || end[k] != 1)
+      return c.error("crops axis {} of x {} (roi {}, {}); only spatial axes "
+                     "may be cropped",
+                     k, shapeStr(x), start[k], end[k]);
+  roi.assign(start.begin() + 2, start.end());
+  roi.insert(roi.end(), end.begin() + 2, end.end());
+  return true;
+}
+
 /// Keeps the spatial entries of `p`; false after reporting when N or C is
 /// scaled.
 bool spatialOnly(NodeCtx &c, const Shape &x, ResizeParams &p) {
@@ -163,8 +196,9 @@ bool importResize(NodeCtx &c) {
   std::string mode = c.attrString("mode", "nearest");
   if (mode == "bilinear" || mode == "trilinear")
     mode = "linear";
-  if (mode != "nearest" && mode != "linear")
-    return c.error("mode '{}' is not supported (nearest, linear)", mode);
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
+    return c.error("mode '{}' is not supported (nearest, linear, cubic)",
+                   mode);
   bool legacy = c.opType() == "Upsample" || c.opset() < 11;
   std::string coord =
       legacy ? "asymmetric"
@@ -173,15 +207,16 @@ bool importResize(NodeCtx &c) {
       legacy ? "floor" : c.attrString("nearest_mode", "round_prefer_floor");
   if (coord != "half_pixel" && coord != "asymmetric" &&
       coord != "align_corners" && coord != "pytorch_half_pixel" &&
-      coord != "half_pixel_symmetric")
+      coord != "half_pixel_symmetric" && coord != "tf_crop_and_resize")
     return c.error("coordinate_transformation_mode '{}' is not supported",
                    coord);
-  if (c.attrInt("antialias", 0) != 0 || c.attrInt("exclude_outside", 0) != 0)
-    return c.error("antialias and exclude_outside are not supported");
   std::optional<ResizeParams> p = readParams(c);
   std::vector<int64_t> axes;
   if (!p || !spreadOverAxes(c, *x, *p, axes) ||
       !keepAspectRatio(c, *x, *p, axes) || !spatialOnly(c, *x, *p))
+    return false;
+  std::vector<double> roi;
+  if (coord == "tf_crop_and_resize" && !readRoi(c, *x, axes, roi))
     return false;
   Attrs as;
   if (!p->scales.empty())
@@ -191,6 +226,19 @@ bool importResize(NodeCtx &c) {
   as.push_back({"mode", mode});
   as.push_back({"coordinate_transformation_mode", coord});
   as.push_back({"nearest_mode", nearest});
+  // The filter attributes where they differ from the op table's defaults.
+  if (!legacy) {
+    if (double a = c.attrFloat("cubic_coeff_a", -0.75); a != -0.75)
+      as.push_back({"cubic_coeff_a", a});
+    for (const char *flag : {"exclude_outside", "antialias"})
+      if (int64_t v = c.attrInt(flag, 0); v != 0)
+        as.push_back({flag, v});
+  }
+  if (!roi.empty()) {
+    as.push_back({"roi", roi});
+    as.push_back({"extrapolation_value",
+                  c.attrFloat("extrapolation_value", 0.0)});
+  }
   return c.emitOut(OpKind::Resize, {c.in(0)}, as);
 }
 

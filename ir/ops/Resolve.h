@@ -53,6 +53,27 @@ struct ResizeTaps {
 /// with in == out == 1 gives the single tap {0, 0, 0}.
 std::vector<ResizeTaps> resizeAxisTaps(const Node &node, const ResizeAxis &a);
 
+/// The general form of an axis's taps: `taps` (index, weight) pairs per
+/// output coordinate (weights summing to 1; unused ones weigh 0), or the
+/// coordinate lies outside the input (tf_crop_and_resize: the output is
+/// extrapolation_value).
+struct ResizeFilter {
+  int64_t taps = 1;
+  std::vector<int64_t> index;  // [out * taps]
+  std::vector<double> weight;  // [out * taps]
+  std::vector<char> outside;   // [out]
+};
+
+/// Whether resize `node` needs the general filter: cubic, antialias (with
+/// linear), or tf_crop_and_resize. Otherwise resizeAxisTaps says it all.
+bool resizeNeedsFilter(const Node &node);
+
+/// The filter of spatial axis `spatial` (0 for the first) of resize `node`,
+/// any mode (nearest and linear as resizeAxisTaps gives them); what the
+/// reference kernel and the backends' general resize kernels apply.
+ResizeFilter resizeAxisFilter(const Node &node, const ResizeAxis &a,
+                              size_t spatial);
+
 //===--- matmul -----------------------------------------------------------===//
 
 /// A matmul operand shape as numpy promotes it: a 1-D a (`isA`) becomes

@@ -534,6 +534,35 @@ def resize_cases():
                        "nearest_mode": "floor"}))
         c.output(c.op("resize", [c.input([1, 1, 2, 300])],
                       {"scales": [1.0, 1.7], "mode": mode}))
+    c = case("resize_filtered", "cubic (coefficient, exclude_outside, every "
+             "coordinate mode), antialiased linear and cubic downscales, "
+             "tf_crop_and_resize with extrapolation in every mode, 1 and 3 "
+             "spatial axes")
+    x = c.input([1, 2, 6, 9])
+    for coord in COORD_MODES + ["half_pixel_symmetric"]:
+        for sizing in [{"scales": [2.0, 1.5]}, {"sizes": [4, 5]},
+                       {"sizes": [1, 3]}]:
+            c.output(c.op("resize", [x], {**sizing, "mode": "cubic",
+                     "coordinate_transformation_mode": coord}))
+    for extra in [{"cubic_coeff_a": -0.5}, {"exclude_outside": 1},
+                  {"cubic_coeff_a": -0.5, "exclude_outside": 1}]:
+        c.output(c.op("resize", [x], {"scales": [1.7, 0.8], "mode": "cubic",
+                                      **extra}))
+    for mode in ["linear", "cubic"]:
+        for extra in [{}, {"exclude_outside": 1}]:
+            c.output(c.op("resize", [x], {"sizes": [2, 3], "mode": mode,
+                                          "antialias": 1, **extra}))
+            c.output(c.op("resize", [x], {"scales": [0.4, 1.5], "mode": mode,
+                                          "antialias": 1, **extra}))
+    for mode in ["nearest", "linear", "cubic"]:
+        c.output(c.op("resize", [x], {
+            "sizes": [5, 7], "mode": mode,
+            "coordinate_transformation_mode": "tf_crop_and_resize",
+            "roi": [0.2, -0.3, 0.9, 1.2], "extrapolation_value": 2.5}))
+    c.output(c.op("resize", [c.input([2, 3, 11])],
+                  {"scales": [2.5], "mode": "cubic"}))
+    c.output(c.op("resize", [c.input([1, 2, 3, 4, 5])],
+                  {"sizes": [5, 2, 7], "mode": "cubic", "antialias": 1}))
 
 
 #===--- Degenerate tensors ------------------------------------------------===#

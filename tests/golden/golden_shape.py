@@ -247,7 +247,57 @@ def resize_cases():
         ctm = "align_corners" if align else phl
         cases.append(resize_case(name, xs, "linear", ctm, torch_fn=fn,
                                  torch_expr=expr, **attrs))
-    return cases + onnx_resize_cases()
+    return cases + filtered_resize_cases() + onnx_resize_cases()
+
+
+def filtered_resize_case(name, xs, attrs, kw):
+    """resize {mode=cubic or antialias=1} against F.interpolate(x, **kw)
+    (PyTorch's bicubic is ONNX's cubic with cubic_coeff_a = -0.75; its
+    antialiased downscales are ONNX's antialias with exclude_outside=1,
+    bicubic's with cubic_coeff_a = -0.5, as in PIL)."""
+    c = Case(name)
+    x = c.input("x", c.randn(*xs))
+    c.node("y", "resize", ["x"], attrs)
+    fn, c.expr = interp(**kw)
+    c.output("y", fn(x))
+    return c
+
+
+def filtered_resize_cases():
+    """Bicubic up and down, with align_corners, by scales and sizes, and
+    antialiased bilinear and bicubic downscales."""
+    phl = "pytorch_half_pixel"
+    return [
+        filtered_resize_case(
+            "resize_bicubic_x2", [1, 2, 4, 5],
+            dict(scales=[2.0, 2.0], mode="cubic",
+                 coordinate_transformation_mode=phl),
+            dict(mode="bicubic", align_corners=False, scale_factor=2.0)),
+        filtered_resize_case(
+            "resize_bicubic_sizes_down", [1, 2, 9, 7],
+            dict(sizes=[5, 4], mode="cubic",
+                 coordinate_transformation_mode=phl),
+            dict(mode="bicubic", align_corners=False, size=(5, 4))),
+        filtered_resize_case(
+            "resize_bicubic_align_corners", [2, 1, 4, 4],
+            dict(sizes=[7, 6], mode="cubic",
+                 coordinate_transformation_mode="align_corners"),
+            dict(mode="bicubic", align_corners=True, size=(7, 6))),
+        filtered_resize_case(
+            "resize_bilinear_antialias", [1, 2, 12, 10],
+            dict(sizes=[5, 4], mode="linear",
+                 coordinate_transformation_mode=phl, antialias=1,
+                 exclude_outside=1),
+            dict(mode="bilinear", align_corners=False, size=(5, 4),
+                 antialias=True)),
+        filtered_resize_case(
+            "resize_bicubic_antialias", [1, 2, 12, 10],
+            dict(sizes=[4, 6], mode="cubic",
+                 coordinate_transformation_mode=phl, antialias=1,
+                 exclude_outside=1, cubic_coeff_a=-0.5),
+            dict(mode="bicubic", align_corners=False, size=(4, 6),
+                 antialias=True)),
+    ]
 
 
 def onnx_resize_cases():

@@ -292,14 +292,13 @@ bool fractionalAlignCorners(const ModelView &v, const ::onnx::NodeProto &n) {
 
 std::string resizeRule(const ModelView &v, const ::onnx::NodeProto &n) {
   std::string mode = attrString(n, "mode", "nearest");
-  if (mode != "nearest" && mode != "linear" && mode != "bilinear")
+  if (mode != "nearest" && mode != "linear" && mode != "bilinear" &&
+      mode != "cubic")
     return fmt::format("{} mode {}", n.op_type(), mode);
   std::string ctm =
       attrString(n, "coordinate_transformation_mode", "half_pixel");
-  if (ctm == "tf_crop_and_resize" || ctm == "tf_half_pixel_for_nn")
+  if (ctm == "tf_half_pixel_for_nn")
     return fmt::format("Resize coordinate_transformation_mode {}", ctm);
-  if (attrInt(n, "antialias", 0) != 0)
-    return "Resize antialias";
   if (n.op_type() == "Resize" && fractionalAlignCorners(v, n))
     return "Resize align_corners to a fractional length (onnx/onnx#2462)";
   return "";

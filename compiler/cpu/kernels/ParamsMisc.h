@@ -226,4 +226,21 @@ struct ResizeParams {
   int64_t block;
 };
 
+/// bufs: x, table, y. Resize by a filter table (cubic, antialiased linear,
+/// tf_crop_and_resize; ir/ops/Resolve.h's resizeAxisFilter): axis a (D, H,
+/// W; missing leading axes have in = out = taps = 1) has out[a] * taps[a]
+/// (index, weight) float pairs from table + off[a]; an index of -1 in an
+/// output coordinate's first pair marks it outside the input (the output
+/// is `extrapolation`). Tasks are blocks of `block` output rows.
+struct ResizeTableParams {
+  int64_t in[3];
+  int64_t out[3];
+  int64_t taps[3];
+  int64_t off[3];
+  int64_t planes;
+  int64_t rows;
+  int64_t block;
+  double extrapolation;
+};
+
 } // namespace cnnk

@@ -1,11 +1,13 @@
-//===- Resize.cpp - Nearest and (bi/tri)linear resize ---------------------===//
+//===- Resize.cpp - Nearest, (bi/tri)linear and filtered resize -----------===//
 //
 // Resize over three spatial axes (D, H, W; missing leading axes have
 // in = out = 1). Source coordinates are computed in double with exactly the
 // arithmetic of ir/ops/ResizeOps.cpp, so nearest picks the same elements
 // and linear the same neighbours; the interpolation itself runs in float.
 // The W taps of a chunk of output columns are computed once per task and
-// reused by all of its rows.
+// reused by all of its rows. resize_table applies the general filters
+// (cubic, antialiased linear, tf_crop_and_resize) from a table the
+// lowering computes with the interpreter's own function.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/kernels/Kernel.h"
@@ -120,6 +122,56 @@ void resize(const ResizeParams &p, void *const *bufs, int64_t begin,
   }
 }
 
+/// Output row `row` (plane, od, oh) of a table resize.
+void resizeTableRow(const ResizeTableParams &p, const float *__restrict x,
+                    const float *__restrict table, float *__restrict y,
+                    int64_t row) {
+  int64_t planeRows = p.out[0] * p.out[1];
+  const float *td =
+      table + p.off[0] + 2 * p.taps[0] * (row % planeRows / p.out[1]);
+  const float *th = table + p.off[1] + 2 * p.taps[1] * (row % p.out[1]);
+  const float *xp = x + row / planeRows * p.in[0] * p.in[1] * p.in[2];
+  float *yr = y + row * p.out[2];
+  bool outsideDH = td[0] < 0 || th[0] < 0;
+  for (int64_t ow = 0; ow < p.out[2]; ++ow) {
+    const float *tw = table + p.off[2] + 2 * p.taps[2] * ow;
+    if (outsideDH || tw[0] < 0) {
+      yr[ow] = float(p.extrapolation);
+      continue;
+    }
+    float acc = 0.0f;
+    for (int64_t a = 0; a < p.taps[0]; ++a) {
+      float wd = td[2 * a + 1];
+      if (wd == 0.0f)
+        continue;
+      for (int64_t b = 0; b < p.taps[1]; ++b) {
+        float wdh = wd * th[2 * b + 1];
+        if (wdh == 0.0f)
+          continue;
+        const float *xr =
+            xp + (int64_t(td[2 * a]) * p.in[1] + int64_t(th[2 * b])) * p.in[2];
+        for (int64_t c = 0; c < p.taps[2]; ++c) {
+          float w = wdh * tw[2 * c + 1];
+          if (w != 0.0f)
+            acc += w * xr[int64_t(tw[2 * c])];
+        }
+      }
+    }
+    yr[ow] = acc;
+  }
+}
+
+void resizeTable(const ResizeTableParams &p, void *const *bufs, int64_t begin,
+                 int64_t end) {
+  const float *__restrict x = in(bufs, 0);
+  const float *__restrict table = in(bufs, 1);
+  float *__restrict y = out(bufs, 2);
+  int64_t hi = min(end * p.block, p.rows);
+  for (int64_t row = begin * p.block; row < hi; ++row)
+    resizeTableRow(p, x, table, y, row);
+}
+
 } // namespace
 
 CNNK_KERNEL(resize, ResizeParams, resize)
+CNNK_KERNEL(resize_table, ResizeTableParams, resizeTable)

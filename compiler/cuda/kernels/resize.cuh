@@ -58,4 +58,46 @@ template <class P> __device__ void resize(const Args &a) {
   }
 }
 
+/// p[0] x, p[1] y, p[2] the filter table: axis a has P::out(a) *
+/// P::taps(a) (index, weight) float pairs from P::toff(a) on, an index of
+/// -1 first marking a coordinate outside the input (the output is
+/// P::extrapolation). P::in, P::out, P::taps (three each).
+template <class P> __device__ void resize_table(const Args &a) {
+  const float *__restrict x = a.p[0];
+  float *__restrict y = a.p[1];
+  const float *__restrict table = a.p[2];
+  for (unsigned i = flatIndex(); i < unsigned(P::n);
+       i += gridDim.x * blockDim.x) {
+    int od, oh, ow;
+    int plane = splitOut3<P>(int(i), od, oh, ow);
+    const float *td = table + P::toff(0) + 2 * P::taps(0) * od;
+    const float *th = table + P::toff(1) + 2 * P::taps(1) * oh;
+    const float *tw = table + P::toff(2) + 2 * P::taps(2) * ow;
+    if (td[0] < 0 || th[0] < 0 || tw[0] < 0) {
+      y[i] = P::extrapolation;
+      continue;
+    }
+    const float *xp = x + plane * (P::in(0) * P::in(1) * P::in(2));
+    float acc = 0.0f;
+    for (int d = 0; d < P::taps(0); ++d) {
+      float wd = td[2 * d + 1];
+      if (wd == 0.0f)
+        continue;
+      for (int h = 0; h < P::taps(1); ++h) {
+        float wdh = wd * th[2 * h + 1];
+        if (wdh == 0.0f)
+          continue;
+        const float *row =
+            xp + (int(td[2 * d]) * P::in(1) + int(th[2 * h])) * P::in(2);
+        for (int w = 0; w < P::taps(2); ++w) {
+          float ww = wdh * tw[2 * w + 1];
+          if (ww != 0.0f)
+            acc += ww * row[int(tw[2 * w])];
+        }
+      }
+    }
+    y[i] = acc;
+  }
+}
+
 } // namespace cnnk

@@ -7,7 +7,9 @@
 // placed in the weights; the `resize` template (kernels/resize.cuh) reads
 // it, so GPU and interpreter read the same input elements. The 1-3 spatial
 // axes are right-aligned on three (a missing axis: one coordinate, the tap
-// (0, 0, 0)).
+// (0, 0, 0)). Cubic, antialiased linear and tf_crop_and_resize take the
+// interpreter's general filters (resizeAxisFilter) as (index, weight)
+// pairs, read by `resize_table`.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cuda/lower/LowerMisc.h"
@@ -68,6 +70,37 @@ bool lowerResize(const Node &n, LowerCtx &ctx) {
   }
   std::vector<float> table;
   std::vector<int64_t> offsets, in, out;
+  if (resizeNeedsFilter(n)) {
+    // The general filters: (index, weight) pairs, an index of -1 first for
+    // a coordinate outside the input (extrapolation_value).
+    std::vector<int64_t> taps;
+    for (size_t i = 0; i < 3; ++i) {
+      offsets.push_back(int64_t(table.size()));
+      in.push_back(axes[i].in);
+      out.push_back(axes[i].out);
+      if (i < lead) {
+        taps.push_back(1);
+        table.insert(table.end(), {0.0f, 1.0f});
+        continue;
+      }
+      ResizeFilter f = resizeAxisFilter(n, axes[i], i - lead);
+      taps.push_back(f.taps);
+      for (int64_t o = 0; o < axes[i].out; ++o)
+        for (int64_t j = 0; j < f.taps; ++j) {
+          size_t k = size_t(o * f.taps + j);
+          table.push_back(f.outside[size_t(o)] && j == 0 ? -1.0f
+                                                         : float(f.index[k]));
+          table.push_back(float(f.weight[k]));
+        }
+    }
+    KernelParams p;
+    p.ints("in", in).ints("out", out).ints("taps", taps).ints("toff", offsets);
+    p.f("extrapolation", n.getFloat("extrapolation_value"));
+    ctx.launchFlat("resize_table", p, count,
+                   {ctx.buffer(x), ctx.buffer(y), ctx.addWeights(table)},
+                   double(count) * double(2 * taps[0] * taps[1] * taps[2]));
+    return true;
+  }
   for (const ResizeAxis &a : axes) {
     offsets.push_back(int64_t(table.size()));
     in.push_back(a.in);

@@ -153,6 +153,26 @@ model("dropout-mask.onnx", 12, [
     node("Dropout", ["x"], ["d", "mask"], "drop", ratio=0.5),
     node("Relu", ["d"], ["y"], "relu"),
 ], [("x", [1, 4])], [("y", [1, 4])])
+# Resize-13 cubic (cubic_coeff_a, exclude_outside) and tf_crop_and_resize
+# with a roi over the spatial axes and an extrapolation value; and a roi
+# that crops the channels (refused).
+model("resize-filters.onnx", 13, [
+    node("Resize", ["x", "", "scales"], ["c"], "cubic", mode="cubic",
+         cubic_coeff_a=-0.5, exclude_outside=1),
+    node("Resize", ["c", "roi", "", "sizes"], ["y"], "crop", mode="linear",
+         coordinate_transformation_mode="tf_crop_and_resize",
+         extrapolation_value=1.5),
+], [("x", [1, 2, 4, 4])], [("y", [1, 2, 3, 5])], [
+    "initializer { " + tensor("scales", [4], [1.0, 1.0, 2.0, 1.5]) + " }",
+    "initializer { " + tensor("roi", [8], [0, 0, 0.1, -0.2, 1, 1, 0.9, 1.2]) + " }",
+    "initializer { " + tensor("sizes", [4], ints=[1, 2, 3, 5]) + " }"])
+model("resize-crop-channels.onnx", 13, [
+    node("Resize", ["x", "roi", "", "sizes"], ["y"], "crop", mode="linear",
+         coordinate_transformation_mode="tf_crop_and_resize"),
+], [("x", [1, 2, 4, 4])], [("y", [1, 2, 3, 5])], [
+    "initializer { " + tensor("roi", [8], [0, 0.5, 0, 0, 1, 1, 1, 1]) + " }",
+    "initializer { " + tensor("sizes", [4], ints=[1, 2, 3, 5]) + " }"])
+
 # LayerNormalization over [3,4] with a scale of [4] and a bias of [1,4]
 # (broadcast to the normalised shape), and its Mean output.
 model("layernorm-broadcast.onnx", 17, [
