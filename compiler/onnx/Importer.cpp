@@ -190,6 +190,7 @@ bool ModelImporter::run() {
   Handlers = handlerTable();
   G.setName(graphName(Model.graph().name()));
   G.setLoc(Loc);
+  fuseLayerNormDecompositions(*Model.mutable_graph(), Opset);
   if (!checkOps() || !addInitializers() || !addInputs() || !importNodes() ||
       !addOutputs())
     return false;

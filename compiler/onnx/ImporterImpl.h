@@ -196,6 +196,11 @@ void registerShapeOps(std::unordered_map<std::string, OpHandler> &table);
 void registerConstOps(std::unordered_map<std::string, OpHandler> &table);
 void registerResizeOps(std::unordered_map<std::string, OpHandler> &table);
 
+/// Replaces every LayerNorm spelled out in ReduceMean, Sub, Pow, Add,
+/// Sqrt, Div, Mul and Add (exporters before opset 17) by one
+/// LayerNormalization node (compiler/onnx/Patterns.cpp); returns how many.
+int fuseLayerNormDecompositions(::onnx::GraphProto &g, int64_t opset);
+
 /// Attribute helpers.
 Attrs attrs(std::initializer_list<std::pair<std::string, AttrValue>> l);
 

@@ -173,6 +173,33 @@ model("resize-crop-channels.onnx", 13, [
     "initializer { " + tensor("roi", [8], [0, 0.5, 0, 0, 1, 1, 1, 1]) + " }",
     "initializer { " + tensor("sizes", [4], ints=[1, 2, 3, 5]) + " }"])
 
+# LayerNorm spelled out as PyTorch exports it before opset 17, over the
+# last axis; and the same with the deviation d also a graph output (its
+# nodes stay, and ReduceMean over the last axis is refused).
+def layernorm_chain(extra_output):
+    nodes = [
+        node("ReduceMean", ["x"], ["m"], "mean", axes=[-1]),
+        node("Sub", ["x", "m"], ["d"], "sub"),
+        node("Pow", ["d", "two"], ["p"], "pow"),
+        node("ReduceMean", ["p"], ["v"], "var", axes=[-1]),
+        node("Add", ["v", "eps"], ["ve"], "addeps"),
+        node("Sqrt", ["ve"], ["s"], "sqrt"),
+        node("Div", ["d", "s"], ["n"], "div"),
+        node("Mul", ["n", "w"], ["nw"], "mul"),
+        node("Add", ["nw", "b"], ["y"], "add"),
+    ]
+    outputs = [("y", [1, 2, 3, 4])] + ([("d", [1, 2, 3, 4])] if extra_output else [])
+    return nodes, outputs
+
+
+for path, extra in [("layernorm-decomposed.onnx", False),
+                    ("layernorm-decomposed-used.onnx", True)]:
+    nodes, outputs = layernorm_chain(extra)
+    model(path, 13, nodes, [("x", [1, 2, 3, 4])], outputs, [
+        "initializer { " + tensor("two", [], [2.0]) + " }",
+        "initializer { " + tensor("eps", [], [1e-06]) + " }",
+        init("w", [4], 3), init("b", [4], 4)])
+
 # LayerNormalization over [3,4] with a scale of [4] and a bias of [1,4]
 # (broadcast to the normalised shape), and its Mean output.
 model("layernorm-broadcast.onnx", 17, [
