@@ -79,11 +79,14 @@ bool importReshape(NodeCtx &c) {
       c.opset() < 5 ? c.attrInts("shape") : c.constInts(1, "shape");
   if (!shape)
     return false;
+  // allowzero=1 reads a 0 as a dimension of size 0: the result is empty,
+  // which cnnc never computes (without a 0 the flag changes nothing).
   if (c.attrInt("allowzero", 0) != 0)
     for (int64_t d : *shape)
       if (d == 0)
-        return c.error("allowzero=1 with a zero in the shape is not "
-                       "supported");
+        return c.error("allowzero=1 with a zero in the shape {} asks for an "
+                       "empty tensor; cnnc computes no empty tensors",
+                       shapeStr(*shape));
   return moveOp(c, OpKind::Reshape, {0}, attrs({{"shape", *shape}}));
 }
 

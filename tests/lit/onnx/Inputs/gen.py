@@ -200,6 +200,15 @@ for path, extra in [("layernorm-decomposed.onnx", False),
         "initializer { " + tensor("eps", [], [1e-06]) + " }",
         init("w", [4], 3), init("b", [4], 4)])
 
+# Reshape-14 allowzero=1: without a 0 in the shape as without the flag; with
+# one (an empty result) refused.
+for path, dims in [("reshape-allowzero.onnx", [6, 4]),
+                   ("reshape-allowzero-empty.onnx", [0, 24])]:
+    model(path, 14, [
+        node("Reshape", ["x", "shape"], ["y"], "reshape", allowzero=1),
+    ], [("x", [2, 3, 4])], [("y", [6, 4])], [
+        "initializer { " + tensor("shape", [2], ints=dims) + " }"])
+
 # LayerNormalization over [3,4] with a scale of [4] and a bias of [1,4]
 # (broadcast to the normalised shape), and its Mean output.
 model("layernorm-broadcast.onnx", 17, [
