@@ -355,6 +355,24 @@ __attribute__((noinline)) Vec<V> cnnkInlineInClone_actExp(const ActParams &a,
   }
 }
 
+/// Whether activation `kind` is a few vector instructions (no vexp): cheap
+/// enough to run inside a shared micro-kernel, where the others would be a
+/// call (cnnkInlineInClone_actExp is inlined only into specialised code).
+CNNK_INLINE bool actIsCheap(int64_t kind) {
+  switch (kind) {
+  case kActNone:
+  case kActRelu:
+  case kActLeakyRelu:
+  case kActSoftsign:
+  case kActHardSigmoid:
+  case kActHardSwish:
+  case kActClip:
+  case kActStep:
+    return true;
+  }
+  return false;
+}
+
 /// The activation `a` of every lane of x.
 template <int V> CNNK_INLINE Vec<V> activate(const ActParams &a, Vec<V> x) {
   float alpha = float(a.alpha), beta = float(a.beta);

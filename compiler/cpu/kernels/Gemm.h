@@ -15,7 +15,8 @@
 //
 // Rows beyond the matrix (the last M panel, zero padded) are computed but
 // neither loaded nor stored; columns beyond it (the last N panel) go
-// through a local tile. The micro-kernels are marked noinline (one copy
+// through a local tile. Transcendental activations run after the store,
+// over the tile in L1, in the caller (see gemmTile). The micro-kernels are marked noinline (one copy
 // per tile shape) and static (a model never shares them with another
 // model compiled for another target).
 //
@@ -136,10 +137,27 @@ CNNK_INLINE void gemmTile(int64_t kc, const float *a, const float *b,
     if (epi)
       e = *epi;
     const TileEpi *pe = epi ? &e : nullptr;
+    // A transcendental activation (sigmoid, gelu, ...) would be a call
+    // from the shared micro-kernel, spilling its accumulators: it stores
+    // the tile with the addends only, and the activation, residual and
+    // second activation run here, over the tile in L1, in the specialised
+    // caller.
+    bool deferred = epi && (!actIsCheap(epi->epi.act.kind) ||
+                            !actIsCheap(epi->epi.resAct.kind));
+    if (deferred)
+      e.epi = noEpilogueParams();
     if (rows == 1)
       microKernel<V, MR, NRV, 1, NR>(kc, a, b, c, ldc, 1, accumulate, pe);
     else
       microKernel<V, MR, NRV, MR, NR>(kc, a, b, c, ldc, rows, accumulate, pe);
+    if (deferred)
+      for (int64_t i = 0; i < rows; ++i)
+#pragma unroll
+        for (int j = 0; j < NRV; ++j) {
+          float *ci = c + i * ldc + j * V;
+          store<V>(ci, applyEpilogue<V>(load<V>(ci), epi->epi,
+                                        epi->res + i * epi->ldRes + j * V));
+        }
     return;
   }
   float t[MR * NR];
