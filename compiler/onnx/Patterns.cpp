@@ -24,14 +24,12 @@ namespace cnnc::onnx {
 
 namespace {
 
-/// The graph's producers, consumer counts and one-element constants.
+/// The graph's consumer counts and one-element constants.
 class GraphIndex {
 public:
   GraphIndex(const ::onnx::GraphProto &g, int64_t opset) : Opset(opset) {
     for (int i = 0; i < g.node_size(); ++i) {
       const ::onnx::NodeProto &n = g.node(i);
-      for (const std::string &o : n.output())
-        Producer[o] = i;
       for (const std::string &in : n.input())
         ++Uses[in];
       if (n.op_type() == "Constant" && n.output_size() == 1)
@@ -92,7 +90,6 @@ private:
   }
 
   int64_t Opset;
-  std::unordered_map<std::string, int> Producer;
   std::unordered_map<std::string, int> Uses;
   std::unordered_map<std::string, double> Scalars;
 };
