@@ -233,4 +233,45 @@ std::vector<WindowAxis> convVariantWindow(const Node &n) {
   return kernelWindow(n, spatialDims(xs), spatialDims(ws, ws.size() - 2), opts);
 }
 
+std::vector<ResizeAxis> resizeAxes3(const Node &n) {
+  const Shape &xs = n.operand(0)->type().shape;
+  const Shape &ys = n.result()->type().shape;
+  const std::vector<double> &scales = n.getFloats("scales");
+  size_t lead = 3 - (xs.size() - 2);
+  std::vector<ResizeAxis> axes(3, ResizeAxis{1, 1, 1, true});
+  for (size_t i = lead; i < 3; ++i) {
+    size_t axis = i - lead + 2;
+    ResizeAxis &a = axes[i];
+    a.in = xs[axis];
+    a.out = ys[axis];
+    a.fromSizes = scales.empty();
+    if (!scales.empty())
+      a.scale = scales[axis - 2];
+  }
+  return axes;
+}
+
+ResizeTable resizeTable(const Node &n, const std::vector<ResizeAxis> &axes) {
+  ResizeTable t;
+  size_t lead = size_t(5 - n.operand(0)->type().rank());
+  for (size_t i = 0; i < 3; ++i) {
+    t.offsets.push_back(int64_t(t.data.size()));
+    if (i < lead) {
+      t.taps.push_back(1);
+      t.data.insert(t.data.end(), {0.0f, 1.0f});
+      continue;
+    }
+    ResizeFilter f = resizeAxisFilter(n, axes[i], i - lead);
+    t.taps.push_back(f.taps);
+    for (int64_t o = 0; o < axes[i].out; ++o)
+      for (int64_t j = 0; j < f.taps; ++j) {
+        size_t k = size_t(o * f.taps + j);
+        t.data.push_back(f.outside[size_t(o)] && j == 0 ? -1.0f
+                                                        : float(f.index[k]));
+        t.data.push_back(float(f.weight[k]));
+      }
+  }
+  return t;
+}
+
 } // namespace cnnc

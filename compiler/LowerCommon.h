@@ -4,8 +4,8 @@
 // (compiler/cuda/lower/) compute alike before they part ways on kernels:
 // which ops are plain activations, the folded constants of batch_norm, the
 // strided copies that carry out the data-movement ops (transpose, concat,
-// split, slice, depth_to_space), the dims of gemm, and the windows and
-// padding mode of the conv family. Each backend turns the result into its own
+// split, slice, depth_to_space), the dims of gemm, the windows and padding
+// mode of the conv family, and resize's axes and filter tables. Each backend turns the result into its own
 // kernel calls; nothing here emits one. Op semantics the interpreter also
 // follows live in ir/ops/ instead (ir/ops/Resolve.h).
 //
@@ -15,6 +15,7 @@
 
 #include "compiler/LowerBuffers.h"
 #include "ir/Window.h"
+#include "ir/ops/Resolve.h"
 
 #include <optional>
 #include <vector>
@@ -130,6 +131,22 @@ std::optional<std::vector<WindowAxis>> convTransposeWindow(const Node &n,
 /// The window of a locally_connected, tiled_conv or deform_conv node: its
 /// window attributes (no auto_pad) over the kernel of w's last two axes.
 std::vector<WindowAxis> convVariantWindow(const Node &n);
+
+/// The spatial axes of resize node `n` (shapes inferred, 1 to 3 of them)
+/// right-aligned on three (D, H, W): a missing leading axis has in = out = 1.
+std::vector<ResizeAxis> resizeAxes3(const Node &n);
+
+/// A resize filter table (cubic, antialiased linear, tf_crop_and_resize):
+/// the three axes of resizeAxes3, each from its offset (`offsets`) with
+/// `taps` (index, weight) float pairs per output coordinate, as
+/// resizeAxisFilter gives them; an index of -1 in a coordinate's first
+/// pair marks it outside the input (the output is extrapolation_value).
+/// A missing leading axis is the one pair (0, 1).
+struct ResizeTable {
+  std::vector<float> data;
+  std::vector<int64_t> offsets, taps;
+};
+ResizeTable resizeTable(const Node &n, const std::vector<ResizeAxis> &axes);
 
 } // namespace cnnc
 

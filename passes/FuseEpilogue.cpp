@@ -100,33 +100,48 @@ Value *selfGated(const Node &m, OpKind &kind) {
   return nullptr;
 }
 
-/// Replaces every x * sigmoid(x) by silu(x) and x * tanh(softplus(x)) by
-/// mish(x); returns whether it did.
-bool matchGatedActivations(Graph &g) {
+/// The mul nodes of g, in program order.
+std::vector<Node *> mulNodes(const Graph &g) {
   std::vector<Node *> muls;
   for (const auto &n : g.nodes())
     if (n->kind() == OpKind::Mul)
       muls.push_back(n.get());
+  return muls;
+}
+
+/// Replaces the result of mul `m`, the end of an activation spelled out in
+/// `nodes` (innermost first, m last), by activation `kind` of x: the new
+/// node records them as its origins and takes m's name (a graph output
+/// keeps it; m's result is renamed with `suffix`).
+void replaceByActivation(Graph &g, Node &m, OpKind kind, Value *x,
+                         const std::vector<Node *> &nodes,
+                         const std::string &suffix) {
+  Value *y = m.result();
+  std::string name = y->name();
+  Node *a = g.addNode(kind, m.loc(), {x}, {name + suffix});
+  a->result()->setType(y->type());
+  for (Node *n : nodes)
+    a->absorb(*n);
+  y->setName(name + suffix);
+  a->result()->setName(name);
+  g.replaceAllUses(y, a->result());
+}
+
+/// Replaces every x * sigmoid(x) by silu(x) and x * tanh(softplus(x)) by
+/// mish(x); returns whether it did.
+bool matchGatedActivations(Graph &g) {
   bool changed = false;
-  for (Node *m : muls) {
+  for (Node *m : mulNodes(g)) {
     OpKind kind;
     Value *x = selfGated(*m, kind);
     if (!x)
       continue;
-    Value *y = m->result();
-    std::string name = y->name();
-    Node *a = g.addNode(kind, m->loc(), {x}, {name + ".gated"});
-    a->result()->setType(y->type());
     // The nodes between x and the mul, innermost first, then the mul.
     Value *f = m->operand(0u) == x ? m->operand(1u) : m->operand(0u);
+    std::vector<Node *> nodes = {f->def(), m};
     if (kind == OpKind::Mish)
-      a->absorb(*f->def()->operand(0u)->def());
-    a->absorb(*f->def());
-    a->absorb(*m);
-    // The activation takes the mul's name (a graph output keeps it).
-    y->setName(name + ".gated");
-    a->result()->setName(name);
-    g.replaceAllUses(y, a->result());
+      nodes.insert(nodes.begin(), f->def()->operand(0u)->def());
+    replaceByActivation(g, *m, kind, x, nodes, ".gated");
     changed = true;
   }
   return changed;
@@ -139,16 +154,6 @@ bool isScalar(const Graph &g, const Value *v, double want, DiagEngine &diag) {
     return false;
   std::optional<Tensor> t = materializeConst(g, *d, diag);
   return t && std::fabs(double(t->data[0]) - want) <= 1e-6;
-}
-
-/// The other operand of the two-operand `n` of kind `kind` when one of its
-/// operands is `v`; null otherwise.
-Value *otherOperand(const Node *n, OpKind kind, const Value *v) {
-  if (!n || n->kind() != kind || n->numOperands() != 2)
-    return nullptr;
-  if (n->operand(0u) == v)
-    return n->operand(1u);
-  return n->operand(1u) == v ? n->operand(0u) : nullptr;
 }
 
 /// The nodes of x * (1 + erf(x / sqrt 2)) * 0.5 ending at the mul `m`,
@@ -222,30 +227,17 @@ std::vector<Node *> erfGelu(const Graph &g, Node &m, Value *&x,
 /// Replaces every x * (1 + erf(x / sqrt 2)) * 0.5 by gelu(x); returns
 /// whether it did.
 bool matchErfGelu(Graph &g, DiagEngine &diag) {
-  std::vector<Node *> muls;
-  for (const auto &n : g.nodes())
-    if (n->kind() == OpKind::Mul)
-      muls.push_back(n.get());
   std::unordered_set<const Node *> used;
   bool changed = false;
-  for (Node *m : muls) {
+  for (Node *m : mulNodes(g)) {
     if (used.count(m))
       continue;
     Value *x = nullptr;
     std::vector<Node *> nodes = erfGelu(g, *m, x, diag);
     if (nodes.empty())
       continue;
-    Value *y = m->result();
-    std::string name = y->name();
-    Node *a = g.addNode(OpKind::Gelu, m->loc(), {x}, {name + ".erf_form"});
-    a->result()->setType(y->type());
-    for (Node *n : nodes) {
-      a->absorb(*n);
-      used.insert(n);
-    }
-    y->setName(name + ".erf_form");
-    a->result()->setName(name);
-    g.replaceAllUses(y, a->result());
+    used.insert(nodes.begin(), nodes.end());
+    replaceByActivation(g, *m, OpKind::Gelu, x, nodes, ".erf_form");
     changed = true;
   }
   return changed;
@@ -258,7 +250,9 @@ public:
 
 private:
   bool absorb(Graph &g, Node &p, Node &u);
-  bool absorbActivation(Node &p, const Node &u);
+  /// Puts activation `u`, whose operand has type `operand` (p's result,
+  /// or a reshape of it), into a free slot of p's epilogue.
+  bool absorbActivation(Node &p, const Node &u, const TensorType &operand);
   bool absorbResidual(Node &p, const Node &u);
   bool absorbThroughReshape(Graph &g, Node &p, Node &r);
   /// Whether `v`'s definition would rather absorb an add of it and `p`'s
@@ -270,9 +264,10 @@ private:
   std::unordered_map<const Node *, size_t> Order;
 };
 
-bool FuseEpiloguePass::absorbActivation(Node &p, const Node &u) {
+bool FuseEpiloguePass::absorbActivation(Node &p, const Node &u,
+                                        const TensorType &operand) {
   if (!isEpilogueActivation(u.kind()) || u.numOperands() != 1 ||
-      u.result()->type() != p.result()->type())
+      u.result()->type() != operand)
     return false;
   bool hasRes = epilogueOf(p).res != nullptr;
   std::string_view slot = hasRes ? "res_act" : "act";
@@ -316,13 +311,8 @@ bool FuseEpiloguePass::absorbThroughReshape(Graph &g, Node &p, Node &r) {
   if (r.kind() != OpKind::Reshape)
     return false;
   Node *v = Uses->sole(r.result());
-  if (!v || !isEpilogueActivation(v->kind()) || v->numOperands() != 1 ||
-      v->result()->type() != r.result()->type())
+  if (!v || !absorbActivation(p, *v, r.result()->type()))
     return false;
-  std::string_view slot = epilogueOf(p).res ? "res_act" : "act";
-  if (!epilogueSlotFree(p, slot))
-    return false;
-  setEpilogueAct(p, slot, *v);
   Uses->kill(v);
   p.absorb(*v);
   Value *from = v->result();
@@ -338,7 +328,7 @@ bool FuseEpiloguePass::absorbThroughReshape(Graph &g, Node &p, Node &r) {
 bool FuseEpiloguePass::absorb(Graph &g, Node &p, Node &u) {
   if (absorbThroughReshape(g, p, u))
     return true;
-  if (!absorbActivation(p, u) && !absorbResidual(p, u))
+  if (!absorbActivation(p, u, p.result()->type()) && !absorbResidual(p, u))
     return false;
   Uses->kill(&u);
   absorbUser(g, p, u);

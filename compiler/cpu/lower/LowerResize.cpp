@@ -6,8 +6,8 @@
 // into tasks.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/LowerCommon.h"
 #include "compiler/cpu/lower/LowerMisc.h"
-#include "ir/ops/Resolve.h"
 
 namespace cnnc::cpu {
 
@@ -40,19 +40,8 @@ int64_t nearestMode(const std::string &m) {
 /// weight) float pairs per output coordinate in the weights.
 bool lowerResizeTable(const Node &n, LowerCtx &ctx) {
   const Value *x = n.operand(0), *y = n.result();
-  const Shape &xs = x->type().shape, &ys = y->type().shape;
-  const std::vector<double> &scales = n.getFloats("scales");
-  cnnk::ResizeTableParams p = {};
-  size_t spatial = xs.size() - 2, lead = 3 - spatial;
-  std::vector<float> table;
-  for (size_t i = 0; i < 3; ++i) {
-    p.off[i] = int64_t(table.size());
-    p.in[i] = p.out[i] = p.taps[i] = 1;
-    if (i < lead) {
-      table.insert(table.end(), {0.0f, 1.0f});
-      continue;
-    }
-    size_t axis = i - lead + 2;
+  const Shape &xs = x->type().shape;
+  for (size_t axis = 2; axis < xs.size(); ++axis)
     if (xs[axis] >= (int64_t(1) << 24)) {
       ctx.diag().error(n.loc(),
                        "resize: filtered resizes of axes of 2^24 or more "
@@ -60,21 +49,14 @@ bool lowerResizeTable(const Node &n, LowerCtx &ctx) {
                        xs[axis], axis);
       return false;
     }
-    ResizeAxis a;
-    a.in = p.in[i] = xs[axis];
-    a.out = p.out[i] = ys[axis];
-    a.fromSizes = scales.empty();
-    if (!scales.empty())
-      a.scale = scales[axis - 2];
-    ResizeFilter f = resizeAxisFilter(n, a, axis - 2);
-    p.taps[i] = f.taps;
-    for (int64_t o = 0; o < a.out; ++o)
-      for (int64_t j = 0; j < f.taps; ++j) {
-        size_t k = size_t(o * f.taps + j);
-        bool outside = f.outside[size_t(o)] && j == 0;
-        table.push_back(outside ? -1.0f : float(f.index[k]));
-        table.push_back(float(f.weight[k]));
-      }
+  std::vector<ResizeAxis> axes = resizeAxes3(n);
+  ResizeTable table = resizeTable(n, axes);
+  cnnk::ResizeTableParams p = {};
+  for (size_t i = 0; i < 3; ++i) {
+    p.in[i] = axes[i].in;
+    p.out[i] = axes[i].out;
+    p.taps[i] = table.taps[i];
+    p.off[i] = table.offsets[i];
   }
   p.extrapolation = n.getFloat("extrapolation_value");
   p.planes = xs[0] * xs[1];
@@ -85,7 +67,7 @@ bool lowerResizeTable(const Node &n, LowerCtx &ctx) {
   int64_t taps = p.taps[0] * p.taps[1] * p.taps[2];
   p.block = unitsPerTask(p.rows, p.out[2] * taps * 2);
   ctx.call<KernelId::ResizeTable>(
-      p, {ctx.buffer(x), ctx.addWeights(table), ctx.buffer(y)},
+      p, {ctx.buffer(x), ctx.addWeights(table.data), ctx.buffer(y)},
       ceilDiv(p.rows, p.block), double(count) * double(2 * taps));
   return true;
 }
@@ -96,25 +78,17 @@ bool lowerResize(const Node &n, LowerCtx &ctx) {
   if (resizeNeedsFilter(n))
     return lowerResizeTable(n, ctx);
   const Value *x = n.operand(0), *y = n.result();
-  const Shape &xs = x->type().shape, &ys = y->type().shape;
-  const std::vector<double> &scales = n.getFloats("scales");
+  const Shape &xs = x->type().shape;
   cnnk::ResizeParams p = {};
   p.linear = n.getEnum("mode") == "linear";
   p.coordMode = coordMode(n.getEnum("coordinate_transformation_mode"));
   p.nearestMode = nearestMode(n.getEnum("nearest_mode"));
-  size_t spatial = xs.size() - 2, lead = 3 - spatial;
+  std::vector<ResizeAxis> axes = resizeAxes3(n);
   for (size_t i = 0; i < 3; ++i) {
-    p.in[i] = p.out[i] = 1;
-    p.fromSizes[i] = 1;
-    p.scale[i] = 1;
-    if (i < lead)
-      continue;
-    size_t axis = i - lead + 2;
-    p.in[i] = xs[axis];
-    p.out[i] = ys[axis];
-    p.fromSizes[i] = scales.empty();
-    if (!scales.empty())
-      p.scale[i] = scales[axis - 2];
+    p.in[i] = axes[i].in;
+    p.out[i] = axes[i].out;
+    p.fromSizes[i] = axes[i].fromSizes;
+    p.scale[i] = axes[i].scale;
   }
   p.planes = xs[0] * xs[1];
   p.rows = p.planes * p.out[0] * p.out[1];

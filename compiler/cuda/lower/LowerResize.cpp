@@ -12,8 +12,8 @@
 // pairs, read by `resize_table`.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/LowerCommon.h"
 #include "compiler/cuda/lower/LowerMisc.h"
-#include "ir/ops/Resolve.h"
 
 namespace cnnc::cuda {
 
@@ -37,7 +37,6 @@ void appendTaps(const Node &n, const ResizeAxis &a, std::vector<float> &table) {
 bool lowerResize(const Node &n, LowerCtx &ctx) {
   const Value *x = n.operand(0), *y = n.result();
   const Shape &xs = x->type().shape, &ys = y->type().shape;
-  const std::vector<double> &scales = n.getFloats("scales");
   size_t spatial = xs.size() - 2;
   if (xs.size() < 3 || spatial > 3) {
     ctx.diag().error(n.loc(),
@@ -49,62 +48,36 @@ bool lowerResize(const Node &n, LowerCtx &ctx) {
   int64_t count = numElements(ys);
   if (count == 0)
     return true;
-  size_t lead = 3 - spatial;
   // A missing leading axis: one coordinate, the tap (0, 0, 0).
-  std::vector<ResizeAxis> axes(3, ResizeAxis{1, 1, 1, true});
-  for (size_t i = lead; i < 3; ++i) {
-    size_t axis = i - lead + 2;
-    ResizeAxis &a = axes[i];
-    a.in = xs[axis];
-    a.out = ys[axis];
-    a.fromSizes = scales.empty();
-    if (!scales.empty())
-      a.scale = scales[axis - 2];
-    if (a.in > kMaxTableIndex) {
+  std::vector<ResizeAxis> axes = resizeAxes3(n);
+  for (size_t axis = 2; axis < xs.size(); ++axis)
+    if (xs[axis] > kMaxTableIndex) {
       ctx.diag().error(n.loc(),
                        "resize: the cuda backend resizes axes of at most "
                        "2^24 elements, found {} on axis {}",
-                       a.in, axis);
+                       xs[axis], axis);
       return false;
     }
-  }
-  std::vector<float> table;
   std::vector<int64_t> offsets, in, out;
+  for (const ResizeAxis &a : axes) {
+    in.push_back(a.in);
+    out.push_back(a.out);
+  }
   if (resizeNeedsFilter(n)) {
-    // The general filters: (index, weight) pairs, an index of -1 first for
-    // a coordinate outside the input (extrapolation_value).
-    std::vector<int64_t> taps;
-    for (size_t i = 0; i < 3; ++i) {
-      offsets.push_back(int64_t(table.size()));
-      in.push_back(axes[i].in);
-      out.push_back(axes[i].out);
-      if (i < lead) {
-        taps.push_back(1);
-        table.insert(table.end(), {0.0f, 1.0f});
-        continue;
-      }
-      ResizeFilter f = resizeAxisFilter(n, axes[i], i - lead);
-      taps.push_back(f.taps);
-      for (int64_t o = 0; o < axes[i].out; ++o)
-        for (int64_t j = 0; j < f.taps; ++j) {
-          size_t k = size_t(o * f.taps + j);
-          table.push_back(f.outside[size_t(o)] && j == 0 ? -1.0f
-                                                         : float(f.index[k]));
-          table.push_back(float(f.weight[k]));
-        }
-    }
+    ResizeTable table = resizeTable(n, axes);
+    const std::vector<int64_t> &taps = table.taps;
     KernelParams p;
-    p.ints("in", in).ints("out", out).ints("taps", taps).ints("toff", offsets);
+    p.ints("in", in).ints("out", out).ints("taps", taps);
+    p.ints("toff", table.offsets);
     p.f("extrapolation", n.getFloat("extrapolation_value"));
     ctx.launchFlat("resize_table", p, count,
-                   {ctx.buffer(x), ctx.buffer(y), ctx.addWeights(table)},
+                   {ctx.buffer(x), ctx.buffer(y), ctx.addWeights(table.data)},
                    double(count) * double(2 * taps[0] * taps[1] * taps[2]));
     return true;
   }
+  std::vector<float> table;
   for (const ResizeAxis &a : axes) {
     offsets.push_back(int64_t(table.size()));
-    in.push_back(a.in);
-    out.push_back(a.out);
     appendTaps(n, a, table);
   }
   bool linear = n.getEnum("mode") == "linear";
