@@ -247,9 +247,8 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
   size_t weightBytes = lc.weights().size();
   if (int fd = weightsObject ? lc.takeWeightsFile() : -1; fd >= 0) {
     weightsInput.adopt(fd);
-    weightsOk = cpu::frameWeightsObject(fd, target.info.triple,
-                                        name + ".weights", weightBytes,
-                                        weightsError);
+    weightsOk = cpu::frameWeightsObject(
+        fd, target.info.triple, name + ".weights", weightBytes, weightsError);
   } else if (weightsObject) {
     weightsOk = weightsInput.open(name + ".weights.o",
                                   base.string() + ".weights.o", weightsError);

@@ -74,8 +74,8 @@ private:
 
   uint8_t *Data = nullptr;
   size_t Size = 0, Capacity = 0;
-  int Fd = -1;          // the memory file, or -1
-  size_t Header = 0;    // bytes of the file before Data
+  int Fd = -1;            // the memory file, or -1
+  size_t Header = 0;      // bytes of the file before Data
   uint8_t *Map = nullptr; // the file's mapping (Data - Header)
 };
 

@@ -5,9 +5,10 @@
 // which ops are plain activations, the folded constants of batch_norm, the
 // strided copies that carry out the data-movement ops (transpose, concat,
 // split, slice, depth_to_space), the dims of gemm, the windows and padding
-// mode of the conv family, and resize's axes and filter tables. Each backend turns the result into its own
-// kernel calls; nothing here emits one. Op semantics the interpreter also
-// follows live in ir/ops/ instead (ir/ops/Resolve.h).
+// mode of the conv family, and resize's axes and filter tables. Each backend
+// turns the result into its own kernel calls; nothing here emits one. Op
+// semantics the interpreter also follows live in ir/ops/ instead
+// (ir/ops/Resolve.h).
 //
 //===----------------------------------------------------------------------===//
 #ifndef CNNC_COMPILER_LOWERCOMMON_H

@@ -36,8 +36,7 @@ struct WeightsObjectFrame {
   std::string trailer;
 };
 WeightsObjectFrame weightsObjectFrame(const std::string &triple,
-                                      const std::string &symbol,
-                                      uint64_t size);
+                                      const std::string &symbol, uint64_t size);
 
 /// Makes the file `fd`, which holds `size` bytes of weights at
 /// kWeightsObjectHeader, the object writeWeightsObject would write: the

@@ -273,8 +273,8 @@ bool checkDropout(NodeCtx &c) {
     std::optional<Shape> s = c.shapeOf(0);
     if (!s)
       return false;
-    c.bindConst(1, ConstData::ints(*s, std::vector<int64_t>(
-                                           size_t(numElements(*s)), 1)));
+    c.bindConst(1, ConstData::ints(
+                       *s, std::vector<int64_t>(size_t(numElements(*s)), 1)));
   }
   if (!c.hasInput(2))
     return true;

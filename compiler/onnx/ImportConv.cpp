@@ -134,7 +134,8 @@ bool importPool(NodeCtx &c) {
   if (c.attrInt("storage_order", 0) != 0)
     return c.error("storage_order=1 is not supported");
   // AveragePool has dilations from version 19.
-  std::optional<Attrs> as = windowAttrs(c, isMax || opVersion(c.opType(), c.opset()) >= 19);
+  std::optional<Attrs> as =
+      windowAttrs(c, isMax || opVersion(c.opType(), c.opset()) >= 19);
   if (!as)
     return false;
   std::vector<int64_t> kernel = c.attrInts("kernel_shape");
@@ -213,8 +214,8 @@ bool importLayerNorm(NodeCtx &c) {
         slice, std::vector<float>(size_t(numElements(slice)), 1.0f));
     ins.push_back(c.importer().makeConst(ones, c.resultName(0, ".ones")));
   }
-  std::vector<std::string> names = {
-      fits ? c.resultName(0) : c.resultName(0, ".normalised")};
+  std::vector<std::string> names = {fits ? c.resultName(0)
+                                         : c.resultName(0, ".normalised")};
   if (stats)
     for (unsigned i = 1; i < 3; ++i)
       names.push_back(i < c.numOutputs() && !c.proto().output(int(i)).empty()

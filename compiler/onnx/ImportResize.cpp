@@ -120,7 +120,7 @@ bool keepAspectRatio(NodeCtx &c, const Shape &x, ResizeParams &p,
   for (size_t k = 0; k < axes.size(); ++k) {
     size_t a = size_t(axes[k]);
     double s = double(p.sizes[a]) / double(x[a]);
-    scale = k == 0                      ? s
+    scale = k == 0                   ? s
             : policy == "not_larger" ? std::min(scale, s)
                                      : std::max(scale, s);
   }
@@ -197,8 +197,7 @@ bool importResize(NodeCtx &c) {
   if (mode == "bilinear" || mode == "trilinear")
     mode = "linear";
   if (mode != "nearest" && mode != "linear" && mode != "cubic")
-    return c.error("mode '{}' is not supported (nearest, linear, cubic)",
-                   mode);
+    return c.error("mode '{}' is not supported (nearest, linear, cubic)", mode);
   bool legacy = c.opType() == "Upsample" || c.opset() < 11;
   std::string coord =
       legacy ? "asymmetric"
@@ -236,8 +235,8 @@ bool importResize(NodeCtx &c) {
   }
   if (!roi.empty()) {
     as.push_back({"roi", roi});
-    as.push_back({"extrapolation_value",
-                  c.attrFloat("extrapolation_value", 0.0)});
+    as.push_back(
+        {"extrapolation_value", c.attrFloat("extrapolation_value", 0.0)});
   }
   return c.emitOut(OpKind::Resize, {c.in(0)}, as);
 }

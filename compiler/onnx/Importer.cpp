@@ -77,9 +77,9 @@ bool readModel(const std::string &path, ::onnx::ModelProto &model,
 // and i64 are what cnnc computes; other types are refused where they
 // appear), or adds what the mappings implement (Resize-19's
 // half_pixel_symmetric) or refuse by name when it is used (AveragePool-19's
-// dilations, Pad-19's wrap mode), or what does not change f32 results (Cast-19's
-// saturate and Cast-24's round_mode apply to float8/float4 targets only;
-// Range-27's stash_type to the precision of its folded computation, done
+// dilations, Pad-19's wrap mode), or what does not change f32 results
+// (Cast-19's saturate and Cast-24's round_mode apply to float8/float4 targets
+// only; Range-27's stash_type to the precision of its folded computation, done
 // in doubles). A definition newer than kReviewedOpset (after the table is
 // regenerated from a newer ONNX) is refused by name until reviewed.
 constexpr int kReviewedOpset = 28;
@@ -110,8 +110,8 @@ constexpr int kNewestOpset =
 
 /// The versions of `op`'s definition (empty for an op ONNX does not know).
 const std::vector<int> &versionsOf(const std::string &op) {
-  static const std::unordered_map<std::string, const std::vector<int> *>
-      index = [] {
+  static const std::unordered_map<std::string, const std::vector<int> *> index =
+      [] {
         std::unordered_map<std::string, const std::vector<int> *> m;
         for (const OpVersions &o : opVersionTable())
           m[o.name] = &o.versions;
@@ -214,7 +214,8 @@ bool ModelImporter::checkOps() {
           known.push_back(x);
       bad.push_back(fmt::format("{}-{} (node '{}', opset {}; cnnc implements "
                                 "versions {})",
-                                n.op_type(), v, name, Opset, fmt::join(known, ", ")));
+                                n.op_type(), v, name, Opset,
+                                fmt::join(known, ", ")));
       continue;
     }
     std::string type = domainOk ? n.op_type() : n.domain() + "." + n.op_type();

@@ -112,9 +112,9 @@ const std::string *otherInput(const ::onnx::NodeProto *n,
 
 /// The LayerNormalization replacing the chain from ReduceMean node `r1`, and
 /// the chain's nodes; nullopt when `r1` starts no such chain.
-std::optional<::onnx::NodeProto>
-matchLayerNorm(const ::onnx::GraphProto &g, const GraphIndex &ix, int r1,
-               std::vector<int> &chain) {
+std::optional<::onnx::NodeProto> matchLayerNorm(const ::onnx::GraphProto &g,
+                                                const GraphIndex &ix, int r1,
+                                                std::vector<int> &chain) {
   const ::onnx::NodeProto &mean = g.node(r1);
   int64_t k = ix.trailingAxes(mean);
   if (k == 0 || mean.input_size() < 1 || mean.output_size() != 1)

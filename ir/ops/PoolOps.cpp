@@ -88,8 +88,8 @@ int64_t avgDivisor(const std::vector<WindowAxis> &axes,
   for (size_t i = 0; i < axes.size(); ++i) {
     const WindowAxis &a = axes[i];
     int64_t start = o[i] * a.stride - a.padBegin;
-    divisor *= countIncludePad ? tapsInsidePadded(a, start)
-                               : tapsInside(a, start);
+    divisor *=
+        countIncludePad ? tapsInsidePadded(a, start) : tapsInside(a, start);
   }
   return divisor;
 }

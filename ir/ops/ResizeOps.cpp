@@ -23,8 +23,8 @@
 // antialiased linear weigh the taps around it as ONNX's reference does
 // (resizeAxisFilter): Keys' kernel (cubic_coeff_a) or the triangle,
 // stretched by 1/scale when antialiasing a downscale, edge-clamped or,
-// with exclude_outside, renormalised over the taps inside. With `scales` the output
-// size is floor(in * scale); with both `scales` and `sizes` (ONNX's
+// with exclude_outside, renormalised over the taps inside. With `scales` the
+// output size is floor(in * scale); with both `scales` and `sizes` (ONNX's
 // keep_aspect_ratio_policy), it is `sizes` and the coordinates use `scales`.
 //
 // PyTorch: F.interpolate(mode='nearest') is {asymmetric, floor};

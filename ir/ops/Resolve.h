@@ -59,9 +59,9 @@ std::vector<ResizeTaps> resizeAxisTaps(const Node &node, const ResizeAxis &a);
 /// extrapolation_value).
 struct ResizeFilter {
   int64_t taps = 1;
-  std::vector<int64_t> index;  // [out * taps]
-  std::vector<double> weight;  // [out * taps]
-  std::vector<char> outside;   // [out]
+  std::vector<int64_t> index; // [out * taps]
+  std::vector<double> weight; // [out * taps]
+  std::vector<char> outside;  // [out]
 };
 
 /// Whether resize `node` needs the general filter: cubic, antialias (with

@@ -188,8 +188,8 @@ TEST_CASE("vector erf against double") {
   INFO("worst relative error ", worst, ", absolute ", worstAbs);
   // Relative everywhere, near 0 included (the series: no 1 - erfc there).
   CHECK(worst < 5e-7); // 4 ulp
-  std::vector<float> special = {0.0f, 1e-30f, -1e-30f, std::nanf(""),
-                                1e30f, -1e30f, 5.0f, -0.4999f};
+  std::vector<float> special = {0.0f,  1e-30f, -1e-30f, std::nanf(""),
+                                1e30f, -1e30f, 5.0f,    -0.4999f};
   auto s = lanes(special, [](Vec<V> x) { return actErf<V>(x); });
   CHECK(s[0] == 0.0f);
   CHECK(s[1] == doctest::Approx(1.1283791670955126e-30).epsilon(1e-6));

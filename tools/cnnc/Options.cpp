@@ -83,7 +83,8 @@ void printUsage() {
       "                         sizes share one kernel body; all: each call\n"
       "                         its own, every parameter a constant\n"
       "  -jN, --jobs=N          compile the kernels on N threads (default:\n"
-      "                         every core; the artefact is the same for any N)\n"
+      "                         every core; the artefact is the same for any "
+      "N)\n"
       "  --time-stages          print the time of each compilation stage\n"
       "  --profile              time each kernel call (see cnnrun --profile)\n"
       "\n"
@@ -341,8 +342,8 @@ std::optional<CliOptions> parseCommandLine(int argc, char **argv) {
                                     o.model, a));
     }
   }
-  if (!o.help && !o.version && !o.listOps && !o.listOnnxOps &&
-      !o.listPasses && !o.printTarget && o.model.empty())
+  if (!o.help && !o.version && !o.listOps && !o.listOnnxOps && !o.listPasses &&
+      !o.printTarget && o.model.empty())
     return usageError("no model given");
   if (!o.emitGiven && !o.output.empty())
     o.emit = emitKindForFile(o.output);

@@ -16,9 +16,9 @@
 // Rows beyond the matrix (the last M panel, zero padded) are computed but
 // neither loaded nor stored; columns beyond it (the last N panel) go
 // through a local tile. Transcendental activations run after the store,
-// over the tile in L1, in the caller (see gemmTile). The micro-kernels are marked noinline (one copy
-// per tile shape) and static (a model never shares them with another
-// model compiled for another target).
+// over the tile in L1, in the caller (see gemmTile). The micro-kernels are
+// marked noinline (one copy per tile shape) and static (a model never shares
+// them with another model compiled for another target).
 //
 //===----------------------------------------------------------------------===//
 #ifndef CNNC_COMPILER_CPU_KERNELS_GEMM_H

@@ -93,12 +93,11 @@ template <int V> CNNK_INLINE float laneSum(Vec<V> v) {
 /// One row of layer_norm; `bias` is null when there is none, meanOut and
 /// invOut when the row's mean and 1 / sqrt(var + epsilon) are not wanted.
 template <int V>
-CNNK_INLINE void layerNormRow(const float *__restrict x,
-                              const float *__restrict scale,
-                              const float *__restrict bias,
-                              float *__restrict y, int64_t len, float epsilon,
-                              float *__restrict meanOut,
-                              float *__restrict invOut) {
+CNNK_INLINE void
+layerNormRow(const float *__restrict x, const float *__restrict scale,
+             const float *__restrict bias, float *__restrict y, int64_t len,
+             float epsilon, float *__restrict meanOut,
+             float *__restrict invOut) {
   Vec<V> vs = splat<V>(0.0f);
   int64_t j = 0;
   for (; j + V <= len; j += V)

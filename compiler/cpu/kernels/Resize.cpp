@@ -43,8 +43,8 @@ CNNK_INLINE double sourceCoord(const ResizeParams &p, int a, int64_t x) {
       return 0.0;
     break;
   case kCoordHalfPixelSymmetric: {
-    double scale = p.fromSizes[a] ? double(p.out[a]) / double(p.in[a])
-                                  : p.scale[a];
+    double scale =
+        p.fromSizes[a] ? double(p.out[a]) / double(p.in[a]) : p.scale[a];
     double offset = double(p.in[a]) / 2 *
                     (1 - double(p.out[a]) / (scale * double(p.in[a])));
     return offset + toInput(p, a, double(x) + 0.5) - 0.5;

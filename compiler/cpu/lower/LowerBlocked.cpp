@@ -168,8 +168,8 @@ void blockRows(int64_t rows, int64_t otherTasks, double rowFlops,
 }
 
 /// The weights [M][C][taps] as [M/V][C/L][taps][L][V], into `d`.
-void convWeights(const Tensor &w, int64_t m, int64_t c, int64_t taps,
-                 int64_t v, int64_t l, float *d) {
+void convWeights(const Tensor &w, int64_t m, int64_t c, int64_t taps, int64_t v,
+                 int64_t l, float *d) {
   size_t i = 0;
   for (int64_t ob = 0; ob < m / v; ++ob)
     for (int64_t icb = 0; icb < c / l; ++icb)

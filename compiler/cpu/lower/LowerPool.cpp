@@ -22,8 +22,8 @@ std::vector<WindowAxis> poolWindow(const Node &n) {
   Shape spatial(xs.begin() + 2, xs.end());
   std::vector<WindowAxis> axes;
   std::string error;
-  [[maybe_unused]] bool ok = resolveWindow(
-      n, spatial, n.getInts("kernel"), poolWindowOptions(n), axes, error);
+  [[maybe_unused]] bool ok = resolveWindow(n, spatial, n.getInts("kernel"),
+                                           poolWindowOptions(n), axes, error);
   assert(ok && "window of a shape-inferred pool does not resolve");
   return axes;
 }
