@@ -40,8 +40,8 @@ bool readModel(const std::string &path, ::onnx::ModelProto &model,
   }
   if (int64_t(size) > kMaxModelBytes) {
     diag.error(SourceLoc{},
-               "'{}' is larger than 2 GiB; ONNX models with "
-               "external data are not supported",
+               "'{}' is larger than 2 GiB, protobuf's limit; save "
+               "its weights as ONNX external data",
                path);
     return false;
   }
@@ -417,7 +417,8 @@ std::unique_ptr<Graph> importOnnxFile(const std::string &path,
                                       const ImportOptions &opts,
                                       DiagEngine &diag) {
   ::onnx::ModelProto model;
-  if (!readModel(path, model, diag))
+  if (!readModel(path, model, diag) ||
+      !loadExternalData(model, path, diag, diag.fileLoc(path)))
     return nullptr;
   auto g = std::make_unique<Graph>();
   ModelImporter imp(model, opts, diag, diag.fileLoc(path), *g);

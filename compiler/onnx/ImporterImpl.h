@@ -201,6 +201,12 @@ void registerResizeOps(std::unordered_map<std::string, OpHandler> &table);
 /// LayerNormalization node (compiler/onnx/Patterns.cpp); returns how many.
 int fuseLayerNormDecompositions(::onnx::GraphProto &g, int64_t opset);
 
+/// Reads the bytes of every tensor stored as external data (in files
+/// beside `modelPath`) into its raw_data (compiler/onnx/ExternalData.cpp);
+/// reports each tensor it cannot read at `loc` and returns false.
+bool loadExternalData(::onnx::ModelProto &model, const std::string &modelPath,
+                      DiagEngine &diag, const SourceLoc &loc);
+
 /// Attribute helpers.
 Attrs attrs(std::initializer_list<std::pair<std::string, AttrValue>> l);
 

@@ -179,8 +179,10 @@ std::optional<int64_t> checkTensor(const TensorProto &t,
                                    std::string &error) {
   int type = t.data_type();
   if (t.data_location() == TensorProto::EXTERNAL) {
-    error = fmt::format("tensor '{}' keeps its data in an external file; "
-                        "cnnc reads tensors stored in the model only",
+    // importOnnxFile has read the external data of a model file; this is
+    // a tensor of a model given in memory, or one not in the graph.
+    error = fmt::format("tensor '{}' keeps its data in an external file, "
+                        "which cnnc reads only for a model given as a file",
                         what);
     return std::nullopt;
   }

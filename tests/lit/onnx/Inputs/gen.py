@@ -221,3 +221,41 @@ model("dropout-mask-used.onnx", 12, [
     node("Cast", ["mask"], ["m"], "cast", to=1),
     node("Add", ["d", "m"], ["y"], "add"),
 ], [("x", [1, 4])], [("y", [1, 4])])
+
+# External data (what PyTorch 2's exporter writes by default): a conv whose
+# weight and bias are bytes of external.data, and the same model with them
+# inline (the oracle); then locations and ranges that must be refused.
+import struct
+
+
+def external(name, dims, location, offset, length):
+    s = f'name: "{name}" ' + " ".join(f"dims: {d}" for d in dims)
+    s += " data_type: 1 data_location: EXTERNAL"
+    s += f' external_data {{ key: "location" value: "{location}" }}'
+    if offset is not None:
+        s += f' external_data {{ key: "offset" value: "{offset}" }}'
+    if length is not None:
+        s += f' external_data {{ key: "length" value: "{length}" }}'
+    return "initializer { " + s + " }"
+
+
+w_vals, b_vals = floats(2 * 3 * 3 * 3, 5), floats(2, 6)
+w_bytes = struct.pack(f"<{len(w_vals)}f", *w_vals)
+b_bytes = struct.pack(f"<{len(b_vals)}f", *b_vals)
+# The bias first after 8 bytes of padding, as an exporter may align them.
+open("external.data", "wb").write(b"\0" * 8 + b_bytes + w_bytes)
+conv = [node("Conv", ["x", "w", "b"], ["y"], "conv", pads=[1, 1, 1, 1])]
+io = ([("x", [1, 3, 4, 4])], [("y", [1, 2, 4, 4])])
+model("external-inline.onnx", 13, conv, *io, [init("w", [2, 3, 3, 3], 5),
+                                            init("b", [2], 6)])
+w_at, b_at = 8 + len(b_bytes), 8
+model("external.onnx", 13, conv, *io, [
+    external("w", [2, 3, 3, 3], "external.data", w_at, None),  # to the end
+    external("b", [2], "external.data", b_at, len(b_bytes))])
+for path, w in [
+        ("external-escape.onnx", external("w", [2, 3, 3, 3], "../external.data", w_at, None)),
+        ("external-missing.onnx", external("w", [2, 3, 3, 3], "missing.data", 0, None)),
+        ("external-past-end.onnx", external("w", [2, 3, 3, 3], "external.data", w_at, len(w_bytes) + 4)),
+        ("external-bad-offset.onnx", external("w", [2, 3, 3, 3], "external.data", "8x", None)),
+        ("external-short.onnx", external("w", [2, 3, 3, 3], "external.data", w_at, 16))]:
+    model(path, 13, conv, *io, [w, external("b", [2], "external.data", b_at, len(b_bytes))])
