@@ -10,6 +10,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler     # the ONNX importer
   libonnx-testdata                                  # ONNX's own node tests
   python3-torch python3-torchvision python3-numpy   # networks exported to ONNX
+  python3-pytest python3-onnx python3-pil           # the Python package's tests
   binutils                                          # readelf, nm (tests)
   python3-venv                                      # bench/peers.py's peers
   zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev libncurses-dev
