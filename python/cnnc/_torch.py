@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Optional, Sequence
@@ -70,6 +71,11 @@ def from_torch(module, example_inputs, *,
         elif exporter == "dynamo":
             raise Error(f"cnnc.from_torch: torch {torch.__version__} has no "
                         f"dynamo exporter")
+    if "name" not in compile_options:
+        # The model's C name after the module's class ("ResNet" -> resnet).
+        cname = re.sub(r"\W", "_", type(module).__name__).lower()
+        compile_options["name"] = cname if cname[:1].isalpha() else \
+            f"m_{cname}"
     if "external_data" in params:
         kwargs["external_data"] = False  # one self-contained file
     with tempfile.TemporaryDirectory(prefix="cnnc-torch-") as tmp:

@@ -9,6 +9,12 @@ python/tests against the installed copy, which must find the compiler and
 runtime of BUILD by itself.
 
     /usr/bin/python3 python/tests/run.py --build build [pytest args...]
+
+With --torch-from-pypi the environment is BUILD/python-torch2-venv instead,
+without Debian's packages: a current torch, torchvision, onnx and
+onnxscript from PyPI (about 4 GB with torch's CUDA libraries, downloaded
+once), so the same tests check cnnc.from_torch with PyTorch 2's exporters
+(`cmake --build build --target check-python-torch2`).
 """
 import argparse
 import os
@@ -23,13 +29,23 @@ PACKAGE = HERE.parent
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", required=True, type=Path)
+    ap.add_argument("--torch-from-pypi", action="store_true")
     args, pytest_args = ap.parse_known_args()
     build = args.build.resolve()
-    venv = build / "python-venv"
+    venv = build / ("python-torch2-venv" if args.torch_from_pypi
+                    else "python-venv")
     python = venv / "bin" / "python3"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages",
-                        str(venv)], check=True)
+    stamp = venv / ".cnnc-ready"
+    if not stamp.exists():
+        subprocess.run([sys.executable, "-m", "venv", *(
+            [] if args.torch_from_pypi else ["--system-site-packages"]),
+            str(venv)], check=True)
+        if args.torch_from_pypi:
+            subprocess.run([str(python), "-m", "pip", "install", "-q",
+                            "--disable-pip-version-check", "torch",
+                            "torchvision", "numpy", "onnx", "onnxscript",
+                            "pytest", "pillow", "setuptools"], check=True)
+        stamp.touch()
     # --no-build-isolation: build with the venv's setuptools instead of
     # fetching one; numpy is Debian's, so pip has nothing to download.
     subprocess.run([str(python), "-m", "pip", "install", "-q",

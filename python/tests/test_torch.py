@@ -104,3 +104,35 @@ def test_from_torch_misuse():
                         input_names=["a", "b"])
     with pytest.raises(cnnc.Error, match="exporter must be"):
         cnnc.from_torch(small_net(), torch.rand(1, 3, 8, 8), exporter="x")
+
+
+def test_model_name_follows_the_module():
+    assert cnnc.from_torch(small_net(), torch.rand(1, 3, 8, 8)).name == \
+        "smallnet"
+    assert cnnc.from_torch(small_net(), torch.rand(1, 3, 8, 8),
+                           name="mine").name == "mine"
+
+
+def test_classify_sample(tmp_path):
+    # samples/python/classify.py end to end: compile ResNet-18, classify the
+    # bundled image, agree with PyTorch (--check), then reuse the .so.
+    import subprocess
+    import sys
+    from conftest import CHECKOUT
+    script = CHECKOUT / "samples" / "python" / "classify.py"
+    so = tmp_path / "resnet18.so"
+    run = subprocess.run([sys.executable, "-W", "ignore", str(script),
+                          "--check", "--so", str(so), "--threads", "2"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "same top class: True" in run.stdout
+    assert so.is_file()
+    again = subprocess.run([sys.executable, "-W", "ignore", str(script),
+                            "--so", str(so)], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert f"loaded {so}" in again.stdout
+    top = [line.split()[-1] for line in run.stdout.splitlines()
+           if line.strip().startswith(tuple("0123456789"))]
+    top2 = [line.split()[-1] for line in again.stdout.splitlines()
+            if line.strip().startswith(tuple("0123456789"))]
+    assert top and top == top2
