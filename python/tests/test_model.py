@@ -310,3 +310,20 @@ def test_install_prefix_on_path(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     with pytest.raises(cnnc.Error, match="cannot find the compiler"):
         cnnc.find_tools()
+
+
+def test_cuda_model(lenet, rng, tmp_path):
+    # A CUDA model runs on a GPU and agrees with the CPU model; without a
+    # GPU and driver, loading it is refused with the runtime's no-device
+    # message (and the .so was still written).
+    so = tmp_path / "lenet-cuda.so"
+    x = rng.uniform(-1, 1, (1, 1, 32, 32)).astype(np.float32)
+    try:
+        m = cnnc.compile(LENET, target="cuda", output=so)
+    except cnnc.Error as e:
+        assert so.is_file()
+        assert "[no-device]" in str(e) and "is a CUDA model" in str(e)
+        return
+    with m:
+        assert m.device == "cuda"
+        assert_close(m(x), lenet(x))
