@@ -18,5 +18,5 @@ from ._torch import from_torch
 __version__ = "0.1.0"
 
 __all__ = ["compile", "load", "from_torch", "Model", "TensorInfo",
-           "BenchmarkResult", "Error", "CompileError", "CompileWarning", "find_tools", "Tools",
-           "__version__"]
+           "BenchmarkResult", "Error", "CompileError", "CompileWarning",
+           "find_tools", "Tools", "__version__"]

@@ -128,5 +128,6 @@ def compile(model, *, output=None, target: Optional[str] = None,
             raise CompileError(text or f"cnnc exited with status "
                                f"{proc.returncode}")
         if proc.stderr.strip():
-            warnings.warn(proc.stderr.strip(), CompileWarning, stacklevel=2)
+            warnings.warn(proc.stderr.strip(), CompileWarning,
+                          stacklevel=2)
         return Model(dest, threads=threads)

@@ -51,8 +51,9 @@ def _recorded_build() -> Optional[Path]:
     except ImportError:
         pass
     here = Path(__file__).resolve().parent  # <checkout>/python/cnnc
-    if here.parent.name == "python" and (here.parent.parent / "runtime").is_dir():
-        return here.parent.parent / "build"
+    checkout = here.parent.parent
+    if here.parent.name == "python" and (checkout / "runtime").is_dir():
+        return checkout / "build"
     return None
 
 

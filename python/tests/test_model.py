@@ -26,7 +26,8 @@ def test_lenet_matches_interpreter(lenet, rng, tmp_path):
 
 def test_tensor_infos(two_heads, lenet):
     assert [(t.name, t.shape, t.dtype) for t in two_heads.inputs] == [
-        ("image", (1, 3, 8, 8), np.float32), ("skip", (1, 4, 8, 8), np.float32)]
+        ("image", (1, 3, 8, 8), np.float32),
+        ("skip", (1, 4, 8, 8), np.float32)]
     assert [(t.name, t.shape) for t in two_heads.outputs] == [
         ("sum", (1, 4, 8, 8)), ("flat", (1, 4))]
     assert lenet.inputs[0].name == "x" and lenet.outputs[0].shape == (1, 10)

@@ -21,8 +21,8 @@ class SmallNet(torch.nn.Module):
 
     def forward(self, x):
         f = torch.relu(self.bn(self.conv(x)))
-        return f, self.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(
-            f, 1), 1))
+        pooled = torch.nn.functional.adaptive_avg_pool2d(f, 1)
+        return f, self.fc(torch.flatten(pooled, 1))
 
 
 def small_net():
