@@ -5,6 +5,7 @@
 #include "compiler/DriverUtil.h"
 #include "compiler/cuda/Compile.h"
 
+#include "cnnc/hash.h"
 #include "compiler/cpu/Codegen.h"
 #include "compiler/cpu/Emit.h"
 #include "compiler/cpu/Header.h"
@@ -401,10 +402,9 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   // The kernels built on worker threads (Parallel.h), unless they are few.
   co.deferKernels = inParts;
   co.deferMinCost = 2 * kMinPartCost;
-  if (co.externalWeights) {
+  if (co.externalWeights)
     co.weightsFile = fs::path(weightsPathFor(opts.output)).filename().string();
-    co.weightsHash = cpu::fnv1a64(lc.weights().data(), lc.weights().size());
-  }
+  co.weightsHash = cnnc_weights_hash(lc.weights().data(), lc.weights().size());
   llvm::LLVMContext llvmCtx;
   std::vector<cpu::SpecialisedKernel> kernels;
   std::vector<cpu::KernelJob> kernelJobs;

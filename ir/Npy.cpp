@@ -83,6 +83,11 @@ std::optional<Tensor> readNpy(const std::string &path, DiagEngine &diag) {
     return bad("header lacks 'descr', 'fortran_order' or 'shape'");
   if (*order != "False")
     return bad("Fortran-ordered arrays are not supported");
+  if (shapeText->size() < 2 || shapeText->front() != '(' ||
+      shapeText->back() != ')')
+    return bad("its shape '" + *shapeText + "' is not a tuple");
+  if (descr->size() < 2 || descr->front() != '\'' || descr->back() != '\'')
+    return bad("its descr '" + *descr + "' is not a quoted dtype");
   Shape shape;
   {
     std::string s = shapeText->substr(1, shapeText->size() - 2);

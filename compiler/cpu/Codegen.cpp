@@ -32,15 +32,6 @@
 
 namespace cnnc::cpu {
 
-uint64_t fnv1a64(const uint8_t *bytes, size_t size) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < size; ++i) {
-    h ^= bytes[i];
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-
 std::string libraryKernelName(KernelId id, const TargetInfo &target) {
   const KernelInfo &info = kernelInfo(id);
   std::string name = info.name;
@@ -396,6 +387,7 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
                                            I32,
                                            profileTy->getPointerTo(),
                                            I32,
+                                           I8Ptr,
                                            I8Ptr},
                                           "cnnc_model_desc");
   llvm::Constant *profile =
@@ -415,6 +407,13 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
                            : llvm::ConstantPointerNull::get(
                                  llvm::cast<llvm::PointerType>(I8Ptr));
   uint64_t weightsBytes = lowered().weights().size();
+  // The embedded weights (the global the run function reads), for
+  // cnnrt_verify_weights.
+  llvm::Constant *embedded =
+      llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(I8Ptr));
+  if (llvm::GlobalVariable *w = M->getNamedGlobal(n + ".weights");
+      w && !Opts.externalWeights)
+    embedded = llvm::ConstantExpr::getBitCast(w, I8Ptr);
   auto *init = llvm::ConstantStruct::get(
       descTy,
       {B.getInt32(CNNC_MODEL_MAGIC),
@@ -436,7 +435,8 @@ void ModuleBuilder::buildDescriptor(llvm::Function *run) {
        B.getInt32(numProfiled),
        profile,
        B.getInt32(CNNC_DEVICE_CPU),
-       llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(I8Ptr))});
+       llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(I8Ptr)),
+       embedded});
   auto *desc = new llvm::GlobalVariable(
       *M, descTy, true, llvm::GlobalValue::InternalLinkage, init, n + ".desc");
   desc->setAlignment(llvm::Align(8));

@@ -33,6 +33,7 @@ struct CodegenOptions {
   /// Weights in a separate file (descriptor records name, size, hash).
   bool externalWeights = false;
   std::string weightsFile;
+  /// cnnc_weights_hash (cnnc/hash.h) of the weights, embedded or external.
   uint64_t weightsHash = 0;
   /// Embedded weights declared only, as the hidden symbol
   /// "<name>.weights" that writeWeightsObject (WeightsObject.h) defines:
@@ -104,9 +105,6 @@ std::unique_ptr<llvm::Module>
 buildKernelModule(llvm::LLVMContext &llvmCtx, const Target &target,
                   const CodegenOptions &opts,
                   const std::vector<KernelJob> &jobs, std::string &error);
-
-/// 64-bit FNV-1a of `bytes`: the external weights' checksum.
-uint64_t fnv1a64(const uint8_t *bytes, size_t size);
 
 } // namespace cnnc::cpu
 

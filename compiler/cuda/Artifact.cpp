@@ -96,10 +96,10 @@ buildArtifactModule(llvm::LLVMContext &llvmCtx, const Graph &g, LowerCtx &lc,
   auto *moduleTy =
       st({I32, I8Ptr, I32, I8Ptr, I32, I8Ptr, I8Ptr}, "cnnc_cuda_module");
   auto *profileTy = st({I8Ptr, I8Ptr, I8Ptr, I64}, "cnnc_profile_entry");
-  auto *descTy = st({I32, I32, I64, I8Ptr, I8Ptr, I8Ptr, I32, I32, I8Ptr,
-                     I8Ptr, I64, I8Ptr, I64, I64, I64, I8Ptr, I32, I8Ptr, I32,
-                     I8Ptr},
-                    "cnnc_model_desc");
+  auto *descTy =
+      st({I32,   I32, I64, I8Ptr, I8Ptr, I8Ptr, I32,   I32, I8Ptr, I8Ptr, I64,
+          I8Ptr, I64, I64, I64,   I8Ptr, I32,   I8Ptr, I32, I8Ptr, I8Ptr},
+         "cnnc_model_desc");
 
   auto tensors = [&](const std::vector<Value *> &values,
                      const std::string &name) {
@@ -200,16 +200,28 @@ buildArtifactModule(llvm::LLVMContext &llvmCtx, const Graph &g, LowerCtx &lc,
   uint64_t descBytes = m->getDataLayout().getTypeAllocSize(descTy);
   auto *init = llvm::ConstantStruct::get(
       descTy,
-      {D.i32(CNNC_MODEL_MAGIC), D.i32(CNNC_ABI_VERSION), D.i64(descBytes),
-       D.cString(n, "name"), D.cString("cuda", "target"),
-       D.cString("", "features"), D.i32(int64_t(g.inputs().size())),
-       D.i32(int64_t(g.outputs().size())), tensors(g.inputs(), "inputs"),
-       tensors(g.outputs(), "outputs"), D.i64(uint64_t(lc.workspaceBytes())),
+      {D.i32(CNNC_MODEL_MAGIC),
+       D.i32(CNNC_ABI_VERSION),
+       D.i64(descBytes),
+       D.cString(n, "name"),
+       D.cString("cuda", "target"),
+       D.cString("", "features"),
+       D.i32(int64_t(g.inputs().size())),
+       D.i32(int64_t(g.outputs().size())),
+       tensors(g.inputs(), "inputs"),
+       tensors(g.outputs(), "outputs"),
+       D.i64(uint64_t(lc.workspaceBytes())),
        opts.externalWeights ? D.cString(opts.weightsFile, "weights_file")
                             : D.null(),
-       D.i64(lc.weights().size()), D.i64(opts.weightsHash), D.i64(flops),
-       D.null(), D.i32(int64_t(prof.size())),
-       D.array(profileTy, prof, "profile"), D.i32(CNNC_DEVICE_CUDA), module});
+       D.i64(lc.weights().size()),
+       D.i64(opts.weightsHash),
+       D.i64(flops),
+       D.null(),
+       D.i32(int64_t(prof.size())),
+       D.array(profileTy, prof, "profile"),
+       D.i32(CNNC_DEVICE_CUDA),
+       module,
+       weights});
   auto *desc = new llvm::GlobalVariable(
       *m, descTy, true, llvm::GlobalValue::InternalLinkage, init, n + ".desc");
   desc->setAlignment(llvm::Align(8));

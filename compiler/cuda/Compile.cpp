@@ -1,6 +1,7 @@
 //===- Compile.cpp - The CUDA backend's driver ---------------------------===//
 #include "compiler/cuda/Compile.h"
 
+#include "cnnc/hash.h"
 #include "compiler/DriverUtil.h"
 #include "compiler/cpu/Codegen.h"
 #include "compiler/cpu/Emit.h"
@@ -178,10 +179,9 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   ao.genericEntry = opts.kind == ArtifactKind::SharedObject;
   ao.externalWeights = opts.externalWeights;
   ao.profile = opts.profile;
-  if (ao.externalWeights) {
+  if (ao.externalWeights)
     ao.weightsFile = fs::path(weightsPathFor(output)).filename().string();
-    ao.weightsHash = cpu::fnv1a64(lc.weights().data(), lc.weights().size());
-  }
+  ao.weightsHash = cnnc_weights_hash(lc.weights().data(), lc.weights().size());
   std::unique_ptr<cpu::Target> host = cpu::resolveTarget("", "", error);
   if (!host) {
     diag.error(SourceLoc{}, "{}", error);

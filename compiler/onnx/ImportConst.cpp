@@ -292,6 +292,8 @@ bool checkDropout(NodeCtx &c) {
 bool importAlias(NodeCtx &c) {
   if (c.opType() == "Dropout" && !checkDropout(c))
     return false;
+  if (!c.hasInput(0))
+    return c.error("expects input 0");
   Binding *b = c.importer().lookup(c.proto().input(0));
   if (!b)
     return c.error("input '{}' is not defined", c.proto().input(0));

@@ -348,6 +348,10 @@ bool ModelImporter::addInputs() {
 bool ModelImporter::importNodes() {
   for (const auto &n : Model.graph().node()) {
     NodeCtx ctx(Imp, n, Opset);
+    if (n.output_size() == 0) {
+      ctx.error("has no outputs");
+      return false;
+    }
     if (!Handlers.at(n.op_type())(ctx))
       return false;
   }

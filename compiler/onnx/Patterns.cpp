@@ -94,10 +94,16 @@ private:
   std::unordered_map<std::string, double> Scalars;
 };
 
-/// The node at `i` when it has op type `op`; null otherwise (or for -1).
+/// The node at `i` when it has op type `op`, at least `inputs` inputs and
+/// one output; null otherwise (or for -1).
 const ::onnx::NodeProto *nodeIf(const ::onnx::GraphProto &g, int i,
-                                std::string_view op) {
-  return i >= 0 && g.node(i).op_type() == op ? &g.node(i) : nullptr;
+                                std::string_view op, int inputs) {
+  if (i < 0)
+    return nullptr;
+  const ::onnx::NodeProto &n = g.node(i);
+  return n.op_type() == op && n.input_size() >= inputs && n.output_size() == 1
+             ? &n
+             : nullptr;
 }
 
 /// The other input of two-input `n` when one of them is `v`.
@@ -121,7 +127,7 @@ std::optional<::onnx::NodeProto> matchLayerNorm(const ::onnx::GraphProto &g,
     return std::nullopt;
   const std::string &x = mean.input(0);
   int si = ix.soleUser(g, mean.output(0));
-  const ::onnx::NodeProto *sub = nodeIf(g, si, "Sub");
+  const ::onnx::NodeProto *sub = nodeIf(g, si, "Sub", 2);
   if (!sub || sub->input(0) != x || sub->input(1) != mean.output(0))
     return std::nullopt;
   const std::string &d = sub->output(0);
@@ -132,33 +138,33 @@ std::optional<::onnx::NodeProto> matchLayerNorm(const ::onnx::GraphProto &g,
     for (const std::string &in : g.node(i).input())
       if (in == d)
         (g.node(i).op_type() == "Pow" ? pi : vi) = i;
-  const ::onnx::NodeProto *pow = nodeIf(g, pi, "Pow");
-  const ::onnx::NodeProto *div = nodeIf(g, vi, "Div");
+  const ::onnx::NodeProto *pow = nodeIf(g, pi, "Pow", 2);
+  const ::onnx::NodeProto *div = nodeIf(g, vi, "Div", 2);
   if (!pow || !div || pow->input(0) != d || div->input(0) != d ||
       ix.scalar(pow->input(1)) != 2.0)
     return std::nullopt;
   int r2i = ix.soleUser(g, pow->output(0));
-  const ::onnx::NodeProto *var = nodeIf(g, r2i, "ReduceMean");
+  const ::onnx::NodeProto *var = nodeIf(g, r2i, "ReduceMean", 1);
   if (!var || ix.trailingAxes(*var) != k)
     return std::nullopt;
   int ai = ix.soleUser(g, var->output(0));
-  const ::onnx::NodeProto *add = nodeIf(g, ai, "Add");
+  const ::onnx::NodeProto *add = nodeIf(g, ai, "Add", 2);
   const std::string *epsName = otherInput(add, var->output(0));
   std::optional<double> eps = epsName ? ix.scalar(*epsName) : std::nullopt;
   if (!eps)
     return std::nullopt;
   int qi = ix.soleUser(g, add->output(0));
-  const ::onnx::NodeProto *sqrt = nodeIf(g, qi, "Sqrt");
+  const ::onnx::NodeProto *sqrt = nodeIf(g, qi, "Sqrt", 1);
   if (!sqrt || div->input(1) != sqrt->output(0) ||
       ix.uses(sqrt->output(0)) != 1)
     return std::nullopt;
   int mi = ix.soleUser(g, div->output(0));
-  const ::onnx::NodeProto *mul = nodeIf(g, mi, "Mul");
+  const ::onnx::NodeProto *mul = nodeIf(g, mi, "Mul", 2);
   const std::string *scale = otherInput(mul, div->output(0));
   if (!scale)
     return std::nullopt;
   int bi = ix.soleUser(g, mul->output(0));
-  const ::onnx::NodeProto *shift = nodeIf(g, bi, "Add");
+  const ::onnx::NodeProto *shift = nodeIf(g, bi, "Add", 2);
   const std::string *bias = otherInput(shift, mul->output(0));
   if (!bias)
     return std::nullopt;

@@ -58,7 +58,8 @@ class Model:
     workspace of its own, and the GIL is released while the model runs.
     """
 
-    def __init__(self, path, *, threads: Optional[int] = None):
+    def __init__(self, path, *, threads: Optional[int] = None,
+                 verify: bool = False):
         self._handle = None
         self._pool = None
         self._lock = threading.Lock()
@@ -76,6 +77,8 @@ class Model:
               f"cnnc.load({str(path)!r})")
         self._handle = handle
         self._path = path
+        if verify:
+            self.verify()
         pool = c_void_p()
         check(lib, lib.cnnrt_pool_create(threads or 0, byref(pool)),
               "cnnc.load: creating the thread pool")
@@ -251,6 +254,13 @@ class Model:
                 if r["flops"] > 0 and s > 0 else None})
         return table
 
+    def verify(self) -> None:
+        """Recomputes the checksum of the model's weights (embedded or
+        external) and raises cnnc.Error if it differs from the one cnnc
+        recorded: the model was damaged after it was compiled."""
+        check(self._lib, self._lib.cnnrt_verify_weights(self._live()),
+              "Model.verify")
+
     # --- Lifetime ------------------------------------------------------------
 
     def close(self) -> None:
@@ -389,7 +399,9 @@ class Model:
             self._give_workspace(ws)
 
 
-def load(path, *, threads: Optional[int] = None) -> Model:
+def load(path, *, threads: Optional[int] = None,
+         verify: bool = False) -> Model:
     """Loads a model compiled by cnnc (a `.so`). `threads`: threads per
-    run, the calling one included (None: every core of the machine)."""
-    return Model(path, threads=threads)
+    run, the calling one included (None: every core of the machine).
+    `verify`: check the weights' checksum first (Model.verify)."""
+    return Model(path, threads=threads, verify=verify)

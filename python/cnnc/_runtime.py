@@ -67,6 +67,7 @@ def library(path: Path) -> ctypes.CDLL:
             "cnnrt_status_name": (c_char_p, [st]),
             "cnnrt_load": (st, [c_char_p, POINTER(c_void_p)]),
             "cnnrt_unload": (None, [m]),
+            "cnnrt_verify_weights": (st, [m]),
             "cnnrt_model_desc": (POINTER(ModelDesc), [m]),
             "cnnrt_model_name": (c_char_p, [m]),
             "cnnrt_model_target_cpu": (c_char_p, [m]),

@@ -328,3 +328,35 @@ def test_cuda_model(lenet, rng, tmp_path):
     with m:
         assert m.device == "cuda"
         assert_close(m(x), lenet(x))
+
+
+def test_verify_finds_damaged_weights(tmp_path):
+    # Weights that are easy to find in the .so: change one byte of them.
+    vals = np.arange(1, 17, dtype=np.float32) * 1.03125
+    ir = tmp_path / "w.ir"
+    ir.write_text("graph w {\n  input %x : f32[1,16]\n  %w = const [" +
+                  ", ".join(repr(float(v)) for v in vals) +
+                  "] : f32[1,16]\n  %y = mul(%x, %w)\n  output %y\n}\n")
+    so = tmp_path / "w.so"
+    x = np.ones((1, 16), np.float32)
+    with cnnc.compile(ir, output=so) as m:
+        np.testing.assert_array_equal(m(x), vals[None])
+    with cnnc.load(so, verify=True) as m:
+        m.verify()
+    data = bytearray(so.read_bytes())
+    at = bytes(data).find(vals[:4].tobytes())
+    assert at > 0
+    data[at + 2] ^= 0x40
+    bad = tmp_path / "bad.so"
+    bad.write_bytes(bytes(data))
+    with cnnc.load(bad) as m:  # loads: the weights are checked on request
+        assert m(x)[0, 0] != vals[0]
+        with pytest.raises(cnnc.Error, match="is damaged: its embedded "
+                                             "weights .* have checksum"):
+            m.verify()
+    with pytest.raises(cnnc.Error, match="weights-hash"):
+        cnnc.load(bad, verify=True)
+    trunc = tmp_path / "trunc.so"
+    trunc.write_bytes(so.read_bytes()[:5000])
+    with pytest.raises(cnnc.Error, match="is not a valid compiled model"):
+        cnnc.load(trunc)

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Internal.h"
+#include "cnnc/hash.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include <memory>
 
 #include <dlfcn.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -39,18 +41,100 @@ std::string dirOf(const std::string &path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-/// Checks that `path` names a readable ELF file before dlopen, whose own
-/// messages do not separate "missing" from "not a shared object".
+/// Reads `bytes` bytes at `offset` of `fd`; false when the file ends first.
+bool readAt(int fd, void *buf, uint64_t bytes, uint64_t offset) {
+  auto *p = static_cast<unsigned char *>(buf);
+  while (bytes > 0) {
+    ssize_t got = ::pread(fd, p, bytes, off_t(offset));
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0)
+      return false;
+    p += got;
+    bytes -= uint64_t(got);
+    offset += uint64_t(got);
+  }
+  return true;
+}
+
+/// Whether [offset, offset + bytes) lies inside a file of `size` bytes.
+bool inside(uint64_t offset, uint64_t bytes, uint64_t size) {
+  return offset <= size && bytes <= size - offset;
+}
+
+#if defined(__x86_64__)
+constexpr uint16_t HostMachine = EM_X86_64;
+#elif defined(__aarch64__)
+constexpr uint16_t HostMachine = EM_AARCH64;
+#else
+constexpr uint16_t HostMachine = EM_NONE;
+#endif
+
+/// Checks the ELF structure of `fd` (`size` bytes) that the loader will
+/// map: a 64-bit little-endian shared object for this machine, whose
+/// program headers, segments and section headers all lie inside the file.
+/// dlopen maps segments past the end of a truncated file, and touching
+/// them kills the process with SIGBUS; here it is an error instead.
+cnnrt_status checkElf(int fd, uint64_t size, const std::string &path) {
+  auto bad = [&](const std::string &why) {
+    return fail(CNNRT_ERR_NOT_SHARED_OBJECT,
+                cat("'", path, "' is not a valid compiled model: ", why));
+  };
+  Elf64_Ehdr eh;
+  if (size < sizeof eh || !readAt(fd, &eh, sizeof eh, 0))
+    return bad(
+        cat("its ELF header is cut off (the file has ", size, " bytes)"));
+  if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB)
+    return bad("it is not a 64-bit little-endian ELF file");
+  if (eh.e_type != ET_DYN)
+    return bad(cat("it is an ELF file of type ", eh.e_type,
+                   ", not a shared object (", int(ET_DYN), ")"));
+  if (HostMachine != EM_NONE && eh.e_machine != HostMachine)
+    return bad(cat("it is for ELF machine ", eh.e_machine, ", this one is ",
+                   HostMachine));
+  if (eh.e_phnum == 0 || eh.e_phentsize != sizeof(Elf64_Phdr) ||
+      !inside(eh.e_phoff, uint64_t(eh.e_phnum) * sizeof(Elf64_Phdr), size))
+    return bad(cat("its program headers (", eh.e_phnum, " at byte ", eh.e_phoff,
+                   ") do not lie inside the file of ", size,
+                   " bytes; the file is truncated or damaged"));
+  for (uint16_t i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph;
+    if (!readAt(fd, &ph, sizeof ph, eh.e_phoff + i * uint64_t(sizeof ph)))
+      return bad("its program headers cannot be read");
+    if (ph.p_type != PT_LOAD && ph.p_type != PT_DYNAMIC)
+      continue;
+    if (!inside(ph.p_offset, ph.p_filesz, size))
+      return bad(cat("its segment ", i, " (bytes ", ph.p_offset, " to ",
+                     ph.p_offset + ph.p_filesz,
+                     ") ends past the end of the "
+                     "file (",
+                     size, " bytes); the file is truncated"));
+  }
+  if (eh.e_shnum != 0 &&
+      (eh.e_shentsize != sizeof(Elf64_Shdr) ||
+       !inside(eh.e_shoff, uint64_t(eh.e_shnum) * sizeof(Elf64_Shdr), size)))
+    return bad(cat("its section headers (", eh.e_shnum, " at byte ", eh.e_shoff,
+                   ") do not lie inside the file of ", size,
+                   " bytes; the file is truncated or damaged"));
+  return CNNRT_OK;
+}
+
+/// Checks that `path` names a readable, whole ELF shared object before
+/// dlopen, whose own messages do not separate "missing" from "not a shared
+/// object", and which crashes on a truncated one.
 cnnrt_status checkFile(const std::string &path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return fail(CNNRT_ERR_FILE_NOT_FOUND,
                 cat("cannot open model '", path, "': ", errnoText(errno)));
+  struct FdGuard {
+    int Fd;
+    ~FdGuard() { ::close(Fd); }
+  } guard{fd};
   struct stat st;
   bool isDir = ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
   unsigned char magic[4] = {0, 0, 0, 0};
   ssize_t got = isDir ? 0 : ::read(fd, magic, sizeof magic);
-  ::close(fd);
   if (isDir)
     return fail(CNNRT_ERR_FILE_NOT_FOUND,
                 cat("cannot open model '", path, "': it is a directory"));
@@ -65,7 +149,7 @@ cnnrt_status checkFile(const std::string &path) {
                     got < 4 ? "a file of " + std::to_string(got < 0 ? 0 : got) +
                                   " bytes"
                             : std::string("no ELF header")));
-  return CNNRT_OK;
+  return checkElf(fd, uint64_t(st.st_size), path);
 }
 
 /// Checks one tensor of the descriptor.
@@ -237,13 +321,20 @@ cnnrt_status loadWeights(cnnrt_model &m, const std::string &dir) {
   if (!readAll(f.Fd, static_cast<unsigned char *>(m.Weights), d.weights_bytes))
     return fail(CNNRT_ERR_WEIGHTS_MISSING,
                 cat("cannot read weights file '", path, "'"));
-  uint64_t hash = cnnrt_fnv1a64(m.Weights, d.weights_bytes);
+  uint64_t hash = cnnc_weights_hash(m.Weights, d.weights_bytes);
   if (hash != d.weights_hash)
     return fail(CNNRT_ERR_WEIGHTS_HASH,
-                cat("weights file '", path, "' has FNV-1a hash ", hex64(hash),
+                cat("weights file '", path, "' has checksum ", hex64(hash),
                     ", ", m.Source, " expects ", hex64(d.weights_hash),
-                    " (the file belongs to another build of the model)"));
+                    " (the file is damaged or belongs to another build of the "
+                    "model)"));
   return CNNRT_OK;
+}
+
+/// Whether the environment asks cnnrt_load to verify embedded weights.
+bool verifyOnLoad() {
+  const char *v = std::getenv("CNNRT_VERIFY_WEIGHTS");
+  return v && *v && std::strcmp(v, "0") != 0;
 }
 
 /// Frees a partly loaded model on the failure paths.
@@ -264,6 +355,9 @@ cnnrt_status finishLoad(ModelPtr m, const std::string &weightsDir,
       return s;
   if (cnnrt_status s = loadWeights(*m, weightsDir))
     return s;
+  if (verifyOnLoad())
+    if (cnnrt_status s = cnnrt_verify_weights(m.get()))
+      return s;
   if (m->isCuda())
     if (cnnrt_status s = loadCuda(*m))
       return s;
@@ -320,6 +414,36 @@ cnnrt_status cnnrt_load_desc(const cnnc_model_desc *desc,
                     ? cat("model '", desc->name, "'")
                     : std::string("the linked model");
     return finishLoad(std::move(m), weights_dir ? weights_dir : ".", model);
+  });
+}
+
+cnnrt_status cnnrt_verify_weights(const cnnrt_model *model) {
+  if (!model || !model->Desc)
+    return fail(CNNRT_ERR_INVALID_ARGUMENT, "cnnrt_verify_weights: null model");
+  return guarded([&] {
+    const cnnc_model_desc &d = *model->Desc;
+    if (d.weights_bytes == 0)
+      return CNNRT_OK;                  // no weights
+    const void *bytes = model->Weights; // external, as read at load
+    const char *what = "external weights";
+    if (!d.weights_file) {
+      bytes = d.embedded_weights;
+      what = "embedded weights";
+      if (!bytes && d.weights_bytes > 0)
+        return fail(CNNRT_ERR_BAD_DESCRIPTOR,
+                    cat(model->Source, ": descriptor records ", d.weights_bytes,
+                        " bytes of embedded weights but no "
+                        "pointer to them"));
+    }
+    if (!bytes && model->isCuda())
+      return CNNRT_OK; // uploaded to the GPU and freed: checked at load
+    uint64_t hash = cnnc_weights_hash(bytes, d.weights_bytes);
+    if (hash != d.weights_hash)
+      return fail(CNNRT_ERR_WEIGHTS_HASH,
+                  cat(model->Source, " is damaged: its ", what, " (",
+                      d.weights_bytes, " bytes) have checksum ", hex64(hash),
+                      ", the compiler recorded ", hex64(d.weights_hash)));
+    return CNNRT_OK;
   });
 }
 

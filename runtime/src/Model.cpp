@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "Internal.h"
 #include "RunChecks.h"
+#include "cnnc/hash.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -204,14 +205,8 @@ uint64_t cnnrt_model_flops(const cnnrt_model *model) {
   return d ? d->flops : 0;
 }
 
-uint64_t cnnrt_fnv1a64(const void *data, uint64_t bytes) {
-  const unsigned char *p = static_cast<const unsigned char *>(data);
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (uint64_t i = 0; p && i < bytes; ++i) {
-    h ^= p[i];
-    h *= 0x100000001b3ull;
-  }
-  return h;
+uint64_t cnnrt_weights_hash(const void *data, uint64_t bytes) {
+  return cnnc_weights_hash(data, data ? bytes : 0);
 }
 
 //===--- Workspace --------------------------------------------------------===//

@@ -74,13 +74,19 @@ static const cnnc_model_desc Desc = {CNNC_MODEL_MAGIC,
                                      NULL,
 #endif
                                      16,
-                                     0x4723b112ba605a55ull,
+                                     0xf08df2b2cf29d13bull,
                                      4 * ELEMS,
                                      NULL,
                                      2,
                                      Profile,
                                      CNNC_DEVICE_CUDA,
-                                     &Module};
+                                     &Module,
+#ifdef FAKE_WEIGHTS
+                                     NULL
+#else
+                                     Weights
+#endif
+};
 
 #ifdef FAKE_LINKED
 const cnnc_model_desc *fakecuda_cnnc_model(void) { return &Desc; }

@@ -100,7 +100,7 @@ static const cnnc_model_desc Desc = {
 #ifdef FAKE_WEIGHTS
     "fake.weights",
     16,
-    0x4723b112ba605a55ull, /* FNV-1a 64 of the 16 bytes */
+    0xf08df2b2cf29d13bull, /* cnnc_weights_hash of the 16 bytes */
 #else
     NULL,
     0,
@@ -111,6 +111,7 @@ static const cnnc_model_desc Desc = {
     0,
     NULL,
     CNNC_DEVICE_CPU,
+    NULL,
     NULL};
 
 static const cnnc_model_desc *entry(void) {

@@ -2,7 +2,7 @@
 //
 // cnnrun MODEL.so [--input X.npy ...] [--output Y.npy ...] [--threads N]
 //        [--device cpu|cuda] [--bench N] [--profile] [--check MODEL.ir]
-//        [--seed S] [--tolerance T]
+//        [--seed S] [--tolerance T] [--verify]
 //
 // A CPU model runs on a thread pool; a CUDA model (cnnc --target=cuda) on
 // GPU 0, its inputs and outputs copied to and from device buffers
@@ -152,6 +152,13 @@ bool runModel(const RunOptions &opts, DiagEngine &diag, std::string &report) {
   if (!ok(cnnrt_load(opts.model.c_str(), &s.Model), diag) ||
       !checkDevice(s, opts, diag))
     return false;
+  if (opts.verify) {
+    if (!ok(cnnrt_verify_weights(s.Model), diag))
+      return false;
+    const cnnc_model_desc &d = *cnnrt_model_desc(s.Model);
+    report += fmt::format("# weights verified: {} bytes, checksum {:#018x}\n",
+                          d.weights_bytes, d.weights_hash);
+  }
   s.Cuda = std::string(cnnrt_model_device(s.Model)) == "cuda";
   // A CUDA model runs no host threads: no pool.
   if ((!s.Cuda && !ok(cnnrt_pool_create(opts.threads, &s.Pool), diag)) ||

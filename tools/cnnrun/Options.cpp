@@ -57,6 +57,11 @@ void printRunUsage() {
       "                         max relative error exceeds the tolerance\n"
       "  --tolerance T          relative tolerance of --check (default "
       "1e-4)\n"
+      "  --verify               first recompute the checksum of the model's "
+      "weights\n"
+      "                         (embedded or external) and fail if it "
+      "differs from\n"
+      "                         the one cnnc recorded: a damaged model\n"
       "  --help, --version\n"
       "\n"
       "Exit status: 0 on success, 1 on a runtime error or a failed check, 2 "
@@ -153,6 +158,8 @@ std::optional<RunOptions> parseRunOptions(int argc, char **argv) {
       o.printOutputs = true;
     } else if (a == "--profile") {
       o.profile = true;
+    } else if (a == "--verify") {
+      o.verify = true;
     } else if (a == "--help" || a == "-h") {
       o.help = true;
     } else if (a == "--version") {

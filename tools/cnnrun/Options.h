@@ -20,6 +20,7 @@ struct RunOptions {
   uint64_t seed = 0;       ///< Seed of the random inputs.
   double tolerance = 1e-4; ///< Largest relative error of --check.
   bool printOutputs = false;
+  bool verify = false;  ///< Check the weights' checksum before running.
   bool profile = false; ///< Per-kernel times (cnnc --profile).
   bool help = false;
   bool version = false;

@@ -30,8 +30,10 @@ extern "C" {
 /* Bumped on any change to the structures below other than fields appended
  * at the end of cnnc_model_desc or cnnc_exec_ctx (see desc_size).
  * 2: desc_size, per-kernel profiling (cnnc --profile).
- * 3: the device a model runs on; CUDA models (cnnc --target=cuda). */
-#define CNNC_ABI_VERSION 3
+ * 3: the device a model runs on; CUDA models (cnnc --target=cuda).
+ * 4: weights_hash is cnnc_weights_hash (cnnc/hash.h), recorded for embedded
+ *    weights too, which `embedded_weights` points at (cnnrt_verify_weights). */
+#define CNNC_ABI_VERSION 4
 /* First field of every descriptor: "CNNC" little-endian. */
 #define CNNC_MODEL_MAGIC 0x434e4e43u
 /* Alignment (bytes) the workspace must have. */
@@ -169,8 +171,9 @@ typedef struct cnnc_model_desc {
   const cnnc_tensor_desc *inputs;
   const cnnc_tensor_desc *outputs;
   uint64_t workspace_bytes;
-  /* External weights: file name (relative to the model), size and FNV-1a
-   * 64-bit hash; weights_file is null when the weights are embedded. */
+  /* The weights: their size and checksum (cnnc_weights_hash of cnnc/hash.h),
+   * and for external weights the file name (relative to the model);
+   * weights_file is null when the weights are embedded. */
   const char *weights_file;
   uint64_t weights_bytes;
   uint64_t weights_hash;
@@ -186,6 +189,9 @@ typedef struct cnnc_model_desc {
    * kernels in `cuda`, and workspace_bytes of device memory. */
   int32_t device;
   const cnnc_cuda_module *cuda;
+  /* ABI 4: the embedded weights (weights_bytes of them; for a CUDA model
+   * the same bytes as cuda->weights), or null when they are external. */
+  const void *embedded_weights;
 } cnnc_model_desc;
 
 typedef const cnnc_model_desc *(*cnnc_model_entry_fn)(void);

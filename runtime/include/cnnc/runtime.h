@@ -59,7 +59,8 @@ typedef enum cnnrt_status {
   CNNRT_ERR_INVALID_ARGUMENT = 1,
   /* Loading: the model file is missing or cannot be read. */
   CNNRT_ERR_FILE_NOT_FOUND = 2,
-  /* Loading: the file is not an ELF shared object (a text file, ...). */
+  /* Loading: the file is not an ELF shared object (a text file, ...), or
+   * its ELF structure does not fit the file (a truncated copy). */
   CNNRT_ERR_NOT_SHARED_OBJECT = 3,
   /* Loading: an ELF file that dlopen refused (wrong machine, a missing
    * dependency, ...); the message quotes dlerror(). */
@@ -79,7 +80,8 @@ typedef enum cnnrt_status {
   CNNRT_ERR_WEIGHTS_MISSING = 10,
   /* Loading: the weights file has another size than the model expects. */
   CNNRT_ERR_WEIGHTS_SIZE = 11,
-  /* Loading: the weights file's FNV-1a 64 hash differs from the model's. */
+  /* Loading or cnnrt_verify_weights: the weights' checksum differs from
+   * the one the model recorded (a damaged weights file or model). */
   CNNRT_ERR_WEIGHTS_HASH = 12,
   /* Running: wrong number of inputs or outputs. */
   CNNRT_ERR_TENSOR_COUNT = 13,
@@ -133,12 +135,15 @@ const char *cnnrt_status_name(cnnrt_status status);
 
 /*===--- Loading ----------------------------------------------------------===*/
 
-/* Loads a compiled model from a shared object: dlopen (RTLD_NOW |
+/* Loads a compiled model from a shared object: the file's ELF structure
+ * against its size (every header and loaded segment inside the file, so a
+ * truncated copy is refused before the loader maps it), dlopen (RTLD_NOW |
  * RTLD_LOCAL), the `cnnc_model` entry, the descriptor's magic, ABI version
  * and fields, the CPU features it needs, and its external weights (read
  * from the file named by the descriptor, relative to the .so's folder, into
- * a 64-byte aligned buffer, checked for size and FNV-1a 64 hash). On
- * failure *model is set to null. */
+ * a 64-byte aligned buffer, checked for size and checksum). With the
+ * environment variable CNNRT_VERIFY_WEIGHTS=1 it also verifies embedded
+ * weights (cnnrt_verify_weights). On failure *model is set to null. */
 cnnrt_status cnnrt_load(const char *path, cnnrt_model **model);
 
 /* The same checks for a model linked into the program (its
@@ -146,6 +151,13 @@ cnnrt_status cnnrt_load(const char *path, cnnrt_model **model);
  * `weights_dir` (the current directory when null). */
 cnnrt_status cnnrt_load_desc(const cnnc_model_desc *desc,
                              const char *weights_dir, cnnrt_model **model);
+
+/* Recomputes the checksum of the model's weights (embedded in the model,
+ * or the external ones as loaded) and compares it with the one the
+ * compiler recorded: CNNRT_ERR_WEIGHTS_HASH, naming both, when the model
+ * was damaged after it was compiled. Reads every byte of the weights once
+ * (tens of milliseconds for hundreds of MB). */
+cnnrt_status cnnrt_verify_weights(const cnnrt_model *model);
 
 /* Frees the model (its weights, and dlcloses its shared object). Null is a
  * no-op. No run of the model may be in progress. */
@@ -195,8 +207,9 @@ uint64_t cnnrt_model_flops(const cnnrt_model *model);
  * next call on this thread. */
 const char *cnnrt_cpu_features(void);
 
-/* FNV-1a 64-bit hash of `bytes` bytes (the hash of external weights). */
-uint64_t cnnrt_fnv1a64(const void *data, uint64_t bytes);
+/* cnnc_weights_hash (cnnc/hash.h) of `bytes` bytes: the checksum models
+ * record for their weights. */
+uint64_t cnnrt_weights_hash(const void *data, uint64_t bytes);
 
 /*===--- Workspace --------------------------------------------------------===*/
 
