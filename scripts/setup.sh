@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ python3
   llvm-14-dev llvm-14-tools clang-14 lld-14   # LLVM, FileCheck, not, lit
+  libclang-rt-14-dev                          # libFuzzer, sanitizers (fuzz.sh)
   libfmt-dev doctest-dev nlohmann-json3-dev
   libonnx-dev libprotobuf-dev protobuf-compiler     # the ONNX importer
   libonnx-testdata                                  # ONNX's own node tests
