@@ -10,8 +10,9 @@ error, never a silent fall-through to another build):
 1. `$CNNC_BUILD_DIR`: a CMake build folder (`tools/cnnc`,
    `runtime/libcnnrt.so`);
 2. the build folder of the checkout the package was installed from
-   (recorded at install time in `_origin.py`), or of the checkout this
-   file lies in when the package is used from the source tree;
+   (recorded at install time in `_origin.py`: `build/`, or the
+   $CNNC_BUILD_DIR of the install), or of the checkout this file lies in
+   when the package is used from the source tree;
 3. an install prefix (`cmake --install build --prefix P`): the `cnnc` on
    `$PATH`, with `P/lib/libcnnrt.so` beside `P/bin/cnnc`.
 """

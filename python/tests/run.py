@@ -48,10 +48,13 @@ def main():
         stamp.touch()
     # --no-build-isolation: build with the venv's setuptools instead of
     # fetching one; numpy is Debian's, so pip has nothing to download.
+    # Installed for the build under test (build/, build-asan/, ...): the
+    # package records it (python/setup.py).
     subprocess.run([str(python), "-m", "pip", "install", "-q",
                     "--disable-pip-version-check", "--no-build-isolation",
                     "--force-reinstall", "--no-deps", str(PACKAGE)],
-                   check=True, cwd=build)
+                   check=True, cwd=build,
+                   env=dict(os.environ, CNNC_BUILD_DIR=str(build)))
     for leftover in (PACKAGE / "build", PACKAGE / "cnnc.egg-info"):
         subprocess.run(["rm", "-rf", str(leftover)], check=True)
     env = dict(os.environ, CNNC_TEST_BUILD_DIR=str(build),

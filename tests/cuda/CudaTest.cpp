@@ -81,6 +81,9 @@ struct Options {
 /// One case, lowered.
 struct Case {
   fs::path path;
+  /// The engine the graph was parsed with: its nodes' locations point into
+  /// the file names it holds, so it lives as long as the graph.
+  std::unique_ptr<DiagEngine> parseDiag;
   std::unique_ptr<Graph> g;
   std::vector<Tensor> inputs, expected;
   std::vector<cuda::Launch> launches;
@@ -97,7 +100,8 @@ struct Case {
 };
 
 void prepare(Case &c, const Options &opts) {
-  DiagEngine diag;
+  c.parseDiag = std::make_unique<DiagEngine>();
+  DiagEngine &diag = *c.parseDiag;
   diag.setPrintImmediately(false);
   c.g = parseGraphFile(c.path.string(), diag);
   if (!c.g)

@@ -127,8 +127,10 @@ RunOutcome runCase(const fs::path &irPath, const fs::path &tmpDir,
     ok &= compareOutput(g->outputs()[i]->name(), run.serial[i].data(),
                         (*expected)[i], r.log);
     if (run.split.size() != run.serial.size() ||
-        std::memcmp(run.serial[i].data(), run.split[i].data(),
-                    run.serial[i].size() * 4) != 0) {
+        run.split[i].size() != run.serial[i].size() ||
+        (!run.serial[i].empty() &&
+         std::memcmp(run.serial[i].data(), run.split[i].data(),
+                     run.serial[i].size() * 4) != 0)) {
       r.log += fmt::format("    output %{} differs when its tasks are split\n",
                            g->outputs()[i]->name());
       ok = false;

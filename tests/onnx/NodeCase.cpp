@@ -121,8 +121,10 @@ CaseResult compareOutputs(const ::onnx::GraphProto &g, const fs::path &data,
       return failed(fmt::format("cannot read output_{}.pb {}", i, error));
     compareOutput(name, run.serial[i], run.shapes[i], *expected, log);
     if (run.split.size() != run.serial.size() ||
-        std::memcmp(run.serial[i].data(), run.split[i].data(),
-                    run.serial[i].size() * 4) != 0)
+        run.split[i].size() != run.serial[i].size() ||
+        (!run.serial[i].empty() &&
+         std::memcmp(run.serial[i].data(), run.split[i].data(),
+                     run.serial[i].size() * 4) != 0))
       log +=
           fmt::format("    output {} differs when its tasks are split\n", name);
   }

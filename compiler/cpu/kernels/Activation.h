@@ -173,6 +173,37 @@ template <int V> CNNK_INLINE Vec<V> vexp(Vec<V> x) {
   return x != x ? x : y;
 }
 
+/// exp(xh + xl) where xl is small next to 1 but carries bits a float sum
+/// xh + xl would round off (xh up to -90 leaves xl only 2^-18 of
+/// resolution): n is chosen from the sum, and the reduction keeps both
+/// parts, r = (xh - n ln2_hi) + xl - n ln2_lo, the first difference exact
+/// (Sterbenz). One exponential where exp(xh) exp(xl) would take two.
+/// For xh + xl below -87.33 it returns 0, like vexp; xh + xl must not
+/// exceed 88 (its callers' sums are at most a few units).
+template <int V> CNNK_INLINE Vec<V> vexpSum(Vec<V> xh, Vec<V> xl) {
+  const float lo = -87.3365479f;
+  Vec<V> x = xh + xl;
+  Vec<V> xc = x < lo ? splat<V>(lo) : x;
+  xc = xc != xc ? splat<V>(0.0f) : xc;
+  const float shifter = 12582912.0f;
+  Vec<V> n = (xc * 1.44269504088896341f + shifter) - shifter;
+  Vec<V> r = (xh - n * 0.693359375f) + xl;
+  r = r - n * -2.12194440e-4f;
+  Vec<V> p = splat<V>(1.0f / 720);
+  p = p * r + 1.0f / 120;
+  p = p * r + 1.0f / 24;
+  p = p * r + 1.0f / 6;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  IVec<V> ni = __builtin_convertvector(n, IVec<V>);
+  IVec<V> h = ni >> 1;
+  IVec<V> b1 = (h + 127) << 23, b2 = (ni - h + 127) << 23;
+  Vec<V> y = p * (Vec<V>)b1 * (Vec<V>)b2;
+  y = x < lo ? splat<V>(0.0f) : y;
+  return x != x ? x : y;
+}
+
 /// 1 / (1 + exp(-x)) from exp(-|x|), never exponentiating a large positive
 /// number.
 template <int V> CNNK_INLINE Vec<V> actSigmoid(Vec<V> x) {
@@ -234,8 +265,9 @@ template <int V> CNNK_INLINE Vec<V> actMish(Vec<V> x) {
 /// Recipes' erfcc (fractional error below 1.2e-7 for every z >= 0). The
 /// exponent -z^2 = -a^2/2 reaches -70 in the tail, where rounding it to a
 /// float alone would cost 4e-6: a^2 is split exactly (Veltkamp: a = hi +
-/// lo, hi with 12 significant bits, hi^2 exact) and exp(-hi^2/2) taken
-/// apart from exp(P - (2 hi lo + lo^2)/2).
+/// lo, hi with 12 significant bits, hi^2 exact), and -hi^2/2 and
+/// P - (2 hi lo + lo^2)/2 go to one exponential as an unevaluated sum
+/// (vexpSum).
 template <int V> CNNK_INLINE Vec<V> vphiNeg(Vec<V> a) {
 #ifdef __clang__
   // The kernels build with -ffp-contract=fast: a fused c - a would undo
@@ -256,9 +288,8 @@ template <int V> CNNK_INLINE Vec<V> vphiNeg(Vec<V> a) {
   p = p * t + -1.26551223f;
   Vec<V> c = a * 4097.0f;
   Vec<V> hi = c - (c - a), lo = a - hi;
-  Vec<V> big = vexp<V>(-0.5f * (hi * hi));
-  Vec<V> small = vexp<V>(p - (hi * lo + 0.5f * (lo * lo)));
-  return 0.5f * t * (big * small);
+  Vec<V> e = vexpSum<V>(-0.5f * (hi * hi), p - (hi * lo + 0.5f * (lo * lo)));
+  return 0.5f * t * e;
 }
 /// x Phi(x): Phi(x) for negative x (relative accuracy in the tail), 1 -
 /// Phi(-x) for positive x.
