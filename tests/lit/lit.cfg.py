@@ -22,3 +22,7 @@ config.substitutions.append(("%fakemodels", config.cnnrt_fake_dir))
 config.substitutions.append(("%samples", os.path.join(config.cnnc_src_root, "samples")))
 config.substitutions.append(("%docs", os.path.join(config.cnnc_src_root, "docs")))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
+
+# The sanitizer build (scripts/test.sh --sanitize): feature `asan`.
+if config.cnnc_sanitize.upper() in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("asan")
