@@ -32,12 +32,19 @@ struct ConstData {
   std::vector<int64_t> i;          // isInt
 
   int64_t size() const { return numElements(shape); }
-  /// Element `k` as a double / as an integer (floats truncate).
+  /// Element `k` as a double / as an integer (floats truncate, saturating
+  /// at the int64 range, NaN to its minimum, so that callers' range checks
+  /// refuse them; converting an out-of-range float is undefined).
   double at(int64_t k) const {
     return isInt ? double(i[size_t(k)]) : double(f->data[size_t(k)]);
   }
   int64_t intAt(int64_t k) const {
-    return isInt ? i[size_t(k)] : int64_t(f->data[size_t(k)]);
+    if (isInt)
+      return i[size_t(k)];
+    float v = f->data[size_t(k)];
+    if (!(v >= -9.2e18f))
+      return INT64_MIN;
+    return v >= 9.2e18f ? INT64_MAX : int64_t(v);
   }
   static ConstData ints(Shape s, std::vector<int64_t> v);
   static ConstData floats(Shape s, std::vector<float> v);
