@@ -41,6 +41,15 @@ std::string dirOf(const std::string &path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+/// Closes a file descriptor when it goes out of scope.
+struct FdCloser {
+  int Fd;
+  ~FdCloser() {
+    if (Fd >= 0)
+      ::close(Fd);
+  }
+};
+
 /// Reads `bytes` bytes at `offset` of `fd`; false when the file ends first.
 bool readAt(int fd, void *buf, uint64_t bytes, uint64_t offset) {
   auto *p = static_cast<unsigned char *>(buf);
@@ -127,10 +136,7 @@ cnnrt_status checkFile(const std::string &path) {
   if (fd < 0)
     return fail(CNNRT_ERR_FILE_NOT_FOUND,
                 cat("cannot open model '", path, "': ", errnoText(errno)));
-  struct FdGuard {
-    int Fd;
-    ~FdGuard() { ::close(Fd); }
-  } guard{fd};
+  FdCloser guard{fd};
   struct stat st;
   bool isDir = ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
   unsigned char magic[4] = {0, 0, 0, 0};
@@ -284,14 +290,6 @@ bool readAll(int fd, unsigned char *buf, uint64_t bytes) {
   }
   return true;
 }
-
-struct FdCloser {
-  int Fd;
-  ~FdCloser() {
-    if (Fd >= 0)
-      ::close(Fd);
-  }
-};
 
 /// Reads and checks the model's external weights file.
 cnnrt_status loadWeights(cnnrt_model &m, const std::string &dir) {

@@ -141,6 +141,24 @@ template <int V> struct IVecType {
 };
 template <int V> using IVec = typename IVecType<V>::type;
 
+/// exp(r) 2^n for |r| <= ln2/2 and integral n in [-126, 128]: exp(r) by
+/// its Taylor polynomial of degree 6 (truncation below 1.3e-7 relative),
+/// 2^n as 2^h * 2^(n-h), h = n/2, both built in the exponent bits and
+/// normal. The last step of vexp and vexpSum.
+template <int V> CNNK_INLINE Vec<V> vexpReduced(Vec<V> n, Vec<V> r) {
+  Vec<V> p = splat<V>(1.0f / 720);
+  p = p * r + 1.0f / 120;
+  p = p * r + 1.0f / 24;
+  p = p * r + 1.0f / 6;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  IVec<V> ni = __builtin_convertvector(n, IVec<V>);
+  IVec<V> h = ni >> 1;
+  IVec<V> b1 = (h + 127) << 23, b2 = (ni - h + 127) << 23;
+  return p * (Vec<V>)b1 * (Vec<V>)b2;
+}
+
 /// exp(x) in every lane: x = n ln2 + r with |r| <= ln2/2 (ln2 in two parts,
 /// Cody and Waite), exp(r) by its Taylor polynomial of degree 6 (truncation
 /// below 1.3e-7 relative), times 2^n built in the exponent bits. Overflows
@@ -156,18 +174,7 @@ template <int V> CNNK_INLINE Vec<V> vexp(Vec<V> x) {
   Vec<V> n = (xc * 1.44269504088896341f + shifter) - shifter;
   Vec<V> r = xc - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
-  Vec<V> p = splat<V>(1.0f / 720);
-  p = p * r + 1.0f / 120;
-  p = p * r + 1.0f / 24;
-  p = p * r + 1.0f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  // 2^n as 2^h * 2^(n-h), h = n/2: both normal for n in [-126, 128].
-  IVec<V> ni = __builtin_convertvector(n, IVec<V>);
-  IVec<V> h = ni >> 1;
-  IVec<V> b1 = (h + 127) << 23, b2 = (ni - h + 127) << 23;
-  Vec<V> y = p * (Vec<V>)b1 * (Vec<V>)b2;
+  Vec<V> y = vexpReduced<V>(n, r);
   y = x > hi ? splat<V>(__builtin_inff()) : y;
   y = x < lo ? splat<V>(0.0f) : y;
   return x != x ? x : y;
@@ -189,17 +196,7 @@ template <int V> CNNK_INLINE Vec<V> vexpSum(Vec<V> xh, Vec<V> xl) {
   Vec<V> n = (xc * 1.44269504088896341f + shifter) - shifter;
   Vec<V> r = (xh - n * 0.693359375f) + xl;
   r = r - n * -2.12194440e-4f;
-  Vec<V> p = splat<V>(1.0f / 720);
-  p = p * r + 1.0f / 120;
-  p = p * r + 1.0f / 24;
-  p = p * r + 1.0f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  IVec<V> ni = __builtin_convertvector(n, IVec<V>);
-  IVec<V> h = ni >> 1;
-  IVec<V> b1 = (h + 127) << 23, b2 = (ni - h + 127) << 23;
-  Vec<V> y = p * (Vec<V>)b1 * (Vec<V>)b2;
+  Vec<V> y = vexpReduced<V>(n, r);
   y = x < lo ? splat<V>(0.0f) : y;
   return x != x ? x : y;
 }
