@@ -53,7 +53,7 @@ def stages(stderr):
     out = []
     for line in stderr.splitlines():
         parts = line.split()
-        if len(parts) == 4 and parts[0] == "cnnc:" and parts[3] == "ms":
+        if len(parts) >= 4 and parts[0] == "cnnc:" and parts[3] == "ms":
             out.append(f"{parts[1]} {float(parts[2]):.0f}")
     return ", ".join(out)
 

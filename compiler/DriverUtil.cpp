@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <unistd.h>
 
@@ -14,12 +15,28 @@ namespace cnnc {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+/// The process's peak resident set so far (VmHWM), in MiB; 0 where
+/// /proc/self/status cannot be read.
+double peakResidentMiB() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0)
+      return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
+  return 0;
+}
+
+} // namespace
+
 void StageTimer::lap(const char *stage) {
   auto now = Clock::now();
   if (On)
     std::fprintf(
-        stderr, "cnnc: %-10s %8.1f ms\n", stage,
-        std::chrono::duration<double, std::milli>(now - Start).count());
+        stderr, "cnnc: %-10s %8.1f ms   peak %.0f MiB\n", stage,
+        std::chrono::duration<double, std::milli>(now - Start).count(),
+        peakResidentMiB());
   Start = now;
 }
 

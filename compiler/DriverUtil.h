@@ -27,7 +27,8 @@ namespace cnnc {
 /// The manifest keeps its keys in the order written.
 using Json = nlohmann::ordered_json;
 
-/// Prints "cnnc: <stage>: N ms" to stderr when asked.
+/// Prints "cnnc: <stage> N ms peak M MiB" to stderr when asked: the time
+/// since the last lap and the process's peak resident memory so far.
 class StageTimer {
 public:
   explicit StageTimer(bool on) : On(on), Start(Clock::now()) {}

@@ -31,7 +31,7 @@ constexpr int64_t kMaxModelBytes = (int64_t(1) << 31) - 1;
 
 /// Reads and parses `path`; reports and returns false on any failure.
 bool readModel(const std::string &path, ::onnx::ModelProto &model,
-               DiagEngine &diag) {
+               MappedFile &file, LeanModel &lean, DiagEngine &diag) {
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
   if (ec) {
@@ -45,8 +45,13 @@ bool readModel(const std::string &path, ::onnx::ModelProto &model,
                path);
     return false;
   }
-  // Parsed from the file as it is read: the file's bytes are never held
-  // beside the parsed model (a VGG-16 is 528 MB of each).
+  // Mapped, and parsed with the large weights left in the mapping
+  // (ModelFile.h); else parsed from the file as it is read.
+  std::string mapError;
+  if (file.open(path, mapError) && parseLean(file.bytes(), model, lean))
+    return true;
+  model.Clear();
+  lean.raw.clear();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     diag.error(SourceLoc{}, "cannot read '{}': {}", path,
@@ -151,10 +156,11 @@ std::string graphName(const std::string &s) {
 
 class ModelImporter {
 public:
-  ModelImporter(::onnx::ModelProto &model, const ImportOptions &opts,
+  ModelImporter(::onnx::ModelProto &model, const MappedFile &file,
+                const LeanModel &lean, const ImportOptions &opts,
                 DiagEngine &diag, SourceLoc loc, Graph &g)
-      : Model(model), Opts(opts), Diag(diag), Loc(loc), Imp(g, diag, loc),
-        G(g) {}
+      : Model(model), File(file), Lean(lean), Opts(opts), Diag(diag),
+        Loc(loc), Imp(g, diag, loc), G(g) {}
 
   bool run();
 
@@ -170,6 +176,9 @@ private:
 
   /// Mutable only to free each initialiser's bytes once it is read.
   ::onnx::ModelProto &Model;
+  /// The model's file and the initialisers' bytes left in it.
+  const MappedFile &File;
+  const LeanModel &Lean;
   const ImportOptions &Opts;
   DiagEngine &Diag;
   SourceLoc Loc;
@@ -232,9 +241,15 @@ bool ModelImporter::checkOps() {
 }
 
 bool ModelImporter::addInitializers() {
-  for (auto &t : *Model.mutable_graph()->mutable_initializer()) {
+  auto &inits = *Model.mutable_graph()->mutable_initializer();
+  for (int i = 0; i < inits.size(); ++i) {
+    ::onnx::TensorProto &t = inits[i];
     std::string error;
-    std::optional<ConstData> c = readTensor(t, t.name(), error);
+    std::string_view inFile =
+        size_t(i) < Lean.raw.size() ? Lean.raw[size_t(i)] : std::string_view();
+    std::optional<ConstData> c =
+        inFile.empty() ? readTensor(t, t.name(), error)
+                       : readTensor(t, t.name(), inFile, &File, error);
     if (!c) {
       Diag.error(Loc, "{}", error);
       return false;
@@ -421,11 +436,13 @@ std::unique_ptr<Graph> importOnnxFile(const std::string &path,
                                       const ImportOptions &opts,
                                       DiagEngine &diag) {
   ::onnx::ModelProto model;
-  if (!readModel(path, model, diag) ||
+  MappedFile file;
+  LeanModel lean;
+  if (!readModel(path, model, file, lean, diag) ||
       !loadExternalData(model, path, diag, diag.fileLoc(path)))
     return nullptr;
   auto g = std::make_unique<Graph>();
-  ModelImporter imp(model, opts, diag, diag.fileLoc(path), *g);
+  ModelImporter imp(model, file, lean, opts, diag, diag.fileLoc(path), *g);
   if (!imp.run())
     return nullptr;
   return g;

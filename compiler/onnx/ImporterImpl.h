@@ -12,6 +12,7 @@
 #define CNNC_COMPILER_ONNX_IMPORTERIMPL_H
 
 #include "compiler/onnx/Importer.h"
+#include "compiler/onnx/ModelFile.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -193,6 +194,14 @@ std::string sanitiseName(std::string_view s);
 /// unsupported type, external data or inconsistent sizes.
 std::optional<ConstData> readTensor(const ::onnx::TensorProto &t,
                                     const std::string &what,
+                                    std::string &error);
+/// The same with the raw data given apart (`raw`, nullopt for none: the
+/// bytes a lean parse left in the file, ModelFile.h); the pages of `pages`
+/// it copies from are handed back as they are copied.
+std::optional<ConstData> readTensor(const ::onnx::TensorProto &t,
+                                    const std::string &what,
+                                    std::optional<std::string_view> raw,
+                                    const MappedFile *pages,
                                     std::string &error);
 
 /// The handlers of each op family, registered by ONNX op type.

@@ -96,7 +96,7 @@ template <typename T> T load(const char *p) {
 }
 
 /// Element `k` of little-endian raw data of `type` as a double.
-double rawAt(const std::string &raw, int type, int64_t k) {
+double rawAt(std::string_view raw, int type, int64_t k) {
   const char *p = raw.data() + k * elemSize(type);
   switch (type) {
   case TensorProto::FLOAT:
@@ -162,20 +162,29 @@ double typedAt(const TensorProto &t, int type, int k) {
 }
 
 /// Element `k` as an integer (exact for i64 and u64 up to 2^63).
-int64_t intAt(const TensorProto &t, int type, bool raw, int64_t k) {
+/// `raw` is the tensor's raw data, or nullopt where it has none.
+int64_t intAt(const TensorProto &t, int type,
+              std::optional<std::string_view> raw, int64_t k) {
   if (type == TensorProto::INT64)
-    return raw ? load<int64_t>(t.raw_data().data() + k * 8)
-               : t.int64_data(int(k));
+    return raw ? load<int64_t>(raw->data() + k * 8) : t.int64_data(int(k));
   if (type == TensorProto::UINT64)
-    return raw ? int64_t(load<uint64_t>(t.raw_data().data() + k * 8))
+    return raw ? int64_t(load<uint64_t>(raw->data() + k * 8))
                : int64_t(t.uint64_data(int(k)));
-  return int64_t(raw ? rawAt(t.raw_data(), type, k) : typedAt(t, type, int(k)));
+  return int64_t(raw ? rawAt(*raw, type, k) : typedAt(t, type, int(k)));
+}
+
+/// The raw data of `t`, or nullopt where it has none.
+std::optional<std::string_view> rawOf(const TensorProto &t) {
+  if (!t.has_raw_data())
+    return std::nullopt;
+  return std::string_view(t.raw_data());
 }
 
 /// Checks that `t` can be read (stored in the model, a supported type, a
 /// valid shape whose element count matches the data); returns that count.
 std::optional<int64_t> checkTensor(const TensorProto &t,
                                    const std::string &what,
+                                   std::optional<std::string_view> raw,
                                    std::string &error) {
   int type = t.data_type();
   if (t.data_location() == TensorProto::EXTERNAL) {
@@ -199,11 +208,10 @@ std::optional<int64_t> checkTensor(const TensorProto &t,
         fmt::format("tensor '{}' has a bad shape {}", what, shapeStr(shape));
     return std::nullopt;
   }
-  bool raw = t.has_raw_data();
   int64_t found =
-      raw ? int64_t(t.raw_data().size()) / elemSize(type) : typedCount(t, type);
+      raw ? int64_t(raw->size()) / elemSize(type) : typedCount(t, type);
   if (found != *count ||
-      (raw && int64_t(t.raw_data().size()) != *count * elemSize(type))) {
+      (raw && int64_t(raw->size()) != *count * elemSize(type))) {
     error = fmt::format("tensor '{}' of shape {} holds {} elements, expected "
                         "{}",
                         what, shapeStr(shape), found, *count);
@@ -217,15 +225,15 @@ std::optional<int64_t> checkTensor(const TensorProto &t,
 std::optional<std::vector<double>>
 tensorProtoValues(const TensorProto &t, const std::string &what,
                   std::string &error) {
-  std::optional<int64_t> count = checkTensor(t, what, error);
+  std::optional<std::string_view> raw = rawOf(t);
+  std::optional<int64_t> count = checkTensor(t, what, raw, error);
   if (!count)
     return std::nullopt;
   int type = t.data_type();
-  bool raw = t.has_raw_data();
   std::vector<double> v(static_cast<size_t>(*count));
   for (int64_t k = 0; k < *count; ++k)
     v[size_t(k)] = isFloatType(type)
-                       ? (raw ? rawAt(t.raw_data(), type, k)
+                       ? (raw ? rawAt(*raw, type, k)
                               : typedAt(t, type, int(k)))
                        : double(intAt(t, type, raw, k));
   return v;
@@ -233,25 +241,47 @@ tensorProtoValues(const TensorProto &t, const std::string &what,
 
 std::optional<ConstData>
 readTensor(const TensorProto &t, const std::string &what, std::string &error) {
-  std::optional<int64_t> count = checkTensor(t, what, error);
+  return readTensor(t, what, rawOf(t), nullptr, error);
+}
+
+std::optional<ConstData> readTensor(const TensorProto &t,
+                                    const std::string &what,
+                                    std::optional<std::string_view> raw,
+                                    const MappedFile *pages,
+                                    std::string &error) {
+  std::optional<int64_t> count = checkTensor(t, what, raw, error);
   if (!count)
     return std::nullopt;
   int type = t.data_type();
   Shape shape(t.dims().begin(), t.dims().end());
-  bool raw = t.has_raw_data();
   if (!isFloatType(type)) {
     std::vector<int64_t> v(static_cast<size_t>(*count));
     for (int64_t k = 0; k < *count; ++k)
       v[size_t(k)] = intAt(t, type, raw, k);
+    if (raw && pages)
+      pages->release(*raw);
     return ConstData::ints(shape, std::move(v));
   }
   std::vector<float> v(static_cast<size_t>(*count));
-  if (raw && type == TensorProto::FLOAT)
-    std::memcpy(v.data(), t.raw_data().data(), v.size() * sizeof(float));
-  else
+  if (raw && type == TensorProto::FLOAT) {
+    // Copied a few megabytes at a time, each handed back to the system
+    // once copied when the bytes are a mapped file's: a 400 MB weight is
+    // never resident twice.
+    constexpr size_t kChunk = size_t(4) << 20;
+    char *dst = reinterpret_cast<char *>(v.data());
+    for (size_t at = 0; at < raw->size(); at += kChunk) {
+      std::string_view part = raw->substr(at, kChunk);
+      std::memcpy(dst + at, part.data(), part.size());
+      if (pages)
+        pages->release(part);
+    }
+  } else {
     for (int64_t k = 0; k < *count; ++k)
       v[size_t(k)] =
-          float(raw ? rawAt(t.raw_data(), type, k) : typedAt(t, type, int(k)));
+          float(raw ? rawAt(*raw, type, k) : typedAt(t, type, int(k)));
+    if (raw && pages)
+      pages->release(*raw);
+  }
   return ConstData::floats(shape, std::move(v));
 }
 

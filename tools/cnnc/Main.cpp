@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Driver.h"
+#include "compiler/DriverUtil.h"
 #include "compiler/Pipeline.h"
 #include "compiler/cpu/Target.h"
 #include "compiler/onnx/Importer.h"
@@ -84,11 +85,13 @@ bool checkPassNames(const CliOptions &opts, DiagEngine &diag) {
   return true;
 }
 
+bool isOnnxPath(std::string_view m) {
+  return m.size() >= 5 && m.substr(m.size() - 5) == ".onnx";
+}
+
 /// Parses MODEL.ir, or imports MODEL.onnx (by its extension).
 std::unique_ptr<Graph> loadModel(const CliOptions &opts, DiagEngine &diag) {
-  std::string_view m = opts.model;
-  bool isOnnx = m.size() >= 5 && m.substr(m.size() - 5) == ".onnx";
-  if (!isOnnx) {
+  if (!isOnnxPath(opts.model)) {
     if (!opts.inputShapes.empty()) {
       diag.error(SourceLoc{}, "--input-shape applies to ONNX models only");
       return nullptr;
@@ -125,9 +128,14 @@ int run(const CliOptions &opts) {
   if (opts.printPipeline)
     std::fprintf(stderr, "pipeline: %s\n", pm.pipelineStr().c_str());
 
+  StageTimer timer(opts.timeStages);
   std::unique_ptr<Graph> g = loadModel(opts, diag);
-  if (!g || !verifyGraph(*g, diag) || !pm.run(*g, diag))
+  if (!g || !verifyGraph(*g, diag))
     return 1;
+  timer.lap(isOnnxPath(opts.model) ? "import" : "parse");
+  if (!pm.run(*g, diag))
+    return 1;
+  timer.lap("passes");
 
   std::string out;
   bool shapesKnown = true;
