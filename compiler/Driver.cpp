@@ -241,15 +241,28 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
   // only the header and the tables after the weights are written here.
   // Else it is written while the kernels compile: for a network of
   // hundreds of megabytes that is copying, not computing.
-  cpu::LinkInput weightsInput;
+  // The linker then reads an object declaring the weights' section with
+  // no bytes (like .bss), and the bytes are copied from the memory file
+  // into what it linked (cpu::fillWeights): the linker never holds them.
+  cpu::LinkInput weightsInput, weightsDecl;
   std::string weightsError;
   bool weightsOk = true;
   std::thread weightsWriter;
   size_t weightBytes = lc.weights().size();
+  int weightsFd = -1;
   if (int fd = weightsObject ? lc.takeWeightsFile() : -1; fd >= 0) {
     weightsInput.adopt(fd);
+    weightsFd = fd;
     weightsOk = cpu::frameWeightsObject(
         fd, target.info.triple, name + ".weights", weightBytes, weightsError);
+    if (weightsOk) {
+      cpu::WeightsObjectFrame decl = cpu::weightsObjectFrame(
+          target.info.triple, name + ".weights", weightBytes, /*noBits=*/true);
+      weightsOk = cpu::writeLinkInput(
+          weightsDecl, name + ".weights-decl.o",
+          base.string() + ".weights-decl.o", decl.header + decl.trailer,
+          weightsError);
+    }
   } else if (weightsObject) {
     weightsOk = weightsInput.open(name + ".weights.o",
                                   base.string() + ".weights.o", weightsError);
@@ -325,13 +338,29 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
     ok = weightsOk;
     if (!ok)
       error = weightsError;
-    files.push_back(weightsInput.path());
   }
   if (!opts.externalWeights)
     lc.releaseWeights();
   bool shared = opts.kind == ArtifactKind::SharedObject;
   std::string linked = base.string() + (shared ? ".so" : ".o");
-  ok = ok && cpu::linkObjects(files, linked, !shared, error);
+  cpu::FillResult filled = cpu::FillResult::Unsupported;
+  if (ok && weightsFd >= 0) {
+    std::vector<std::string> withDecl = files;
+    withDecl.push_back(weightsDecl.path());
+    ok = cpu::linkObjects(withDecl, linked, !shared, error,
+                          /*weightsLast=*/true);
+    if (ok)
+      filled = cpu::fillWeights(linked, weightsFd, cpu::kWeightsObjectHeader,
+                                weightBytes, error);
+    ok = ok && filled != cpu::FillResult::Failed;
+  }
+  // Else (or where the linker laid the section out otherwise) the linker
+  // copies the weights object.
+  if (ok && filled != cpu::FillResult::Filled) {
+    if (weightsObject)
+      files.push_back(weightsInput.path());
+    ok = cpu::linkObjects(files, linked, !shared, error);
+  }
   if (ok) {
     std::error_code ec;
     fs::rename(linked, output, ec);

@@ -1,6 +1,7 @@
 //===- Emit.cpp - Object code, assembly and shared objects
 //-----------------===//
 #include "compiler/cpu/Emit.h"
+#include "compiler/cpu/WeightsObject.h"
 
 #include <llvm/ADT/SmallPtrSet.h>
 #include <llvm/ADT/SmallString.h>
@@ -247,7 +248,7 @@ bool writeLinkInput(LinkInput &in, const std::string &name,
 
 bool linkObjects(const std::vector<std::string> &objPaths,
                  const std::string &outPath, bool relocatable,
-                 std::string &error) {
+                 std::string &error, bool weightsLast) {
   const char *env = std::getenv("CNNC_LINKER");
   bool chosen = env && *env;
   std::string name = chosen ? env : "cc";
@@ -268,14 +269,37 @@ bool linkObjects(const std::vector<std::string> &objPaths,
   std::vector<llvm::StringRef> args = {*program};
   // lld links a model with hundreds of megabytes of weights in a fraction
   // of the time of GNU ld; the driver's default linker where it is absent.
-  if (!chosen && llvm::sys::findProgramByName("ld.lld"))
+  bool lld = !chosen && llvm::sys::findProgramByName("ld.lld");
+  if (lld)
     args.push_back("-fuse-ld=lld");
+  // An input script that adds to lld's default layout (GNU ld reads such
+  // a script differently and refuses it).
+  llvm::SmallString<128> script;
+  struct Remover {
+    llvm::SmallString<128> &path;
+    ~Remover() {
+      if (!path.empty())
+        llvm::sys::fs::remove(path);
+    }
+  } removeScript{script};
+  if (weightsLast && lld && !relocatable) {
+    int sfd;
+    if (llvm::sys::fs::createTemporaryFile("cnnc-weights", "ld", sfd, script)) {
+      error = "cannot create a temporary file for the linker script";
+      return false;
+    }
+    llvm::raw_fd_ostream os(sfd, /*shouldClose=*/true);
+    os << "SECTIONS { " kWeightsSectionName " : { *(" kWeightsSectionName
+          ") } } INSERT AFTER .bss;\n";
+  }
   if (relocatable) {
     args.insert(args.end(), {"-r", "-nostdlib", "-o", outPath});
     args.insert(args.end(), objPaths.begin(), objPaths.end());
   } else {
     args.insert(args.end(), {"-shared", "-o", outPath});
     args.insert(args.end(), objPaths.begin(), objPaths.end());
+    if (!script.empty())
+      args.push_back(script);
     args.insert(args.end(),
                 {"-Wl,--as-needed", "-lm", "-Wl,-z,noexecstack",
                  "-Wl,-z,relro", "-Wl,-z,now", "-Wl,--hash-style=gnu"});

@@ -100,9 +100,12 @@ bool writeLinkInput(LinkInput &in, const std::string &name,
 /// on libc and libm only, or with `relocatable` one relocatable object (ld
 /// -r). Uses the system C compiler driver (`cc`, or $CNNC_LINKER), with
 /// lld where it is installed. On failure `error` holds the linker's message.
+/// With `weightsLast`, a shared object linked by lld gets the weights'
+/// section (WeightsObject.h) in a loadable segment of its own after all
+/// others, where cpu::fillWeights can put its bytes.
 bool linkObjects(const std::vector<std::string> &objPaths,
                  const std::string &outPath, bool relocatable,
-                 std::string &error);
+                 std::string &error, bool weightsLast = false);
 
 /// Links the object file `objPath` into the shared object `soPath` with the
 /// system C compiler driver (`cc`, or $CNNC_LINKER), depending on libc and

@@ -6,9 +6,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <iterator>
+#include <string_view>
 #include <unistd.h>
+#include <vector>
 
 namespace cnnc::cpu {
 
@@ -31,23 +37,23 @@ bool canWriteWeightsObject(const std::string &triple) {
 }
 
 WeightsObjectFrame weightsObjectFrame(const std::string &triple,
-                                      const std::string &symbol,
-                                      uint64_t size) {
+                                      const std::string &symbol, uint64_t size,
+                                      bool noBits) {
   using namespace llvm::ELF;
-  // Layout: header, the weights (at 64), then the symbol and string
-  // tables, then the section headers.
-  const char shstr[] = "\0.rodata.cnnc_weights\0.symtab\0.strtab\0"
+  // Layout: header, the weights (at 64; none in the file when noBits),
+  // then the symbol and string tables, then the section headers. The
+  // section has a name of its own (not .rodata.*) so that the linker keeps
+  // it apart from the code's constants.
+  const char shstr[] = "\0" kWeightsSectionName "\0.symtab\0.strtab\0"
                        ".shstrtab\0.note.GNU-stack";
-  enum : uint32_t {
-    NameData = 1,
-    NameSymtab = 22,
-    NameStrtab = 30,
-    NameShstrtab = 38,
-    NameNote = 48
-  };
+  const uint32_t NameData = 1,
+                 NameSymtab = NameData + sizeof(kWeightsSectionName),
+                 NameStrtab = NameSymtab + sizeof(".symtab"),
+                 NameShstrtab = NameStrtab + sizeof(".strtab"),
+                 NameNote = NameShstrtab + sizeof(".shstrtab");
   std::string strtab = std::string(1, '\0') + symbol + '\0';
   const uint64_t dataOff = kWeightsObjectHeader;
-  uint64_t symOff = alignTo(dataOff + size, 8);
+  uint64_t symOff = alignTo(dataOff + (noBits ? 0 : size), 8);
   uint64_t symSize = 2 * sizeof(Elf64_Sym);
   uint64_t strOff = symOff + symSize;
   uint64_t shstrOff = strOff + strtab.size();
@@ -83,7 +89,7 @@ WeightsObjectFrame weightsObjectFrame(const std::string &triple,
   Elf64_Shdr sh[numSections];
   std::memset(sh, 0, sizeof(sh));
   sh[1].sh_name = NameData;
-  sh[1].sh_type = SHT_PROGBITS;
+  sh[1].sh_type = noBits ? SHT_NOBITS : SHT_PROGBITS;
   sh[1].sh_flags = SHF_ALLOC;
   sh[1].sh_offset = dataOff;
   sh[1].sh_size = size;
@@ -113,7 +119,7 @@ WeightsObjectFrame weightsObjectFrame(const std::string &triple,
 
   WeightsObjectFrame f;
   f.header.assign(reinterpret_cast<const char *>(&eh), sizeof(eh));
-  f.trailerOffset = dataOff + size;
+  f.trailerOffset = dataOff + (noBits ? 0 : size);
   auto put = [&](uint64_t off, const void *p, size_t n) {
     f.trailer.resize(size_t(off - f.trailerOffset), '\0');
     f.trailer.append(static_cast<const char *>(p), n);
@@ -145,6 +151,190 @@ void writeWeightsObject(llvm::raw_ostream &os, const std::string &triple,
                         const std::string &symbol, std::string_view bytes) {
   WeightsObjectFrame f = weightsObjectFrame(triple, symbol, bytes.size());
   os << f.header << bytes << f.trailer;
+}
+
+} // namespace cnnc::cpu
+
+//===--- Filling the weights into a linked file ---------------------------===//
+
+namespace cnnc::cpu {
+
+namespace {
+
+template <typename T> bool readAt(const std::string &file, uint64_t off, T &v) {
+  if (off > file.size() || file.size() - off < sizeof(T))
+    return false;
+  std::memcpy(&v, file.data() + off, sizeof(T));
+  return true;
+}
+
+template <typename T> void writeAt(std::string &file, uint64_t off, const T &v) {
+  std::memcpy(file.data() + off, &v, sizeof(T));
+}
+
+bool pwriteAll(int fd, const char *p, uint64_t n, uint64_t off) {
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd, p, size_t(std::min<uint64_t>(n, 1u << 30)),
+                         off_t(off));
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return false;
+    p += w;
+    n -= uint64_t(w);
+    off += uint64_t(w);
+  }
+  return true;
+}
+
+/// Copies `n` bytes from `src` at `from` to `dst` at `to` through a small
+/// buffer: neither file is mapped, so the bytes never become resident in
+/// this process.
+bool copyRange(int src, uint64_t from, int dst, uint64_t to, uint64_t n) {
+  std::vector<char> buf(size_t(4) << 20);
+  while (n > 0) {
+    ssize_t r = ::pread(src, buf.data(),
+                        size_t(std::min<uint64_t>(n, buf.size())), off_t(from));
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0 || !pwriteAll(dst, buf.data(), uint64_t(r), to))
+      return false;
+    from += uint64_t(r);
+    to += uint64_t(r);
+    n -= uint64_t(r);
+  }
+  return true;
+}
+
+} // namespace
+
+FillResult fillWeights(const std::string &path, int src, uint64_t srcOffset,
+                       uint64_t size, std::string &error) {
+  using namespace llvm::ELF;
+  std::string file;
+  {
+    std::ifstream in(path, std::ios::binary);
+    file.assign(std::istreambuf_iterator<char>(in), {});
+    if (!in.good() && !in.eof()) {
+      error = fmt::format("cannot read '{}'", path);
+      return FillResult::Failed;
+    }
+  }
+  Elf64_Ehdr eh;
+  if (!readAt(file, 0, eh) || std::memcmp(eh.e_ident, ElfMagic, 4) != 0 ||
+      eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+      eh.e_ident[EI_DATA] != ELFDATA2LSB ||
+      eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shnum == 0 ||
+      eh.e_shstrndx >= eh.e_shnum)
+    return FillResult::Unsupported;
+  // The weights' section, by name.
+  auto shdrAt = [&](unsigned i) { return eh.e_shoff + i * sizeof(Elf64_Shdr); };
+  Elf64_Shdr names;
+  if (!readAt(file, shdrAt(eh.e_shstrndx), names) ||
+      names.sh_offset > file.size() ||
+      file.size() - names.sh_offset < names.sh_size)
+    return FillResult::Unsupported;
+  std::string_view nameTable(file.data() + names.sh_offset, names.sh_size);
+  int found = -1;
+  Elf64_Shdr w;
+  for (unsigned i = 0; i < eh.e_shnum; ++i) {
+    Elf64_Shdr sh;
+    if (!readAt(file, shdrAt(i), sh))
+      return FillResult::Unsupported;
+    if (sh.sh_name < nameTable.size() &&
+        nameTable.substr(sh.sh_name).substr(
+            0, sizeof(kWeightsSectionName)) ==
+            std::string_view(kWeightsSectionName, sizeof(kWeightsSectionName))) {
+      if (found >= 0)
+        return FillResult::Unsupported;
+      found = int(i);
+      w = sh;
+    }
+  }
+  if (found < 0 || w.sh_type != SHT_NOBITS || w.sh_size != size)
+    return FillResult::Unsupported;
+
+  // Where the bytes go (`at`), and the file from `from` on moves by `shift`.
+  uint64_t at, from, shift;
+  if (eh.e_type == ET_REL) {
+    // No segments: the bytes go at the end of the file.
+    at = (file.size() + 63) / 64 * 64;
+    from = file.size();
+    shift = 0;
+  } else if (eh.e_type == ET_DYN || eh.e_type == ET_EXEC) {
+    // The section lies in the zero-filled tail of a loadable segment: the
+    // segment's file part grows to its end, and the file after the
+    // segment's old file part moves back by a page multiple (offsets keep
+    // their congruence with addresses).
+    if (eh.e_phentsize != sizeof(Elf64_Phdr))
+      return FillResult::Unsupported;
+    int seg = -1;
+    uint64_t align = 4096;
+    std::vector<Elf64_Phdr> ph(eh.e_phnum);
+    for (unsigned i = 0; i < eh.e_phnum; ++i) {
+      if (!readAt(file, eh.e_phoff + i * sizeof(Elf64_Phdr), ph[i]))
+        return FillResult::Unsupported;
+      const Elf64_Phdr &p = ph[i];
+      if (p.p_type != PT_LOAD)
+        continue;
+      align = std::max<uint64_t>(align, p.p_align);
+      if (w.sh_addr >= p.p_vaddr + p.p_filesz &&
+          w.sh_addr + size <= p.p_vaddr + p.p_memsz)
+        seg = int(i);
+    }
+    if (seg < 0 || (align & (align - 1)) != 0)
+      return FillResult::Unsupported;
+    Elf64_Phdr &s = ph[size_t(seg)];
+    from = s.p_offset + s.p_filesz;
+    at = s.p_offset + (w.sh_addr - s.p_vaddr);
+    shift = (at + size - from + align - 1) / align * align;
+    if (from > file.size())
+      return FillResult::Unsupported;
+    s.p_filesz = w.sh_addr + size - s.p_vaddr;
+    for (unsigned i = 0; i < eh.e_phnum; ++i) {
+      if (int(i) != seg && ph[i].p_offset >= from && ph[i].p_filesz > 0)
+        ph[i].p_offset += shift;
+      writeAt(file, eh.e_phoff + i * sizeof(Elf64_Phdr), ph[i]);
+    }
+  } else {
+    return FillResult::Unsupported;
+  }
+  for (unsigned i = 0; i < eh.e_shnum; ++i) {
+    Elf64_Shdr sh;
+    readAt(file, shdrAt(i), sh);
+    if (int(i) == found) {
+      sh.sh_type = SHT_PROGBITS;
+      sh.sh_offset = at;
+    } else if (sh.sh_offset >= from && sh.sh_type != SHT_NULL) {
+      sh.sh_offset += shift;
+    }
+    writeAt(file, shdrAt(i), sh);
+  }
+  if (eh.e_shoff >= from) {
+    eh.e_shoff += shift;
+    writeAt(file, 0, eh);
+  }
+
+  // Written beside `path`, then renamed over it.
+  std::string tmp = path + ".w";
+  int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+  bool ok = out >= 0;
+  uint64_t total = std::max(at + size, file.size() + shift);
+  ok = ok && ::ftruncate(out, off_t(total)) == 0 &&
+       pwriteAll(out, file.data(), from, 0) &&
+       copyRange(src, srcOffset, out, at, size) &&
+       pwriteAll(out, file.data() + from, file.size() - from, from + shift);
+  if (out >= 0 && ::close(out) != 0)
+    ok = false;
+  if (ok && std::rename(tmp.c_str(), path.c_str()) != 0)
+    ok = false;
+  if (!ok) {
+    error = fmt::format("cannot write the weights into '{}': {}", path,
+                        std::strerror(errno));
+    std::remove(tmp.c_str());
+    return FillResult::Failed;
+  }
+  return FillResult::Filled;
 }
 
 } // namespace cnnc::cpu

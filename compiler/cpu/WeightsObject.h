@@ -30,13 +30,19 @@ bool canWriteWeightsObject(const std::string &triple);
 /// The bytes of the object around the weights: the header, the weights
 /// at kWeightsObjectHeader, then `trailer` (at trailerOffset).
 constexpr uint64_t kWeightsObjectHeader = 64;
+/// The weights' section, in the object and in what the linker makes of it.
+#define kWeightsSectionName ".cnnc_weights"
 struct WeightsObjectFrame {
   std::string header;
   uint64_t trailerOffset = 0;
   std::string trailer;
 };
+/// With `noBits` the section is SHT_NOBITS (like .bss): the object holds
+/// no weights and the linker writes none; fillWeights puts them into what
+/// it linked.
 WeightsObjectFrame weightsObjectFrame(const std::string &triple,
-                                      const std::string &symbol, uint64_t size);
+                                      const std::string &symbol, uint64_t size,
+                                      bool noBits = false);
 
 /// Makes the file `fd`, which holds `size` bytes of weights at
 /// kWeightsObjectHeader, the object writeWeightsObject would write: the
@@ -51,6 +57,24 @@ bool frameWeightsObject(int fd, const std::string &triple,
 /// Write errors stay in `os` for its owner to report.
 void writeWeightsObject(llvm::raw_ostream &os, const std::string &triple,
                         const std::string &symbol, std::string_view bytes);
+
+/// What fillWeights did.
+enum class FillResult { Filled, Unsupported, Failed };
+
+/// Puts `size` bytes of weights, read from the file `src` at `srcOffset`,
+/// into `path`: a shared or relocatable object the linker made of code
+/// objects and a noBits weights object, so that the linker never read or
+/// wrote the weights (for a VGG-16 it held 528 MB twice: its input and its
+/// output). The weights' section becomes PROGBITS: in a relocatable object
+/// its bytes go at the end of the file; in a shared object they fill the
+/// zero tail of the loadable segment that holds the section, and the rest
+/// of the file moves back by a multiple of the page size (program and
+/// section headers follow). The bytes are copied file to file, never
+/// resident here. Unsupported (the file untouched) where the section is
+/// not found as expected: the caller links the weights in instead; Failed
+/// with `error` on an I/O error.
+FillResult fillWeights(const std::string &path, int src, uint64_t srcOffset,
+                       uint64_t size, std::string &error);
 
 } // namespace cnnc::cpu
 
