@@ -74,6 +74,7 @@ bool lowerGraph(const Graph &g, cpu::LowerCtx &lc) {
     lc.setCurrentNode(n.get());
     if (!cpu::lowerNode(*n, lc))
       return false;
+    lc.nodeLowered(*n);
   }
   lc.setCurrentNode(nullptr);
   for (size_t i = 0; i < g.outputs().size(); ++i) {
@@ -381,10 +382,10 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
 
 } // namespace
 
-bool compileGraph(const Graph &g, const CompileOptions &opts,
-                  DiagEngine &diag) {
-  if (opts.backend == Backend::Cuda)
-    return cuda::compileGraph(g, opts, diag);
+/// compileGraph; with `owned` (= &g), the consts' data is taken from the
+/// graph and freed as it is packed.
+bool compileCpu(const Graph &g, Graph *owned, const CompileOptions &opts,
+                DiagEngine &diag) {
   if (opts.kind == ArtifactKind::Cuda || opts.kind == ArtifactKind::Ptx) {
     diag.error(SourceLoc{}, "--emit={} needs --target=cuda",
                opts.kind == ArtifactKind::Cuda ? "cuda" : "ptx");
@@ -410,8 +411,13 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   bool weightsObject = inParts && !opts.externalWeights &&
                        cpu::canWriteWeightsObject(target->info.triple);
   // The weights packed straight into the object the linker reads.
-  if (weightsObject && cpu::memoryFilesLinkable())
-    lc.weightsInMemoryFile(cpu::kWeightsObjectHeader);
+  if (weightsObject && cpu::memoryFilesLinkable()) {
+    fs::path dir = fs::path(output).parent_path();
+    lc.weightsInMemoryFile(cpu::kWeightsObjectHeader,
+                           dir.empty() ? "." : dir.string());
+  }
+  if (owned)
+    lc.takeConstants(*owned);
   if (!lowerGraph(g, lc))
     return false;
   lc.releaseConstants();
@@ -433,7 +439,7 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   co.deferMinCost = 2 * kMinPartCost;
   if (co.externalWeights)
     co.weightsFile = fs::path(weightsPathFor(opts.output)).filename().string();
-  co.weightsHash = cnnc_weights_hash(lc.weights().data(), lc.weights().size());
+  co.weightsHash = lc.weightsHash();
   llvm::LLVMContext llvmCtx;
   std::vector<cpu::SpecialisedKernel> kernels;
   std::vector<cpu::KernelJob> kernelJobs;
@@ -489,6 +495,20 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
                      opts.kind != ArtifactKind::Assembly;
   return writeCodeArtefact(opts.kind, artefactBytes, opts.output,
                            weightsFile ? &lc.weights() : nullptr, timer, diag);
+}
+
+bool compileGraph(const Graph &g, const CompileOptions &opts,
+                  DiagEngine &diag) {
+  if (opts.backend == Backend::Cuda)
+    return cuda::compileGraph(g, opts, diag);
+  return compileCpu(g, nullptr, opts, diag);
+}
+
+bool compileGraphConsuming(Graph &g, const CompileOptions &opts,
+                           DiagEngine &diag) {
+  if (opts.backend == Backend::Cuda)
+    return cuda::compileGraph(g, opts, diag);
+  return compileCpu(g, &g, opts, diag);
 }
 
 } // namespace cnnc

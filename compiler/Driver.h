@@ -55,6 +55,13 @@ std::string modelSymbolName(const Graph &g, const std::string &requested,
 
 /// Compiles `g` (verified, shapes inferred) and writes the artefact.
 bool compileGraph(const Graph &g, const CompileOptions &opts, DiagEngine &diag);
+/// The same for a caller done with `g`: the data of its consts held in
+/// memory (imported weights) is taken from it and each is freed once
+/// packed into the weights, so a network's weights are not held twice
+/// (VGG-16: 528 MB). `g` keeps its structure; its held consts lose their
+/// data.
+bool compileGraphConsuming(Graph &g, const CompileOptions &opts,
+                           DiagEngine &diag);
 
 } // namespace cnnc
 

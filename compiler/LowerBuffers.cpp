@@ -8,6 +8,7 @@
 #include <cstring>
 #include <new>
 #if defined(__linux__)
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #endif
@@ -28,6 +29,12 @@ const Tensor *BufferCtx::constant(const Value *v) {
   auto it = Consts.find(v);
   if (it != Consts.end())
     return it->second.get();
+  if (FreedConsts.count(v)) {
+    Diag.error(def->loc(), "internal error: const '{}' read after its last "
+                           "reader was lowered",
+               v->name());
+    return nullptr;
+  }
   auto &slot = Consts[v];
   if (auto *h = std::get_if<HeldData>(&def->constSource())) {
     slot = h->tensor;
@@ -48,12 +55,17 @@ uint8_t *WeightBlob::appendZeros(size_t zeros, size_t bytes) {
   return Data + at;
 }
 
-bool WeightBlob::useMemoryFile(size_t header) {
+bool WeightBlob::useMemoryFile(size_t header, const std::string &dir) {
 #if defined(__linux__) && defined(MFD_CLOEXEC)
   if (Data || Fd >= 0)
     return false;
-  // No MFD_CLOEXEC: the linker, a child of a child, reads the file.
-  Fd = ::memfd_create("cnnc-weights", 0);
+  // No O_CLOEXEC: the linker, a child of a child, may read the file.
+#if defined(O_TMPFILE)
+  if (!dir.empty())
+    Fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR, 0600);
+#endif
+  if (Fd < 0)
+    Fd = ::memfd_create("cnnc-weights", 0);
   if (Fd < 0)
     return false;
   Header = header;
@@ -67,6 +79,7 @@ bool WeightBlob::useMemoryFile(size_t header) {
 int WeightBlob::takeMemoryFile() {
   if (Fd < 0)
     return -1;
+  settle(Size);
 #if defined(__linux__)
   if (Map)
     ::munmap(Map, Header + Capacity);
@@ -75,6 +88,8 @@ int WeightBlob::takeMemoryFile() {
   Fd = -1;
   Map = Data = nullptr;
   Size = Capacity = Header = 0;
+  cnnc_hash_init(&Hash);
+  Hashed = Released = 0;
   return fd;
 }
 
@@ -108,10 +123,37 @@ void WeightBlob::append(size_t zeros, const void *data, size_t bytes) {
   size_t need = Size + zeros + bytes;
   if (need > Capacity)
     grow(need);
-  std::memset(Data + Size, 0, zeros);
+  // A file's bytes past Size were never written: zeros already, and left
+  // untouched (a 400 MB weight is then not made resident before its fill).
+  if (Fd < 0)
+    std::memset(Data + Size, 0, zeros);
   if (bytes)
     std::memcpy(Data + Size + zeros, data, bytes);
   Size = need;
+}
+
+void WeightBlob::settle(size_t upTo) {
+  upTo = std::min(upTo, Size);
+  if (upTo <= Hashed)
+    return;
+  size_t stripes = (upTo - Hashed) / 32 * 32;
+  cnnc_hash_stripes(&Hash, Data + Hashed, stripes);
+  Hashed += stripes;
+#if defined(__linux__)
+  if (Fd >= 0) {
+    size_t page = size_t(::sysconf(_SC_PAGESIZE));
+    size_t end = (Header + Hashed) / page * page;
+    if (end > Released) {
+      ::madvise(Map + Released, end - Released, MADV_DONTNEED);
+      Released = end;
+    }
+  }
+#endif
+}
+
+uint64_t WeightBlob::hash() {
+  settle(Size);
+  return cnnc_hash_finish(&Hash, Data ? Data + Hashed : Data, Size - Hashed);
 }
 
 void WeightBlob::clear() {
@@ -122,12 +164,15 @@ void WeightBlob::clear() {
   std::free(Data);
   Data = nullptr;
   Size = Capacity = 0;
+  cnnc_hash_init(&Hash);
+  Hashed = Released = 0;
 }
 
 Buffer BufferCtx::addWeights(const std::vector<float> &data) {
   int64_t offset = alignUp(int64_t(WeightBytes.size()), 64);
   WeightBytes.append(size_t(offset) - WeightBytes.size(), data.data(),
                      data.size() * sizeof(float));
+  WeightBytes.settle(WeightBytes.size());
   Buffer b;
   b.kind = Buffer::Weights;
   b.offset = offset;
@@ -140,10 +185,51 @@ Buffer BufferCtx::addWeights(int64_t floats,
   uint8_t *at = WeightBytes.appendZeros(size_t(offset) - WeightBytes.size(),
                                         size_t(floats) * sizeof(float));
   fill(reinterpret_cast<float *>(at));
+  WeightBytes.settle(WeightBytes.size());
   Buffer b;
   b.kind = Buffer::Weights;
   b.offset = offset;
   return b;
+}
+
+void BufferCtx::settleWeights(const float *end) {
+  const auto *e = reinterpret_cast<const uint8_t *>(end);
+  if (e >= WeightBytes.data() && e <= WeightBytes.data() + WeightBytes.size())
+    WeightBytes.settle(size_t(e - WeightBytes.data()));
+}
+
+void BufferCtx::takeConstants(Graph &g) {
+  assert(&g == &G && "takeConstants of another graph");
+  for (const auto &n : g.nodes()) {
+    if (n->kind() != OpKind::Const)
+      continue;
+    auto *h = std::get_if<HeldData>(&n->constSource());
+    if (!h || !h->tensor)
+      continue;
+    Consts[n->result()] = h->tensor;
+    ConstUsers[n->result()] = 0;
+    HeldData bare{nullptr, h->key};
+    n->setConstSource(bare);
+  }
+  for (const auto &n : g.nodes())
+    for (const Value *v : n->operands())
+      if (auto it = ConstUsers.find(v); it != ConstUsers.end())
+        ++it->second;
+  // A const that is a graph output is copied after the nodes: kept.
+  for (const Value *v : g.outputs())
+    if (auto it = ConstUsers.find(v); it != ConstUsers.end())
+      ++it->second;
+}
+
+void BufferCtx::nodeLowered(const Node &n) {
+  for (const Value *v : n.operands()) {
+    auto it = ConstUsers.find(v);
+    if (it == ConstUsers.end() || --it->second > 0)
+      continue;
+    Consts.erase(v);
+    FreedConsts.insert(v);
+    ConstUsers.erase(it);
+  }
 }
 
 Buffer BufferCtx::buffer(const Value *v) {

@@ -14,11 +14,14 @@
 #include "ir/Graph.h"
 #include "ir/Tensor.h"
 #include "passes/MemoryPlan.h"
+#include "cnnc/hash.h"
 
 #include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -39,20 +42,24 @@ struct Buffer {
 /// grown with realloc, which for buffers this large remaps pages instead
 /// of copying them (glibc's mremap), so a VGG-16's 528 MB are never held
 /// twice while they grow. Or, asked before the first append, the bytes of
-/// an anonymous memory file (after a header the caller fills) grown the
-/// same way: the file is then the weights object the linker reads, with no
-/// copy of the weights made for it.
+/// an unnamed file (after a header the caller fills) grown the same way:
+/// the file is then the weights object (or the source of the bytes the
+/// driver copies into what the linker made), with no copy of the weights
+/// made for it. The bytes are checksummed (cnnc/hash.h) as they become
+/// final (settle), and a file's final pages are handed back to the system
+/// then: the weights are written once and not kept resident.
 class WeightBlob {
 public:
-  WeightBlob() = default;
+  WeightBlob() { cnnc_hash_init(&Hash); }
   WeightBlob(const WeightBlob &) = delete;
   WeightBlob &operator=(const WeightBlob &) = delete;
   ~WeightBlob() { clear(); }
-  /// Keeps the bytes in a memory file, from offset `header` on. False
-  /// (the heap then) where the system has no memory files, or after an
-  /// append.
-  bool useMemoryFile(size_t header);
-  /// The memory file (-1 when the bytes are on the heap): the bytes are
+  /// Keeps the bytes in a file, from offset `header` on: an unnamed file in
+  /// the folder `dir` (on disk, so that the system can write the pages out
+  /// and drop them), else an anonymous memory file. False (the heap then)
+  /// where the system has neither, or after an append.
+  bool useMemoryFile(size_t header, const std::string &dir = "");
+  /// The file (-1 when the bytes are on the heap): the bytes are
   /// unmapped and the caller owns the descriptor.
   int takeMemoryFile();
   const uint8_t *data() const { return Data; }
@@ -66,6 +73,12 @@ public:
   /// Appends `zeros + bytes` bytes of zeros; returns the last `bytes` to
   /// be written in place (valid until the next append).
   uint8_t *appendZeros(size_t zeros, size_t bytes);
+  /// The bytes before offset `upTo` are final: they are checksummed and,
+  /// in a file, their pages leave this process's memory (to be read back
+  /// from the file if touched again).
+  void settle(size_t upTo);
+  /// The checksum of all the bytes (cnnc_weights_hash); settles them.
+  uint64_t hash();
   /// Frees the buffer.
   void clear();
 
@@ -74,9 +87,12 @@ private:
 
   uint8_t *Data = nullptr;
   size_t Size = 0, Capacity = 0;
-  int Fd = -1;            // the memory file, or -1
+  int Fd = -1;            // the file, or -1
   size_t Header = 0;      // bytes of the file before Data
   uint8_t *Map = nullptr; // the file's mapping (Data - Header)
+  cnnc_hash_state Hash;   // over the bytes before Hashed
+  size_t Hashed = 0;      // a multiple of 32
+  size_t Released = 0;    // the file's bytes before this are not mapped in
 };
 
 /// The buffers and weights of lowering one graph.
@@ -103,6 +119,18 @@ public:
   /// place: large weights are packed straight into the blob, not into a
   /// temporary copied into it (a VGG-16's 550 MB were held three times).
   Buffer addWeights(int64_t floats, const std::function<void(float *)> &fill);
+  /// Within such a `fill`: the weights before `end` are final (a large
+  /// fill that writes in order settles as it goes, WeightBlob::settle).
+  void settleWeights(const float *end);
+
+  /// Takes the data of `g`'s constants held in memory (ONNX initialisers,
+  /// folded constants) from the graph, `g` being the graph lowered: each is
+  /// freed once the last node reading it is lowered (nodeLowered), so a
+  /// network's weights are not held beside their packed copy. The graph's
+  /// consts keep their names but no data.
+  void takeConstants(Graph &g);
+  /// Called after each node is lowered.
+  void nodeLowered(const Node &n);
 
   /// A workspace scratch area of `bytes`, live for the calls of the current
   /// node only (e.g. a temporary between two kernels of one node): planned
@@ -120,6 +148,8 @@ public:
   /// calls appended later get theirs at once. Idempotent.
   void finishBuffers();
   const WeightBlob &weights() const { return WeightBytes; }
+  /// The weights' checksum (cnnc_weights_hash of weights().bytes()).
+  uint64_t weightsHash() { return WeightBytes.hash(); }
   /// The planned workspace (once finishBuffers() ran).
   int64_t workspaceBytes() const {
     return Plan && Plan->placed() ? Plan->workspaceBytes() : 0;
@@ -134,8 +164,8 @@ public:
   void releaseWeights() { WeightBytes.clear(); }
   /// Keeps the weights in a memory file (WeightBlob::useMemoryFile); call
   /// before lowering.
-  bool weightsInMemoryFile(size_t header) {
-    return WeightBytes.useMemoryFile(header);
+  bool weightsInMemoryFile(size_t header, const std::string &dir = "") {
+    return WeightBytes.useMemoryFile(header, dir);
   }
   /// The weights' memory file, handed to the caller (-1: none).
   int takeWeightsFile() { return WeightBytes.takeMemoryFile(); }
@@ -154,6 +184,10 @@ private:
   /// The consts' data: a held tensor (an ONNX initialiser, a folded
   /// const) is shared with the graph, not copied.
   std::map<const Value *, std::shared_ptr<const Tensor>> Consts;
+  /// Of the consts taken from the graph (takeConstants): the nodes still
+  /// to lower that read each, and those already freed.
+  std::map<const Value *, int64_t> ConstUsers;
+  std::set<const Value *> FreedConsts;
   std::map<const Value *, Buffer> Buffers;
   std::map<const Value *, Buffer> ConstBuffers;
   WeightBlob WeightBytes;

@@ -181,7 +181,7 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   ao.profile = opts.profile;
   if (ao.externalWeights)
     ao.weightsFile = fs::path(weightsPathFor(output)).filename().string();
-  ao.weightsHash = cnnc_weights_hash(lc.weights().data(), lc.weights().size());
+  ao.weightsHash = lc.weightsHash();
   std::unique_ptr<cpu::Target> host = cpu::resolveTarget("", "", error);
   if (!host) {
     diag.error(SourceLoc{}, "{}", error);

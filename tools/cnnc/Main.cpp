@@ -162,7 +162,8 @@ int run(const CliOptions &opts) {
     co.jobs = opts.jobs;
     co.shareKernels = opts.shareKernels;
     co.profile = opts.profile;
-    return compileGraph(*g, co, diag) ? 0 : 1;
+    // The graph is not needed after: its weights are freed as packed.
+    return compileGraphConsuming(*g, co, diag) ? 0 : 1;
   }
   if (opts.emit == EmitKind::Summary) {
     if (!shapesKnown) {

@@ -69,10 +69,25 @@ Buffer packedOperand(LowerCtx &ctx, const Value *v, int64_t count,
                      int64_t ks, int64_t panel, int64_t kc) {
   int64_t matrix = roundUp(rows, panel) * k;
   if (const Tensor *t = ctx.constant(v)) {
+    // In pieces of about 4 MB, written in order (a depth block of kc is
+    // its panels one after another) and settled as they are done: a large
+    // operand (VGG-16's first FC is 400 MB) is not resident whole beside
+    // its source.
+    int64_t rPad = roundUp(rows, panel), panels = rPad / panel;
     return ctx.addWeights(count * matrix, [&](float *packed) {
       for (int64_t b = 0; b < count; ++b)
-        cnnk::packPanels(t->ptr() + b * srcBatch, rows, k, rs, ks, panel, kc,
-                         packed + b * matrix);
+        for (int64_t kb = 0; kb * kc < k; ++kb) {
+          int64_t k0 = kb * kc, kcb = std::min(kc, k - k0);
+          int64_t step = std::max<int64_t>(1, (int64_t(1) << 20) /
+                                                  std::max<int64_t>(1, panel * kcb));
+          float *dst = packed + b * matrix;
+          for (int64_t p0 = 0; p0 < panels; p0 += step) {
+            int64_t p1 = std::min(panels, p0 + step);
+            cnnk::packPanelBlock(t->ptr() + b * srcBatch, rows, k, rs, ks,
+                                 panel, kc, kb, dst, p0, p1);
+            ctx.settleWeights(dst + k0 * rPad + p1 * panel * kcb);
+          }
+        }
     });
   }
   Buffer dst = ctx.scratch(std::max<int64_t>(1, count * matrix) *
