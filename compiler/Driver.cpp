@@ -255,7 +255,8 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
     weightsInput.adopt(fd);
     weightsFd = fd;
     weightsOk = cpu::frameWeightsObject(
-        fd, target.info.triple, name + ".weights", weightBytes, weightsError);
+        fd, target.info.triple, name + ".weights", weightBytes, weightsError,
+        cpu::kWeightsFileHeader);
     if (weightsOk) {
       cpu::WeightsObjectFrame decl = cpu::weightsObjectFrame(
           target.info.triple, name + ".weights", weightBytes, /*noBits=*/true);
@@ -351,7 +352,7 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
     ok = cpu::linkObjects(withDecl, linked, !shared, error,
                           /*weightsLast=*/true);
     if (ok)
-      filled = cpu::fillWeights(linked, weightsFd, cpu::kWeightsObjectHeader,
+      filled = cpu::fillWeights(linked, weightsFd, cpu::kWeightsFileHeader,
                                 weightBytes, error);
     ok = ok && filled != cpu::FillResult::Failed;
   }
@@ -413,7 +414,7 @@ bool compileCpu(const Graph &g, Graph *owned, const CompileOptions &opts,
   // The weights packed straight into the object the linker reads.
   if (weightsObject && cpu::memoryFilesLinkable()) {
     fs::path dir = fs::path(output).parent_path();
-    lc.weightsInMemoryFile(cpu::kWeightsObjectHeader,
+    lc.weightsInMemoryFile(cpu::kWeightsFileHeader,
                            dir.empty() ? "." : dir.string());
   }
   if (owned)

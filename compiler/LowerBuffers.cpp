@@ -107,6 +107,9 @@ void WeightBlob::grow(size_t need) {
     if (p == MAP_FAILED)
       throw std::bad_alloc();
     Map = static_cast<uint8_t *>(p);
+    // Written once, in order: no read-ahead of the file's holes on a
+    // fault (ext4 zeroed megabytes around every touched page).
+    ::madvise(Map, Header + cap, MADV_RANDOM);
     Data = Map + Header;
     Capacity = cap;
     return;

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <fstream>
 #include <iterator>
 #include <string_view>
@@ -38,7 +39,7 @@ bool canWriteWeightsObject(const std::string &triple) {
 
 WeightsObjectFrame weightsObjectFrame(const std::string &triple,
                                       const std::string &symbol, uint64_t size,
-                                      bool noBits) {
+                                      bool noBits, uint64_t dataOffset) {
   using namespace llvm::ELF;
   // Layout: header, the weights (at 64; none in the file when noBits),
   // then the symbol and string tables, then the section headers. The
@@ -52,7 +53,7 @@ WeightsObjectFrame weightsObjectFrame(const std::string &triple,
                  NameShstrtab = NameStrtab + sizeof(".strtab"),
                  NameNote = NameShstrtab + sizeof(".shstrtab");
   std::string strtab = std::string(1, '\0') + symbol + '\0';
-  const uint64_t dataOff = kWeightsObjectHeader;
+  const uint64_t dataOff = dataOffset;
   uint64_t symOff = alignTo(dataOff + (noBits ? 0 : size), 8);
   uint64_t symSize = 2 * sizeof(Elf64_Sym);
   uint64_t strOff = symOff + symSize;
@@ -93,7 +94,9 @@ WeightsObjectFrame weightsObjectFrame(const std::string &triple,
   sh[1].sh_flags = SHF_ALLOC;
   sh[1].sh_offset = dataOff;
   sh[1].sh_size = size;
-  sh[1].sh_addralign = 64;
+  // Declared alone, a page: the bytes' offset in what the linker makes
+  // is then page-aligned too (fillWeights moves them there whole).
+  sh[1].sh_addralign = noBits ? 4096 : 64;
   sh[2].sh_name = NameSymtab;
   sh[2].sh_type = SHT_SYMTAB;
   sh[2].sh_offset = symOff;
@@ -133,8 +136,9 @@ WeightsObjectFrame weightsObjectFrame(const std::string &triple,
 
 bool frameWeightsObject(int fd, const std::string &triple,
                         const std::string &symbol, uint64_t size,
-                        std::string &error) {
-  WeightsObjectFrame f = weightsObjectFrame(triple, symbol, size);
+                        std::string &error, uint64_t dataOffset) {
+  WeightsObjectFrame f =
+      weightsObjectFrame(triple, symbol, size, false, dataOffset);
   uint64_t end = f.trailerOffset + f.trailer.size();
   bool ok = ::ftruncate(fd, off_t(end)) == 0 &&
             ::pwrite(fd, f.header.data(), f.header.size(), 0) ==
@@ -191,7 +195,21 @@ bool pwriteAll(int fd, const char *p, uint64_t n, uint64_t off) {
 /// buffer: neither file is mapped, so the bytes never become resident in
 /// this process.
 bool copyRange(int src, uint64_t from, int dst, uint64_t to, uint64_t n) {
-  std::vector<char> buf(size_t(4) << 20);
+  // In the kernel where it can (both files on one file system, as the
+  // weights file beside the output is); else through a buffer.
+  while (n > 0) {
+    loff_t in = loff_t(from), out = loff_t(to);
+    ssize_t c = ::copy_file_range(src, &in, dst, &out,
+                                  size_t(std::min<uint64_t>(n, 1u << 30)), 0);
+    if (c < 0 && errno == EINTR)
+      continue;
+    if (c <= 0)
+      break;
+    from += uint64_t(c);
+    to += uint64_t(c);
+    n -= uint64_t(c);
+  }
+  std::vector<char> buf(n > 0 ? size_t(4) << 20 : 0);
   while (n > 0) {
     ssize_t r = ::pread(src, buf.data(),
                         size_t(std::min<uint64_t>(n, buf.size())), off_t(from));
@@ -204,6 +222,52 @@ bool copyRange(int src, uint64_t from, int dst, uint64_t to, uint64_t n) {
     n -= uint64_t(r);
   }
   return true;
+}
+
+enum class InPlace { Done, NotHere, Failed };
+
+/// Makes `src`, whose `size` bytes of weights start at `srcOffset`, the
+/// linked file at the path `tmp`, with no byte of the weights copied: pages
+/// inserted before them (FALLOC_FL_INSERT_RANGE: ext4, XFS) move them to
+/// `at`, the linked bytes are written around them (`file` up to `from` at
+/// the start, the rest `shift` further), and the unnamed file gets the
+/// name. NotHere, `src` untouched, where the file system cannot.
+InPlace fillInPlace(const std::string &file, uint64_t from, uint64_t at,
+                    uint64_t shift, uint64_t total, int src, uint64_t srcOffset,
+                    uint64_t size, const std::string &tmp) {
+#if defined(__linux__) && defined(FALLOC_FL_INSERT_RANGE)
+  const uint64_t page = 4096;
+  if (at % page != 0 || srcOffset % page != 0 || at < srcOffset)
+    return InPlace::NotHere;
+  if (at > srcOffset &&
+      ::fallocate(src, FALLOC_FL_INSERT_RANGE, 0, off_t(at - srcOffset)) != 0)
+    return InPlace::NotHere;
+  std::string zeros(size_t(at - std::min(at, from)), '\0');
+  bool ok = ::ftruncate(src, off_t(at + size)) == 0 &&
+            ::ftruncate(src, off_t(total)) == 0 &&
+            pwriteAll(src, file.data(), from, 0) &&
+            pwriteAll(src, zeros.data(), zeros.size(), from) &&
+            pwriteAll(src, file.data() + from, file.size() - from,
+                      from + shift) &&
+            ::fchmod(src, 0755) == 0;
+  if (!ok)
+    return InPlace::Failed;
+  std::remove(tmp.c_str());
+  if (::linkat(AT_FDCWD, fmt::format("/proc/self/fd/{}", src).c_str(),
+               AT_FDCWD, tmp.c_str(), AT_SYMLINK_FOLLOW) == 0)
+    return InPlace::Done;
+  // A file that cannot be named (no /proc): copied whole.
+  int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+  ok = out >= 0 && ::ftruncate(out, off_t(total)) == 0 &&
+       copyRange(src, 0, out, 0, total);
+  if (out >= 0 && ::close(out) != 0)
+    ok = false;
+  return ok ? InPlace::Done : InPlace::Failed;
+#else
+  (void)file, (void)from, (void)at, (void)shift, (void)total, (void)src,
+      (void)srcOffset, (void)size, (void)tmp;
+  return InPlace::NotHere;
+#endif
 }
 
 } // namespace
@@ -257,8 +321,9 @@ FillResult fillWeights(const std::string &path, int src, uint64_t srcOffset,
   // Where the bytes go (`at`), and the file from `from` on moves by `shift`.
   uint64_t at, from, shift;
   if (eh.e_type == ET_REL) {
-    // No segments: the bytes go at the end of the file.
-    at = (file.size() + 63) / 64 * 64;
+    // No segments: the bytes go at the end of the file, a page in (as
+    // the section is aligned, and so that they can be moved there whole).
+    at = (file.size() + 4095) / 4096 * 4096;
     from = file.size();
     shift = 0;
   } else if (eh.e_type == ET_DYN || eh.e_type == ET_EXEC) {
@@ -315,11 +380,26 @@ FillResult fillWeights(const std::string &path, int src, uint64_t srcOffset,
     writeAt(file, 0, eh);
   }
 
-  // Written beside `path`, then renamed over it.
   std::string tmp = path + ".w";
+  uint64_t total = std::max(at + size, file.size() + shift);
+  switch (fillInPlace(file, from, at, shift, total, src, srcOffset, size,
+                      tmp)) {
+  case InPlace::Done:
+    if (std::rename(tmp.c_str(), path.c_str()) == 0)
+      return FillResult::Filled;
+    [[fallthrough]];
+  case InPlace::Failed:
+    error = fmt::format("cannot write the weights into '{}': {}", path,
+                        std::strerror(errno));
+    std::remove(tmp.c_str());
+    return FillResult::Failed;
+  case InPlace::NotHere:
+    break;
+  }
+
+  // Else written beside `path`, the weights copied, then renamed over it.
   int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
   bool ok = out >= 0;
-  uint64_t total = std::max(at + size, file.size() + shift);
   ok = ok && ::ftruncate(out, off_t(total)) == 0 &&
        pwriteAll(out, file.data(), from, 0) &&
        copyRange(src, srcOffset, out, at, size) &&

@@ -30,6 +30,10 @@ bool canWriteWeightsObject(const std::string &triple);
 /// The bytes of the object around the weights: the header, the weights
 /// at kWeightsObjectHeader, then `trailer` (at trailerOffset).
 constexpr uint64_t kWeightsObjectHeader = 64;
+/// Where the lowering's weights file holds the weights: a page in, so that
+/// fillWeights can make that file the artefact by inserting pages before
+/// them.
+constexpr uint64_t kWeightsFileHeader = 4096;
 /// The weights' section, in the object and in what the linker makes of it.
 #define kWeightsSectionName ".cnnc_weights"
 struct WeightsObjectFrame {
@@ -40,9 +44,11 @@ struct WeightsObjectFrame {
 /// With `noBits` the section is SHT_NOBITS (like .bss): the object holds
 /// no weights and the linker writes none; fillWeights puts them into what
 /// it linked.
+/// The weights start at `dataOffset` (after the 64-byte header).
 WeightsObjectFrame weightsObjectFrame(const std::string &triple,
                                       const std::string &symbol, uint64_t size,
-                                      bool noBits = false);
+                                      bool noBits = false,
+                                      uint64_t dataOffset = kWeightsObjectHeader);
 
 /// Makes the file `fd`, which holds `size` bytes of weights at
 /// kWeightsObjectHeader, the object writeWeightsObject would write: the
@@ -50,7 +56,8 @@ WeightsObjectFrame weightsObjectFrame(const std::string &triple,
 /// write fails.
 bool frameWeightsObject(int fd, const std::string &triple,
                         const std::string &symbol, uint64_t size,
-                        std::string &error);
+                        std::string &error,
+                        uint64_t dataOffset = kWeightsObjectHeader);
 
 /// Writes to `os` (at its start) an ELF relocatable object for `triple`
 /// defining the global hidden symbol `symbol` as `bytes`, 64-byte aligned.
