@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/LowerCommon.h"
-#include "compiler/cpu/kernels/Params.h"
+#include "ir/Epilogue.h"
 #include "ir/ops/SlidingWindow.h"
 
 #include <algorithm>
@@ -14,6 +14,155 @@
 #include <cmath>
 
 namespace cnnc {
+
+//===--- Shapes and strided spaces -----------------------------------------===//
+
+int64_t product(const Shape &s, size_t lo, size_t hi) {
+  int64_t p = 1;
+  for (size_t i = lo; i < hi && i < s.size(); ++i)
+    p *= s[i];
+  return p;
+}
+
+StridedSpace simplifySpace(const Shape &shape, const std::vector<int64_t> &s0,
+                           const std::vector<int64_t> &s1) {
+  StridedSpace s;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 1)
+      continue;
+    // Axis i continues the previous (outer) axis when, for both lists, one
+    // step there is a whole run of axis i.
+    if (!s.shape.empty() && s.strides[0].back() == s0[i] * shape[i] &&
+        s.strides[1].back() == s1[i] * shape[i]) {
+      s.shape.back() *= shape[i];
+      s.strides[0].back() = s0[i];
+      s.strides[1].back() = s1[i];
+      continue;
+    }
+    s.shape.push_back(shape[i]);
+    s.strides[0].push_back(s0[i]);
+    s.strides[1].push_back(s1[i]);
+  }
+  if (s.shape.empty()) {
+    s.shape.push_back(1);
+    s.strides[0].push_back(0);
+    s.strides[1].push_back(0);
+  }
+  return s;
+}
+
+std::vector<int64_t> blockedViewStrides(const TensorType &t, int64_t block) {
+  const Shape &s = t.shape;
+  int64_t spatial = product(s, 2, s.size()), c = s[1];
+  std::vector<int64_t> st = {c * spatial, block * spatial};
+  if (t.blocked()) {
+    st.push_back(1);
+    std::vector<int64_t> inner = stridesOf(Shape(s.begin() + 2, s.end()));
+    for (int64_t v : inner)
+      st.push_back(v * block);
+  } else {
+    st.push_back(spatial);
+    for (int64_t v : stridesOf(Shape(s.begin() + 2, s.end())))
+      st.push_back(v);
+  }
+  return st;
+}
+
+//===--- Activations and epilogues ----------------------------------------===//
+
+namespace {
+
+/// Activations without attributes, by op.
+struct PlainActivation {
+  OpKind op;
+  ActKind kind;
+};
+constexpr PlainActivation kPlainActivations[] = {
+    {OpKind::Relu, kActRelu},           {OpKind::Sigmoid, kActSigmoid},
+    {OpKind::Tanh, kActTanh},           {OpKind::Softplus, kActSoftplus},
+    {OpKind::Softsign, kActSoftsign},   {OpKind::Silu, kActSilu},
+    {OpKind::Mish, kActMish},           {OpKind::HardSwish, kActHardSwish},
+    {OpKind::Step, kActStep},           {OpKind::LogSigmoid, kActLogSigmoid},
+    {OpKind::Erf, kActErf},
+};
+
+} // namespace
+
+bool activationOf(const Node &n, Activation &act) {
+  act = Activation{};
+  for (const PlainActivation &a : kPlainActivations)
+    if (n.kind() == a.op) {
+      act.kind = a.kind;
+      return true;
+    }
+  switch (n.kind()) {
+  case OpKind::LeakyRelu:
+    act.kind = kActLeakyRelu;
+    act.alpha = n.getFloat("alpha");
+    return true;
+  case OpKind::Elu:
+    act.kind = kActElu;
+    act.alpha = n.getFloat("alpha");
+    return true;
+  case OpKind::Selu:
+    act.kind = kActSelu;
+    act.alpha = n.getFloat("alpha");
+    act.gamma = n.getFloat("gamma");
+    return true;
+  case OpKind::HardSigmoid:
+    act.kind = kActHardSigmoid;
+    act.alpha = n.getFloat("alpha");
+    act.beta = n.getFloat("beta");
+    return true;
+  case OpKind::Clip:
+    act.kind = kActClip;
+    act.alpha = n.getFloat("min");
+    act.beta = n.getFloat("max");
+    return true;
+  case OpKind::Gelu:
+    act.kind = n.getEnum("approximate") == "tanh" ? kActGeluTanh : kActGelu;
+    return true;
+  default:
+    return false;
+  }
+}
+
+FusedEpilogue fusedEpilogue(const Node &n) {
+  FusedEpilogue f;
+  Epilogue e = epilogueOf(n);
+  if (e.act)
+    activationOf(*e.act->node, f.act);
+  f.hasResidual = e.res != nullptr;
+  if (e.resAct)
+    activationOf(*e.resAct->node, f.resAct);
+  return f;
+}
+
+const Value *residualOf(const Node &n) { return epilogueOf(n).res; }
+
+//===--- Windows ------------------------------------------------------------===//
+
+ConvGeometry convGeometry(const std::vector<WindowAxis> &axes,
+                          int64_t padMode) {
+  ConvGeometry g{};
+  setWindow3(axes, g);
+  g.padMode = padMode;
+  g.inSize = g.in[0] * g.in[1] * g.in[2];
+  g.outSize = g.out[0] * g.out[1] * g.out[2];
+  g.kSize = g.kernel[0] * g.kernel[1] * g.kernel[2];
+  return g;
+}
+
+std::vector<WindowAxis> poolWindow(const Node &n) {
+  const Shape &xs = n.operand(0)->type().shape;
+  Shape spatial(xs.begin() + 2, xs.end());
+  std::vector<WindowAxis> axes;
+  std::string error;
+  [[maybe_unused]] bool ok = resolveWindow(n, spatial, n.getInts("kernel"),
+                                           poolWindowOptions(n), axes, error);
+  assert(ok && "window of a shape-inferred pool does not resolve");
+  return axes;
+}
 
 namespace {
 
@@ -190,12 +339,12 @@ GemmDims gemmDims(const Node &n) {
 int64_t convPadMode(const Node &n) {
   const std::string &m = n.getEnum("padding_mode");
   if (m == "reflect")
-    return cnnk::kConvPadReflect;
+    return kConvPadReflect;
   if (m == "replicate")
-    return cnnk::kConvPadReplicate;
+    return kConvPadReplicate;
   if (m == "circular")
-    return cnnk::kConvPadCircular;
-  return cnnk::kConvPadZeros;
+    return kConvPadCircular;
+  return kConvPadZeros;
 }
 
 std::optional<std::vector<WindowAxis>> convTransposeWindow(const Node &n,

@@ -1,8 +1,14 @@
 //===- LowerCommon.h - Lowering logic both backends share -------*- C++ -*-===//
 //
 // What the CPU lowerings (compiler/cpu/lower/) and the CUDA lowerings
-// (compiler/cuda/lower/) compute alike before they part ways on kernels:
-// which ops are plain activations, the folded constants of batch_norm, the
+// (compiler/cuda/lower/) compute alike before they part ways on kernels,
+// in types of its own that each backend turns into its kernels' params
+// (neither backend includes the other's headers; a lit test checks it):
+// shape products and strided iteration spaces, the activation a node
+// computes (kinds numbered by compiler/Activations.def) and the fused
+// epilogue of a conv or gemm, the geometry of a convolution and the
+// resolved windows of pools, which ops are plain activations, the folded
+// constants of batch_norm, the
 // strided copies that carry out the data-movement ops (transpose, concat,
 // split, slice, depth_to_space), the dims of gemm, the windows and padding
 // mode of the conv family, and resize's axes and filter tables. Each backend
@@ -22,6 +28,104 @@
 #include <vector>
 
 namespace cnnc {
+
+//===--- Shapes and strided spaces -----------------------------------------===//
+
+/// The product of dimensions [lo, hi) of `s`.
+int64_t product(const Shape &s, size_t lo, size_t hi);
+
+/// An iteration space read through two per-axis element strides.
+struct StridedSpace {
+  std::vector<int64_t> shape;
+  std::vector<int64_t> strides[2];
+};
+
+/// Drops axes of size 1 and merges adjacent axes that both stride lists
+/// traverse contiguously; an empty result becomes one axis of size 1.
+StridedSpace simplifySpace(const Shape &shape, const std::vector<int64_t> &s0,
+                           const std::vector<int64_t> &s1);
+
+/// Element strides of a [N,C,*S] tensor of type `t` over the view
+/// [N, C/block, block, *S] (channel c = block index * block + lane): t is
+/// plain (block 0) or blocked by `block` itself.
+std::vector<int64_t> blockedViewStrides(const TensorType &t, int64_t block);
+
+//===--- Activations and epilogues ----------------------------------------===//
+
+/// The activation functions the kernels compute (compiler/Activations.def:
+/// the numbering every backend's kernels use).
+enum ActKind : int64_t {
+#define CNNC_ACTIVATION(Id) kAct##Id,
+#include "compiler/Activations.def"
+};
+
+/// An activation and its attributes (unused ones are 0).
+struct Activation {
+  ActKind kind = kActNone;
+  double alpha = 0, beta = 0, gamma = 0;
+};
+
+/// The activation computed by node `n`, if it is an elementwise activation
+/// (relu, leaky_relu, ..., gelu); false (and kActNone) for any other op.
+bool activationOf(const Node &n, Activation &act);
+
+/// What a fused conv or gemm does to its result (bias included):
+/// y = resAct(act(v) + residual) (ir/Epilogue.h), resAct kActNone without
+/// a residual.
+struct FusedEpilogue {
+  Activation act;
+  bool hasResidual = false;
+  Activation resAct;
+};
+
+/// The fused epilogue of conv or gemm node `n` (none: all identity).
+FusedEpilogue fusedEpilogue(const Node &n);
+
+/// The residual operand of a fused conv or gemm, or nullptr.
+const Value *residualOf(const Node &n);
+
+//===--- Windows ------------------------------------------------------------===//
+
+/// The geometry of a convolution over three spatial axes (D, H, W); a 1D or
+/// 2D convolution has leading axes of size, kernel and stride 1.
+struct ConvGeometry {
+  int64_t in[3], out[3], kernel[3], stride[3], dilation[3], padBegin[3];
+  int64_t padMode; // convPadMode
+  int64_t inSize;  // in[0]*in[1]*in[2]
+  int64_t outSize; // out[0]*out[1]*out[2]
+  int64_t kSize;   // kernel[0]*kernel[1]*kernel[2]
+};
+
+/// The geometry of the window `axes` (1 to 3 spatial axes).
+ConvGeometry convGeometry(const std::vector<WindowAxis> &axes,
+                          int64_t padMode = 0);
+
+/// Writes a sliding window's geometry into a kernel's params (fields in,
+/// out, kernel, stride, dilation, padBegin and, where the params have it,
+/// padEnd), right-aligned on three axes (D, H, W): a 1D or 2D window gets
+/// leading axes of size, kernel and stride 1.
+template <typename Params>
+void setWindow3(const std::vector<WindowAxis> &axes, Params &p) {
+  size_t lead = 3 - axes.size();
+  for (size_t i = 0; i < 3; ++i) {
+    WindowAxis a;
+    a.in = a.out = 1;
+    if (i >= lead)
+      a = axes[i - lead];
+    p.in[i] = a.in;
+    p.out[i] = a.out;
+    p.kernel[i] = a.kernel;
+    p.stride[i] = a.stride;
+    p.dilation[i] = a.dilation;
+    p.padBegin[i] = a.padBegin;
+    if constexpr (requires { p.padEnd[i]; })
+      p.padEnd[i] = a.padEnd;
+  }
+}
+
+/// The resolved window of a max_pool or avg_pool node, as the
+/// interpreter resolves it.
+std::vector<WindowAxis> poolWindow(const Node &n);
 
 /// The elementwise activations as X(Id): the ops of the epilogue
 /// activation list (CNNC_EPILOGUE_ACTS in ir/Ops.def, flagged kElementwise
@@ -117,8 +221,15 @@ struct GemmDims {
 /// The dims of gemm node `n` (shapes inferred).
 GemmDims gemmDims(const Node &n);
 
-/// conv's padding_mode as the conv kernels' padding mode (cnnk::ConvPadMode,
-/// compiler/cpu/kernels/ParamsConv.h, which the CUDA templates mirror).
+/// conv's padding modes, in the numbering of every backend's conv kernels.
+enum ConvPadMode : int64_t {
+  kConvPadZeros = 0,
+  kConvPadReflect,
+  kConvPadReplicate,
+  kConvPadCircular
+};
+
+/// conv's padding_mode as a ConvPadMode.
 int64_t convPadMode(const Node &n);
 
 /// The window of conv_transpose node `n` in gather form, per spatial axis:

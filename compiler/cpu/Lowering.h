@@ -16,6 +16,7 @@
 
 #include "compiler/cpu/kernels/Params.h"
 #include "compiler/LowerBuffers.h"
+#include "compiler/LowerCommon.h"
 #include "ir/Window.h"
 
 #include <cstring>
@@ -117,29 +118,6 @@ bool lowerNode(const Node &n, LowerCtx &ctx);
 
 /// Number of elements of a value's (inferred) type.
 int64_t numElementsOf(const Value *v);
-
-/// Writes a sliding window's geometry into a kernel's params (fields in,
-/// out, kernel, stride, dilation, padBegin and, where the params have it,
-/// padEnd), right-aligned on three axes (D, H, W): a 1D or 2D window gets
-/// leading axes of size, kernel and stride 1.
-template <typename Params>
-void setWindow3(const std::vector<WindowAxis> &axes, Params &p) {
-  size_t lead = 3 - axes.size();
-  for (size_t i = 0; i < 3; ++i) {
-    WindowAxis a;
-    a.in = a.out = 1;
-    if (i >= lead)
-      a = axes[i - lead];
-    p.in[i] = a.in;
-    p.out[i] = a.out;
-    p.kernel[i] = a.kernel;
-    p.stride[i] = a.stride;
-    p.dilation[i] = a.dilation;
-    p.padBegin[i] = a.padBegin;
-    if constexpr (requires { p.padEnd[i]; })
-      p.padEnd[i] = a.padEnd;
-  }
-}
 
 /// Appends a plain copy of `count` floats from `from` to `to`.
 void lowerCopy(Buffer from, Buffer to, int64_t count, LowerCtx &ctx);

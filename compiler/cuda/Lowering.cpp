@@ -86,7 +86,7 @@ KernelParams &KernelParams::floats(std::string_view name,
 }
 
 KernelParams &KernelParams::act(std::string_view prefix,
-                                const cnnk::ActParams &a) {
+                                const Activation &a) {
   std::string p(prefix);
   i(p, a.kind);
   f(p + "_a", a.alpha);
@@ -94,9 +94,9 @@ KernelParams &KernelParams::act(std::string_view prefix,
   return f(p + "_g", a.gamma);
 }
 
-KernelParams &KernelParams::epilogue(const cnnk::Epilogue &e) {
+KernelParams &KernelParams::epilogue(const FusedEpilogue &e) {
   act("act", e.act);
-  i("has_res", e.hasResidual);
+  i("has_res", e.hasResidual ? 1 : 0);
   return act("res_act", e.resAct);
 }
 

@@ -21,7 +21,7 @@
 #define CNNC_COMPILER_CUDA_LOWERING_H
 
 #include "compiler/LowerBuffers.h"
-#include "compiler/cpu/kernels/ParamsAct.h"
+#include "compiler/LowerCommon.h"
 
 #include <cstdint>
 #include <string>
@@ -66,12 +66,12 @@ public:
   KernelParams &f(std::string_view name, double v);
   KernelParams &ints(std::string_view name, const std::vector<int64_t> &v);
   KernelParams &floats(std::string_view name, const std::vector<double> &v);
-  /// An activation as members <prefix> (its cnnk::ActKind) and
-  /// <prefix>_a, _b, _g (alpha, beta, gamma): what cnnk::activate<> reads.
-  KernelParams &act(std::string_view prefix, const cnnk::ActParams &a);
+  /// An activation as members <prefix> (its ActKind) and <prefix>_a, _b,
+  /// _g (alpha, beta, gamma): what the prelude's activate<> reads.
+  KernelParams &act(std::string_view prefix, const Activation &a);
   /// A conv or gemm epilogue: act, has_res and res_act (see act()), what
-  /// cnnk::epilogue<> reads.
-  KernelParams &epilogue(const cnnk::Epilogue &e);
+  /// the prelude's epilogue<> reads.
+  KernelParams &epilogue(const FusedEpilogue &e);
 
   /// The members, one declaration per line, indented by `indent`.
   std::string members(std::string_view indent) const;

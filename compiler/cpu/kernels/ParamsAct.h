@@ -16,27 +16,10 @@
 namespace cnnk {
 
 /// The activation functions of Activation.h, by number (stable: embedded in
-/// params).
+/// params), from the backends' one list.
 enum ActKind : int64_t {
-  kActNone = 0, // identity
-  kActRelu,
-  kActLeakyRelu, // alpha
-  kActElu,       // alpha
-  kActSelu,      // alpha, gamma
-  kActSigmoid,
-  kActTanh,
-  kActSoftplus,
-  kActSoftsign,
-  kActSilu,
-  kActMish,
-  kActHardSigmoid, // alpha, beta
-  kActHardSwish,
-  kActClip, // min = alpha, max = beta
-  kActStep,
-  kActLogSigmoid,
-  kActGelu,
-  kActGeluTanh,
-  kActErf,
+#define CNNC_ACTIVATION(Id) kAct##Id,
+#include "compiler/Activations.def"
 };
 
 /// An activation and its attributes (unused ones are 0).

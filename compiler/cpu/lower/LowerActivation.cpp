@@ -51,67 +51,19 @@ namespace {
 
 /// y = act(x) with the unary kernel.
 bool lowerUnary(const Node &n, LowerCtx &ctx) {
-  cnnk::ActParams act;
+  Activation act;
   [[maybe_unused]] bool isActivation = activationOf(n, act);
   assert(isActivation && "lowerUnary on a node that is no activation");
-  lowerActivation(act, numElementsOf(n.result()), ctx.buffer(n.operand(0)),
+  lowerActivation(kernelAct(act), numElementsOf(n.result()),
+                  ctx.buffer(n.operand(0)),
                   ctx.buffer(n.result()), ctx);
   return true;
 }
 
-/// Activations without attributes, by op.
-struct PlainActivation {
-  OpKind op;
-  cnnk::ActKind kind;
-};
-constexpr PlainActivation kPlainActivations[] = {
-    {OpKind::Relu, cnnk::kActRelu},
-    {OpKind::Sigmoid, cnnk::kActSigmoid},
-    {OpKind::Tanh, cnnk::kActTanh},
-    {OpKind::Softplus, cnnk::kActSoftplus},
-    {OpKind::Softsign, cnnk::kActSoftsign},
-    {OpKind::Silu, cnnk::kActSilu},
-    {OpKind::Mish, cnnk::kActMish},
-    {OpKind::HardSwish, cnnk::kActHardSwish},
-    {OpKind::Step, cnnk::kActStep},
-    {OpKind::LogSigmoid, cnnk::kActLogSigmoid},
-    {OpKind::Erf, cnnk::kActErf},
-};
-
 } // namespace
 
-bool activationOf(const Node &n, cnnk::ActParams &act) {
-  act = cnnk::ActParams{cnnk::kActNone, 0, 0, 0};
-  for (const PlainActivation &a : kPlainActivations)
-    if (n.kind() == a.op) {
-      act.kind = a.kind;
-      return true;
-    }
-  OpKind k = n.kind();
-  if (k == OpKind::LeakyRelu || k == OpKind::Elu || k == OpKind::Selu ||
-      k == OpKind::HardSigmoid)
-    act.alpha = n.getFloat("alpha");
-  if (k == OpKind::LeakyRelu)
-    act.kind = cnnk::kActLeakyRelu;
-  else if (k == OpKind::Elu)
-    act.kind = cnnk::kActElu;
-  else if (k == OpKind::Selu) {
-    act.kind = cnnk::kActSelu;
-    act.gamma = n.getFloat("gamma");
-  } else if (k == OpKind::HardSigmoid) {
-    act.kind = cnnk::kActHardSigmoid;
-    act.beta = n.getFloat("beta");
-  } else if (k == OpKind::Clip) {
-    act.kind = cnnk::kActClip;
-    act.alpha = n.getFloat("min");
-    act.beta = n.getFloat("max");
-  } else if (k == OpKind::Gelu) {
-    act.kind = n.getEnum("approximate") == "tanh" ? cnnk::kActGeluTanh
-                                                  : cnnk::kActGelu;
-  } else {
-    return false;
-  }
-  return true;
+cnnk::ActParams kernelAct(const Activation &a) {
+  return cnnk::ActParams{int64_t(a.kind), a.alpha, a.beta, a.gamma};
 }
 
 // lower<Id> of every elementwise activation: lowerUnary.

@@ -21,21 +21,18 @@ namespace cnnc::cpu {
 inline int64_t divUp(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t roundUp(int64_t a, int64_t b) { return divUp(a, b) * b; }
 
-/// The kernels' geometry of 1 to 3 spatial axes (missing leading axes get
-/// size, kernel, stride and dilation 1, no pads).
+/// The kernels' geometry of 1 to 3 spatial axes (convGeometry in
+/// compiler/LowerCommon.h).
 cnnk::ConvGeom convGeom(const std::vector<WindowAxis> &axes,
                         int64_t padMode = cnnk::kConvPadZeros);
 
 /// The epilogue of a plain conv or gemm: nothing after the bias.
 cnnk::Epilogue noEpilogue();
 
-/// The kernels' epilogue of a conv or gemm node (ir/Epilogue.h
-/// epilogueOf): its act and res_act as ActParams (activationOf), and
-/// whether it adds a residual.
+/// The kernels' epilogue of a conv or gemm node (fusedEpilogue in
+/// compiler/LowerCommon.h).
 cnnk::Epilogue epilogueParams(const Node &n);
 
-/// The residual operand of a conv or gemm node; null when it has none.
-const Value *residualOf(const Node &n);
 
 /// The buffer of `v`, or of `placeholder` when `v` is absent (a kernel
 /// reads an absent operand's buffer never).

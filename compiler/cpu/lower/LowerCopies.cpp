@@ -42,23 +42,6 @@ bool lowerDropout(const Node &n, LowerCtx &ctx) {
   return true;
 }
 
-std::vector<int64_t> blockedViewStrides(const TensorType &t, int64_t block) {
-  const Shape &s = t.shape;
-  int64_t spatial = product(s, 2, s.size()), c = s[1];
-  std::vector<int64_t> st = {c * spatial, block * spatial};
-  if (t.blocked()) {
-    st.push_back(1);
-    std::vector<int64_t> inner = stridesOf(Shape(s.begin() + 2, s.end()));
-    for (int64_t v : inner)
-      st.push_back(v * block);
-  } else {
-    st.push_back(spatial);
-    for (int64_t v : stridesOf(Shape(s.begin() + 2, s.end())))
-      st.push_back(v);
-  }
-  return st;
-}
-
 bool lowerRelayout(const Node &n, LowerCtx &ctx) {
   const Value *x = n.operand(0), *y = n.result();
   const TensorType &xt = x->type(), &yt = y->type();

@@ -59,13 +59,6 @@ bool lowerBinary(const Node &n, LowerCtx &ctx, cnnk::BinaryOp op) {
 
 } // namespace
 
-int64_t product(const Shape &s, size_t lo, size_t hi) {
-  int64_t p = 1;
-  for (size_t i = lo; i < hi && i < s.size(); ++i)
-    p *= s[i];
-  return p;
-}
-
 int64_t unitsPerTask(int64_t units, int64_t unitWork, int64_t align) {
   int64_t per = ceilDiv(kMinTaskWork, std::max<int64_t>(unitWork, 1));
   per = std::max(per, ceilDiv(units, kMaxTasks));

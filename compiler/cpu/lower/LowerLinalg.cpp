@@ -23,13 +23,29 @@ namespace cnnc::cpu {
 
 //===--- Shared with the conv lowerings -----------------------------------===//
 
+// The neutral numberings are the kernels' (compiler/Activations.def).
+static_assert(int64_t(kActErf) == cnnk::kActErf &&
+              int64_t(kActGeluTanh) == cnnk::kActGeluTanh);
+static_assert(int64_t(kConvPadZeros) == cnnk::kConvPadZeros &&
+              int64_t(kConvPadReflect) == cnnk::kConvPadReflect &&
+              int64_t(kConvPadReplicate) == cnnk::kConvPadReplicate &&
+              int64_t(kConvPadCircular) == cnnk::kConvPadCircular);
+
 cnnk::ConvGeom convGeom(const std::vector<WindowAxis> &axes, int64_t padMode) {
+  ConvGeometry c = convGeometry(axes, padMode);
   cnnk::ConvGeom g{};
-  setWindow3(axes, g);
-  g.padMode = padMode;
-  g.inSize = g.in[0] * g.in[1] * g.in[2];
-  g.outSize = g.out[0] * g.out[1] * g.out[2];
-  g.kSize = g.kernel[0] * g.kernel[1] * g.kernel[2];
+  for (int i = 0; i < 3; ++i) {
+    g.in[i] = c.in[i];
+    g.out[i] = c.out[i];
+    g.kernel[i] = c.kernel[i];
+    g.stride[i] = c.stride[i];
+    g.dilation[i] = c.dilation[i];
+    g.padBegin[i] = c.padBegin[i];
+  }
+  g.padMode = c.padMode;
+  g.inSize = c.inSize;
+  g.outSize = c.outSize;
+  g.kSize = c.kSize;
   return g;
 }
 
@@ -39,17 +55,10 @@ cnnk::Epilogue noEpilogue() {
 }
 
 cnnk::Epilogue epilogueParams(const Node &n) {
-  cnnk::Epilogue p = noEpilogue();
-  Epilogue e = epilogueOf(n);
-  if (e.act)
-    activationOf(*e.act->node, p.act);
-  p.hasResidual = e.res != nullptr;
-  if (e.resAct)
-    activationOf(*e.resAct->node, p.resAct);
-  return p;
+  FusedEpilogue f = fusedEpilogue(n);
+  return cnnk::Epilogue{kernelAct(f.act), f.hasResidual ? 1 : 0,
+                        kernelAct(f.resAct)};
 }
-
-const Value *residualOf(const Node &n) { return epilogueOf(n).res; }
 
 Buffer bufferOr(LowerCtx &ctx, const Value *v, const Value *placeholder) {
   return ctx.buffer(v ? v : placeholder);

@@ -17,17 +17,6 @@
 
 namespace cnnc::cpu {
 
-std::vector<WindowAxis> poolWindow(const Node &n) {
-  const Shape &xs = n.operand(0)->type().shape;
-  Shape spatial(xs.begin() + 2, xs.end());
-  std::vector<WindowAxis> axes;
-  std::string error;
-  [[maybe_unused]] bool ok = resolveWindow(n, spatial, n.getInts("kernel"),
-                                           poolWindowOptions(n), axes, error);
-  assert(ok && "window of a shape-inferred pool does not resolve");
-  return axes;
-}
-
 namespace {
 
 /// The output columns [lo, hi) of axis `a` whose window lies wholly inside

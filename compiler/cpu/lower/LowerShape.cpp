@@ -15,33 +15,6 @@
 
 namespace cnnc::cpu {
 
-StridedSpace simplifySpace(const Shape &shape, const std::vector<int64_t> &s0,
-                           const std::vector<int64_t> &s1) {
-  StridedSpace s;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] == 1)
-      continue;
-    // Axis i continues the previous (outer) axis when, for both lists, one
-    // step there is a whole run of axis i.
-    if (!s.shape.empty() && s.strides[0].back() == s0[i] * shape[i] &&
-        s.strides[1].back() == s1[i] * shape[i]) {
-      s.shape.back() *= shape[i];
-      s.strides[0].back() = s0[i];
-      s.strides[1].back() = s1[i];
-      continue;
-    }
-    s.shape.push_back(shape[i]);
-    s.strides[0].push_back(s0[i]);
-    s.strides[1].push_back(s1[i]);
-  }
-  if (s.shape.empty()) {
-    s.shape.push_back(1);
-    s.strides[0].push_back(0);
-    s.strides[1].push_back(0);
-  }
-  return s;
-}
-
 namespace {
 
 /// Moves a long axis that one side traverses contiguously to the innermost

@@ -8,7 +8,6 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/LowerCommon.h"
-#include "compiler/cpu/lower/LowerMisc.h"
 #include "compiler/cuda/lower/LowerMisc.h"
 
 #include <algorithm>
@@ -19,8 +18,8 @@ namespace {
 
 /// y = act(x), one thread per element.
 bool lowerUnary(const Node &n, LowerCtx &ctx) {
-  cnnk::ActParams act;
-  if (!cpu::activationOf(n, act)) {
+  Activation act;
+  if (!activationOf(n, act)) {
     ctx.diag().error(n.loc(), "{}: not an elementwise activation",
                      n.info().name);
     return false;
@@ -50,7 +49,7 @@ bool lowerPrelu(const Node &n, LowerCtx &ctx) {
   p.i("op", kChanPrelu);
   p.i("C", shared ? 1 : xs[1]);
   p.i("inner",
-      shared ? std::max<int64_t>(count, 1) : cpu::product(xs, 2, xs.size()));
+      shared ? std::max<int64_t>(count, 1) : product(xs, 2, xs.size()));
   Buffer s = ctx.buffer(slope);
   ctx.launchFlat("channel", p, count,
                  {ctx.buffer(x), s, s, ctx.buffer(n.result())}, double(count));
@@ -65,7 +64,7 @@ bool lowerMaxout(const Node &n, LowerCtx &ctx) {
   KernelParams p;
   p.i("k", k);
   p.i("groups", xs[1] / k);
-  p.i("inner", cpu::product(xs, 2, xs.size()));
+  p.i("inner", product(xs, 2, xs.size()));
   ctx.launchFlat("maxout", p, numElements(y->type().shape),
                  {ctx.buffer(x), ctx.buffer(y)}, double(numElements(xs)));
   return true;

@@ -18,7 +18,6 @@
 #include "compiler/cuda/lower/LowerConv.h"
 #include "compiler/LowerCommon.h"
 
-#include "compiler/cpu/lower/LowerConv.h"
 #include "ir/ops/SlidingWindow.h"
 
 #include <algorithm>
@@ -35,7 +34,7 @@ PassTarget gpuTileTarget(const GpuTarget &t) {
   return p;
 }
 
-KernelParams &geomParams(KernelParams &p, const cnnk::ConvGeom &g) {
+KernelParams &geomParams(KernelParams &p, const ConvGeometry &g) {
   for (int a = 0; a < 3; ++a) {
     std::string s = std::to_string(a);
     p.i("in" + s, g.in[a]).i("out" + s, g.out[a]).i("k" + s, g.kernel[a]);
@@ -118,13 +117,13 @@ Buffer packConvWeights(LowerCtx &ctx, const Value *w, int64_t groups,
 
 bool lowerConv(const Node &n, LowerCtx &ctx) {
   const Value *x = n.operand(0), *w = n.operand(1), *b = n.operand("b");
-  const Value *res = cpu::residualOf(n), *y = n.result();
+  const Value *res = residualOf(n), *y = n.result();
   if (numElements(y->type().shape) == 0)
     return true;
   const Shape &xs = x->type().shape, &ws = w->type().shape;
   std::vector<WindowAxis> axes =
       kernelWindow(n, spatialDims(xs), spatialDims(ws), WindowOptions{});
-  cnnk::ConvGeom g = cpu::convGeom(axes, convPadMode(n));
+  ConvGeometry g = convGeometry(axes, convPadMode(n));
   int64_t batch = xs[0], channels = xs[1], outChannels = ws[0];
   int64_t groups = n.getInt("groups");
   int64_t cg = channels / groups, mg = outChannels / groups;
@@ -133,7 +132,7 @@ bool lowerConv(const Node &n, LowerCtx &ctx) {
   KernelParams p;
   geomParams(p, g);
   p.i("batch", batch).i("C", channels).i("M", outChannels);
-  p.i("has_bias", b != nullptr).epilogue(cpu::epilogueParams(n));
+  p.i("has_bias", b != nullptr).epilogue(fusedEpilogue(n));
   std::vector<Buffer> bufs = {ctx.buffer(x), Buffer{}, bufferOr(ctx, b, x),
                               bufferOr(ctx, res, x), ctx.buffer(y)};
   if (cg == 1 && groups > 1) {
@@ -178,7 +177,7 @@ bool lowerConvTranspose(const Node &n, LowerCtx &ctx) {
       convTransposeWindow(n, ctx.diag());
   if (!axes)
     return false;
-  cnnk::ConvGeom g = cpu::convGeom(*axes);
+  ConvGeometry g = convGeometry(*axes);
   int64_t channels = xs[1], outChannels = y->type().shape[1];
   int64_t groups = n.getInt("groups");
   KernelParams p;

@@ -10,7 +10,7 @@
 #ifndef CNNC_COMPILER_CUDA_LOWER_LOWERCONV_H
 #define CNNC_COMPILER_CUDA_LOWER_LOWERCONV_H
 
-#include "compiler/cpu/kernels/Params.h"
+#include "compiler/LowerCommon.h"
 #include "compiler/cuda/Lowering.h"
 #include "passes/TileModel.h"
 
@@ -23,7 +23,7 @@ PassTarget gpuTileTarget(const GpuTarget &t);
 
 /// Members in0..2, out0..2, k0..2, s0..2, d0..2, p0..2, pad_mode, insz,
 /// outsz and ksz of a three-axis geometry (conv.cuh).
-KernelParams &geomParams(KernelParams &p, const cnnk::ConvGeom &g);
+KernelParams &geomParams(KernelParams &p, const ConvGeometry &g);
 
 /// The tile of node n's GEMM (m x n by k, `batches` of them): its gpu_tile
 /// when `useAttr` and present, else the model's. False (reported) when the

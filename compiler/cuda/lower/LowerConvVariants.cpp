@@ -11,14 +11,13 @@
 #include "compiler/LowerCommon.h"
 #include "compiler/cuda/lower/LowerConv.h"
 
-#include "compiler/cpu/lower/LowerConv.h"
 
 namespace cnnc::cuda {
 
 namespace {
 
 /// Members of the 2D geometry (the last two axes of a three-axis one).
-KernelParams geom2dParams(const cnnk::ConvGeom &g) {
+KernelParams geom2dParams(const ConvGeometry &g) {
   KernelParams p;
   p.i("in1", g.in[1]).i("in2", g.in[2]).i("out1", g.out[1]).i("out2", g.out[2]);
   p.i("k1", g.kernel[1]).i("k2", g.kernel[2]).i("s1", g.stride[1]);
@@ -34,7 +33,7 @@ bool lowerUnshared(const Node &n, LowerCtx &ctx, bool tiled) {
     return true;
   const Shape &xs = x->type().shape, &ws = w->type().shape;
   std::vector<WindowAxis> axes = convVariantWindow(n);
-  cnnk::ConvGeom g = cpu::convGeom(axes);
+  ConvGeometry g = convGeometry(axes);
   KernelParams p = geom2dParams(g);
   p.i("C", xs[1]).i("M", ws[2]).i("th", ws[0]).i("tw", ws[1]);
   p.i("has_bias", b != nullptr).i("bias_pp", !tiled);
@@ -64,7 +63,7 @@ bool lowerDeformConv(const Node &n, LowerCtx &ctx) {
     return true;
   const Shape &xs = x->type().shape, &ws = w->type().shape;
   std::vector<WindowAxis> axes = convVariantWindow(n);
-  cnnk::ConvGeom g = cpu::convGeom(axes);
+  ConvGeometry g = convGeometry(axes);
   int64_t groups = n.getInt("groups");
   KernelParams p = geom2dParams(g);
   p.i("C", xs[1]).i("M", ws[0]).i("cg", ws[1]).i("mg", ws[0] / groups);

@@ -9,7 +9,6 @@
 // one axis and a per-channel bias two or three.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/cpu/lower/LowerMisc.h"
 #include "compiler/cuda/lower/LowerMisc.h"
 
 #include "ir/ops/Broadcast.h"
@@ -22,8 +21,8 @@ bool lowerBinary(const Node &n, LowerCtx &ctx, BinaryCode op) {
   const Value *a = n.operand(0), *b = n.operand(1), *y = n.result();
   const Shape &out = y->type().shape;
   int64_t count = numElements(out);
-  cpu::StridedSpace s =
-      cpu::simplifySpace(out, broadcastStrides(a->type().shape, out),
+  StridedSpace s =
+      simplifySpace(out, broadcastStrides(a->type().shape, out),
                          broadcastStrides(b->type().shape, out));
   KernelParams p;
   p.i("op", op);

@@ -14,7 +14,6 @@
 #include "compiler/LowerCommon.h"
 #include "compiler/cuda/lower/LowerConv.h"
 
-#include "compiler/cpu/lower/LowerConv.h"
 #include "ir/ops/Broadcast.h"
 #include "ir/ops/Resolve.h"
 
@@ -85,10 +84,10 @@ bool lowerGemm(const Node &n, LowerCtx &ctx) {
     st = broadcastStrides(c->type().shape, ys);
   p.i("has_c", c != nullptr).i("crs", st[0]).i("ccs", st[1]);
   p.ints("bshape", {}).ints("astr", {}).ints("bstr", {});
-  p.epilogue(cpu::epilogueParams(n));
+  p.epilogue(fusedEpilogue(n));
   return launchGemm(n, l, t, p,
                     {ctx.buffer(a), ctx.buffer(b), bufferOr(ctx, c, y),
-                     bufferOr(ctx, cpu::residualOf(n), y), ctx.buffer(y)},
+                     bufferOr(ctx, residualOf(n), y), ctx.buffer(y)},
                     ctx);
 }
 
@@ -133,7 +132,7 @@ bool lowerMatMul(const Node &n, LowerCtx &ctx) {
   KernelParams p;
   p.f("alpha", 1.0).f("beta", 0.0).i("has_c", 0).i("crs", 0).i("ccs", 0);
   p.ints("bshape", shape).ints("astr", sa).ints("bstr", sb);
-  p.epilogue(cpu::noEpilogue());
+  p.epilogue(FusedEpilogue{});
   Buffer yb = ctx.buffer(y);
   return launchGemm(n, l, t, p, {ctx.buffer(a), ctx.buffer(b), yb, yb, yb},
                     ctx);

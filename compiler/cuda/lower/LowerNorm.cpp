@@ -13,7 +13,6 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/LowerCommon.h"
-#include "compiler/cpu/lower/LowerMisc.h"
 #include "compiler/cuda/lower/LowerMisc.h"
 
 namespace cnnc::cuda {
@@ -43,8 +42,8 @@ bool lowerSoftmaxOf(const Node &n, LowerCtx &ctx, bool log) {
   if (axis < 0)
     axis += int64_t(xs.size());
   int64_t len = xs[size_t(axis)];
-  int64_t inner = cpu::product(xs, size_t(axis) + 1, xs.size());
-  int64_t lines = cpu::product(xs, 0, size_t(axis)) * inner;
+  int64_t inner = product(xs, size_t(axis) + 1, xs.size());
+  int64_t lines = product(xs, 0, size_t(axis)) * inner;
   if (lines == 0 || len == 0)
     return true;
   KernelParams p;
@@ -64,7 +63,7 @@ bool lowerSoftmaxOf(const Node &n, LowerCtx &ctx, bool log) {
 bool lowerGlobalPool(const Node &n, LowerCtx &ctx, bool isMax) {
   const Value *x = n.operand(0), *y = n.result();
   const Shape &xs = x->type().shape;
-  int64_t planes = xs[0] * xs[1], size = cpu::product(xs, 2, xs.size());
+  int64_t planes = xs[0] * xs[1], size = product(xs, 2, xs.size());
   if (planes == 0)
     return true;
   KernelParams p;
@@ -98,7 +97,7 @@ bool lowerBatchNorm(const Node &n, LowerCtx &ctx) {
   KernelParams p;
   p.i("op", kChanAffine);
   p.i("C", channels);
-  p.i("inner", cpu::product(xs, 2, xs.size()));
+  p.i("inner", product(xs, 2, xs.size()));
   ctx.launchFlat("channel", p, count,
                  {ctx.buffer(x), a->k, a->s, ctx.buffer(n.result())},
                  2 * double(count));
@@ -112,7 +111,7 @@ bool lowerLrn(const Node &n, LowerCtx &ctx) {
   int64_t before = (size - 1) / 2;
   KernelParams p;
   p.i("C", xs[1]);
-  p.i("inner", cpu::product(xs, 2, xs.size()));
+  p.i("inner", product(xs, 2, xs.size()));
   p.i("before", before).i("after", size - 1 - before);
   p.f("alpha", n.getFloat("alpha") / double(size));
   p.f("beta", n.getFloat("beta")).f("bias", n.getFloat("bias"));
@@ -128,8 +127,8 @@ bool lowerLayerNorm(const Node &n, LowerCtx &ctx) {
   int64_t axis = n.getInt("axis");
   if (axis < 0)
     axis += int64_t(xs.size());
-  int64_t rows = cpu::product(xs, 0, size_t(axis));
-  int64_t len = cpu::product(xs, size_t(axis), xs.size());
+  int64_t rows = product(xs, 0, size_t(axis));
+  int64_t len = product(xs, size_t(axis), xs.size());
   if (rows == 0 || len == 0)
     return true;
   KernelParams p;

@@ -9,8 +9,6 @@
 // LowerNorm.cpp.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/cpu/Lowering.h"
-#include "compiler/cpu/lower/LowerMisc.h"
 #include "compiler/cuda/lower/LowerMisc.h"
 
 namespace cnnc::cuda {
@@ -19,7 +17,7 @@ namespace {
 
 bool lowerPool(const Node &n, LowerCtx &ctx, bool isMax) {
   const Value *x = n.operand(0), *y = n.result();
-  std::vector<WindowAxis> axes = cpu::poolWindow(n);
+  std::vector<WindowAxis> axes = poolWindow(n);
   if (axes.empty() || axes.size() > 3) {
     ctx.diag().error(n.loc(),
                      "{}: the cuda backend pools over 1 to 3 spatial axes, "
@@ -32,7 +30,7 @@ bool lowerPool(const Node &n, LowerCtx &ctx, bool isMax) {
     int64_t in[3], out[3], kernel[3], stride[3], dilation[3], padBegin[3],
         padEnd[3];
   } w;
-  cpu::setWindow3(axes, w);
+  setWindow3(axes, w);
   auto list = [](const int64_t(&v)[3]) {
     return std::vector<int64_t>(v, v + 3);
   };

@@ -16,7 +16,6 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/LowerCommon.h"
-#include "compiler/cpu/lower/LowerMisc.h"
 #include "compiler/cuda/lower/LowerMisc.h"
 
 #include <algorithm>
@@ -32,7 +31,7 @@ constexpr int64_t kMinTiledExtent = 16;
 /// innermost axis L (contiguous in y) is strided in x and another axis J
 /// is contiguous in x; false (nothing appended) otherwise.
 bool lowerTransposeTiled(LowerCtx &ctx, Buffer x, Buffer y,
-                         const cpu::StridedSpace &s, int64_t inOffset,
+                         const StridedSpace &s, int64_t inOffset,
                          int64_t outOffset) {
   size_t rank = s.shape.size(), l = rank - 1, j = rank;
   if (rank < 2 || s.strides[1][l] != 1 || s.strides[0][l] == 1 ||
@@ -78,7 +77,7 @@ void lowerStridedCopy(LowerCtx &ctx, Buffer x, Buffer y, const Shape &shape,
   int64_t count = numElements(shape);
   if (count == 0)
     return;
-  cpu::StridedSpace s = cpu::simplifySpace(shape, inStride, outStride);
+  StridedSpace s = simplifySpace(shape, inStride, outStride);
   if (lowerTransposeTiled(ctx, x, y, s, inOffset, outOffset))
     return;
   KernelParams p;
@@ -158,8 +157,8 @@ bool lowerRelayout(const Node &n, LowerCtx &ctx) {
   Shape view = {s[0], s[1] / block, block};
   view.insert(view.end(), s.begin() + 2, s.end());
   lowerStridedCopy(ctx, ctx.buffer(x), ctx.buffer(y), view,
-                   cpu::blockedViewStrides(xt, block),
-                   cpu::blockedViewStrides(yt, block), 0, 0);
+                   blockedViewStrides(xt, block),
+                   blockedViewStrides(yt, block), 0, 0);
   return true;
 }
 
