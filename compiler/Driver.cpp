@@ -8,11 +8,11 @@
 #include "cnnc/hash.h"
 #include "compiler/cpu/Codegen.h"
 #include "compiler/cpu/Emit.h"
-#include "compiler/cpu/Header.h"
+#include "compiler/host/Header.h"
 #include "compiler/cpu/Lowering.h"
 #include "compiler/cpu/Parallel.h"
 #include "compiler/cpu/Target.h"
-#include "compiler/cpu/WeightsObject.h"
+#include "compiler/host/WeightsObject.h"
 #include "compiler/cpu/kernels/ParamsConv.h"
 #include "ir/AtomicFile.h"
 
@@ -97,10 +97,10 @@ kernelFileNames(const std::vector<cpu::SpecialisedKernel> &kernels,
                 const std::vector<cpu::KernelCall> &calls) {
   std::map<std::string, int> perLabel;
   for (const cpu::SpecialisedKernel &k : kernels)
-    ++perLabel[cpu::kernelLabel(calls[k.calls[0]].node)];
+    ++perLabel[kernelLabel(calls[k.calls[0]].node)];
   std::vector<std::string> names;
   for (size_t i = 0; i < kernels.size(); ++i) {
-    std::string label = cpu::kernelLabel(calls[kernels[i].calls[0]].node);
+    std::string label = kernelLabel(calls[kernels[i].calls[0]].node);
     if (perLabel[label] > 1)
       label += "." + kernels[i].library;
     names.push_back(fmt::format("{:03}_{}.ll", i, fileSafe(label)));
@@ -141,7 +141,7 @@ Json kernelJson(const cpu::SpecialisedKernel &k, const std::string &file,
     const cpu::KernelCall &c = calls[ci];
     flops += c.flops;
     order.push_back({{"call", ci},
-                     {"name", cpu::kernelLabel(c.node)},
+                     {"name", kernelLabel(c.node)},
                      {"flops", uint64_t(c.flops)},
                      {"tasks", c.tasks}});
     appendNodeSources(c.node, seen, sources);
@@ -149,7 +149,7 @@ Json kernelJson(const cpu::SpecialisedKernel &k, const std::string &file,
   Json tile = nullptr;
   if (first.node && first.node->hasAttr("tile"))
     tile = first.node->getInts("tile");
-  return {{"name", cpu::kernelLabel(first.node)},
+  return {{"name", kernelLabel(first.node)},
           {"file", file},
           {"function", k.function},
           {"library_kernel", k.library},
@@ -244,8 +244,8 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
   // hundreds of megabytes that is copying, not computing.
   // The linker then reads an object declaring the weights' section with
   // no bytes (like .bss), and the bytes are copied from the memory file
-  // into what it linked (cpu::fillWeights): the linker never holds them.
-  cpu::LinkInput weightsInput, weightsDecl;
+  // into what it linked (host::fillWeights): the linker never holds them.
+  host::LinkInput weightsInput, weightsDecl;
   std::string weightsError;
   bool weightsOk = true;
   std::thread weightsWriter;
@@ -254,13 +254,13 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
   if (int fd = weightsObject ? lc.takeWeightsFile() : -1; fd >= 0) {
     weightsInput.adopt(fd);
     weightsFd = fd;
-    weightsOk = cpu::frameWeightsObject(
+    weightsOk = host::frameWeightsObject(
         fd, target.info.triple, name + ".weights", weightBytes, weightsError,
-        cpu::kWeightsFileHeader);
+        host::kWeightsFileHeader);
     if (weightsOk) {
-      cpu::WeightsObjectFrame decl = cpu::weightsObjectFrame(
+      host::WeightsObjectFrame decl = host::weightsObjectFrame(
           target.info.triple, name + ".weights", weightBytes, /*noBits=*/true);
-      weightsOk = cpu::writeLinkInput(
+      weightsOk = host::writeLinkInput(
           weightsDecl, name + ".weights-decl.o",
           base.string() + ".weights-decl.o", decl.header + decl.trailer,
           weightsError);
@@ -270,7 +270,7 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
                                   base.string() + ".weights.o", weightsError);
     if (weightsOk)
       weightsWriter = std::thread([&] {
-        cpu::writeWeightsObject(weightsInput.os(), target.info.triple,
+        host::writeWeightsObject(weightsInput.os(), target.info.triple,
                                 name + ".weights", lc.weights().bytes());
         weightsOk = weightsInput.finish(weightsError);
       });
@@ -323,11 +323,11 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
     parts.clear();
   }
 
-  std::vector<cpu::LinkInput> inputs(objects.size());
+  std::vector<host::LinkInput> inputs(objects.size());
   std::vector<std::string> files;
   bool ok = true;
   for (size_t i = 0; i < objects.size() && ok; ++i) {
-    ok = cpu::writeLinkInput(
+    ok = host::writeLinkInput(
         inputs[i], fmt::format("{}.{}.o", name, i),
         fmt::format("{}.{}.o", base.string(), i),
         std::string_view(objects[i].data(), objects[i].size()), error);
@@ -345,23 +345,23 @@ bool emitInParts(std::unique_ptr<llvm::Module> m, const CompileOptions &opts,
     lc.releaseWeights();
   bool shared = opts.kind == ArtifactKind::SharedObject;
   std::string linked = base.string() + (shared ? ".so" : ".o");
-  cpu::FillResult filled = cpu::FillResult::Unsupported;
+  host::FillResult filled = host::FillResult::Unsupported;
   if (ok && weightsFd >= 0) {
     std::vector<std::string> withDecl = files;
     withDecl.push_back(weightsDecl.path());
-    ok = cpu::linkObjects(withDecl, linked, !shared, error,
+    ok = host::linkObjects(withDecl, linked, !shared, error,
                           /*weightsLast=*/true);
     if (ok)
-      filled = cpu::fillWeights(linked, weightsFd, cpu::kWeightsFileHeader,
+      filled = host::fillWeights(linked, weightsFd, host::kWeightsFileHeader,
                                 weightBytes, error);
-    ok = ok && filled != cpu::FillResult::Failed;
+    ok = ok && filled != host::FillResult::Failed;
   }
   // Else (or where the linker laid the section out otherwise) the linker
   // copies the weights object.
-  if (ok && filled != cpu::FillResult::Filled) {
+  if (ok && filled != host::FillResult::Filled) {
     if (weightsObject)
       files.push_back(weightsInput.path());
-    ok = cpu::linkObjects(files, linked, !shared, error);
+    ok = host::linkObjects(files, linked, !shared, error);
   }
   if (ok) {
     std::error_code ec;
@@ -410,11 +410,11 @@ bool compileCpu(const Graph &g, Graph *owned, const CompileOptions &opts,
   bool inParts = opts.kind == ArtifactKind::Object ||
                  opts.kind == ArtifactKind::SharedObject;
   bool weightsObject = inParts && !opts.externalWeights &&
-                       cpu::canWriteWeightsObject(target->info.triple);
+                       host::canWriteWeightsObject(target->info.triple);
   // The weights packed straight into the object the linker reads.
-  if (weightsObject && cpu::memoryFilesLinkable()) {
+  if (weightsObject && host::memoryFilesLinkable()) {
     fs::path dir = fs::path(output).parent_path();
-    lc.weightsInMemoryFile(cpu::kWeightsFileHeader,
+    lc.weightsInMemoryFile(host::kWeightsFileHeader,
                            dir.empty() ? "." : dir.string());
   }
   if (owned)
@@ -425,7 +425,7 @@ bool compileCpu(const Graph &g, Graph *owned, const CompileOptions &opts,
   timer.lap("lower");
   if (opts.kind == ArtifactKind::Header)
     return writeArtefact(
-        opts.output, cpu::generateHeader(g, name, lc.workspaceBytes()), diag);
+        opts.output, host::generateHeader(g, name, lc.workspaceBytes()), diag);
 
   cpu::CodegenOptions co;
   co.name = name;

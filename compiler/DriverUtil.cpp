@@ -1,7 +1,7 @@
 //===- DriverUtil.cpp - What the CPU and CUDA drivers share --------------===//
 #include "compiler/DriverUtil.h"
 
-#include "compiler/cpu/Emit.h"
+#include "compiler/host/Link.h"
 #include "ir/AtomicFile.h"
 
 #include <fmt/format.h>
@@ -169,11 +169,11 @@ bool linkAndPublishSharedObject(std::string_view object,
                                 const std::string &output, DiagEngine &diag) {
   std::string so = fmt::format("{}.tmp{}.so", output, getpid());
   std::string error;
-  cpu::LinkInput obj;
-  bool ok = cpu::writeLinkInput(obj, "model.o",
+  host::LinkInput obj;
+  bool ok = host::writeLinkInput(obj, "model.o",
                                 fmt::format("{}.tmp{}.o", output, getpid()),
                                 object, error) &&
-            cpu::linkSharedObject(obj.path(), so, error);
+            host::linkSharedObject(obj.path(), so, error);
   if (!ok) {
     std::remove(so.c_str());
     if (!error.empty())

@@ -84,6 +84,12 @@ FusedEpilogue fusedEpilogue(const Node &n);
 /// The residual operand of a fused conv or gemm, or nullptr.
 const Value *residualOf(const Node &n);
 
+/// What a kernel call computes, for kernel names, manifests and profiles:
+/// the node's name followed by the ops folded or fused into it
+/// ("layer1.0.conv2+batch_norm+add+relu"); "output" for the copies of
+/// graph outputs that no node writes.
+std::string kernelLabel(const Node *node);
+
 //===--- Windows ------------------------------------------------------------===//
 
 /// The geometry of a convolution over three spatial axes (D, H, W); a 1D or

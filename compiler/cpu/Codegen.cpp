@@ -40,26 +40,6 @@ std::string libraryKernelName(KernelId id, const TargetInfo &target) {
   return name;
 }
 
-std::string kernelLabel(const Node *node) {
-  if (!node)
-    return "output";
-  std::string label = node->name();
-  if (!label.empty() && label[0] == '%')
-    label.erase(0, 1);
-  for (const Node::Origin &o : node->origins())
-    label += "+" + o.op;
-  if (!node->origins().empty())
-    return label;
-  // Written fused (no rewrite recorded origins): name the epilogue's ops.
-  Epilogue e = epilogueOf(*node);
-  if (e.act)
-    label += "+" + std::string(e.act->node->info().name);
-  if (e.res)
-    label += "+add";
-  if (e.resAct)
-    label += "+" + std::string(e.resAct->node->info().name);
-  return label;
-}
 
 namespace {
 

@@ -68,11 +68,6 @@ struct SpecialisedKernel {
 /// kernel is vectorised ("conv_gemm_v8", "copy").
 std::string libraryKernelName(KernelId id, const TargetInfo &target);
 
-/// What a kernel call computes, for kernel names, manifests and profiles:
-/// the node's name followed by the ops folded or fused into it
-/// ("layer1.0.conv2+batch_norm+add+relu"); "output" for the copies of
-/// graph outputs that no node writes.
-std::string kernelLabel(const Node *node);
 
 /// A kernel body to build elsewhere (CodegenOptions::deferKernels): the
 /// library kernel, how it is specialised, and its symbol.

@@ -1,14 +1,16 @@
 //===- Emit.h - Object code, assembly and shared objects --------*- C++ -*-===//
 //
 // The back half of the CPU backend: LLVM's optimisation pipeline, machine
-// code, LLVM IR text (whole modules, or one kernel for --emit=kernels) and
-// the link into a shared object.
+// code and LLVM IR text (whole modules, or one kernel for --emit=kernels);
+// the link is compiler/host/Link.h.
 //
 //===----------------------------------------------------------------------===//
 #ifndef CNNC_COMPILER_CPU_EMIT_H
 #define CNNC_COMPILER_CPU_EMIT_H
 
 #include "compiler/cpu/Target.h"
+#include "compiler/host/Link.h"
+#include "compiler/host/Machine.h"
 
 #include <llvm/ADT/ArrayRef.h>
 #include <llvm/ADT/SmallPtrSet.h>
@@ -27,13 +29,14 @@ template <typename T> class SmallVectorImpl;
 
 namespace cnnc::cpu {
 
-enum class FileKind { Object, Assembly };
+using host::FileKind;
 
 /// Runs LLVM's default pipeline for the target: O1 at `optLevel` 1, O2 at
 /// 2 and 3 (see Emit.cpp).
 void optimizeModule(llvm::Module &m, const Target &target, int optLevel);
 
-/// Emits `m` as an ELF object or assembly text through the TargetMachine.
+/// Emits `m` as an ELF object or assembly text through the target's
+/// TargetMachine (host::emitMachineCode).
 bool emitMachineCode(llvm::Module &m, const Target &target, FileKind kind,
                      llvm::SmallVectorImpl<char> &out, std::string &error);
 
@@ -52,66 +55,6 @@ std::unique_ptr<llvm::Module> extractFunction(const llvm::Module &m,
 llvm::SmallPtrSet<const llvm::GlobalValue *, 16>
 reachableFrom(llvm::ArrayRef<const llvm::GlobalValue *> roots,
               const llvm::SmallPtrSetImpl<const llvm::GlobalValue *> &stop);
-
-/// One input of a link, written here and read by the linker: an anonymous
-/// memory file (memfd_create, without close-on-exec, so the linker, which
-/// inherits it, reads it as /dev/fd/N) or, where the system has none, a
-/// file at the fallback path, removed when this goes. Temporary objects so
-/// stay off the disk: a VGG-16's 550 MB of weights were written to disk
-/// twice (their object, then the linked artefact), 0.4-4 s on this
-/// project's machines where the memory file takes 0.2 s.
-class LinkInput {
-public:
-  LinkInput() = default;
-  LinkInput(const LinkInput &) = delete;
-  LinkInput &operator=(const LinkInput &) = delete;
-  ~LinkInput();
-
-  /// Creates it (`name` labels the memory file). False with `error` set
-  /// when neither a memory file nor `fallbackPath` can be created.
-  bool open(const std::string &name, const std::string &fallbackPath,
-            std::string &error);
-  /// Where the object is written; valid between open and finish.
-  llvm::raw_pwrite_stream &os();
-  /// Ends the writing: false with `error` set when a write failed.
-  bool finish(std::string &error);
-  /// Takes a memory file written elsewhere (memoryFilesLinkable()).
-  void adopt(int fd);
-  /// The path the linker reads.
-  const std::string &path() const { return path_; }
-
-private:
-  int fd_ = -1;
-  bool inMemory_ = false;
-  std::string path_;
-  std::unique_ptr<llvm::raw_fd_ostream> os_;
-};
-
-/// Whether the linker can read memory files here (memfd_create and
-/// /dev/fd exist).
-bool memoryFilesLinkable();
-
-/// Writes `bytes` to a new LinkInput `in` (see LinkInput::open).
-bool writeLinkInput(LinkInput &in, const std::string &name,
-                    const std::string &fallbackPath, std::string_view bytes,
-                    std::string &error);
-
-/// Links the objects `objPaths` into `outPath`: a shared object depending
-/// on libc and libm only, or with `relocatable` one relocatable object (ld
-/// -r). Uses the system C compiler driver (`cc`, or $CNNC_LINKER), with
-/// lld where it is installed. On failure `error` holds the linker's message.
-/// With `weightsLast`, a shared object linked by lld gets the weights'
-/// section (WeightsObject.h) in a loadable segment of its own after all
-/// others, where cpu::fillWeights can put its bytes.
-bool linkObjects(const std::vector<std::string> &objPaths,
-                 const std::string &outPath, bool relocatable,
-                 std::string &error, bool weightsLast = false);
-
-/// Links the object file `objPath` into the shared object `soPath` with the
-/// system C compiler driver (`cc`, or $CNNC_LINKER), depending on libc and
-/// libm only. On failure `error` holds the linker's message.
-bool linkSharedObject(const std::string &objPath, const std::string &soPath,
-                      std::string &error);
 
 } // namespace cnnc::cpu
 

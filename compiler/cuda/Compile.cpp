@@ -3,10 +3,8 @@
 
 #include "cnnc/hash.h"
 #include "compiler/DriverUtil.h"
-#include "compiler/cpu/Codegen.h"
-#include "compiler/cpu/Emit.h"
-#include "compiler/cpu/Header.h"
-#include "compiler/cpu/Target.h"
+#include "compiler/host/Header.h"
+#include "compiler/host/Machine.h"
 #include "compiler/cuda/Artifact.h"
 #include "compiler/cuda/Library.h"
 #include "compiler/cuda/Nvrtc.h"
@@ -150,7 +148,7 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   timer.lap("lower");
   if (opts.kind == ArtifactKind::Header)
     return writeArtefact(
-        output, cpu::generateHeader(g, name, lc.workspaceBytes()), diag);
+        output, host::generateHeader(g, name, lc.workspaceBytes()), diag);
   Program prog = buildProgram(lc.launches());
   timer.lap("source");
   if (opts.kind == ArtifactKind::Kernels || opts.kind == ArtifactKind::Cuda)
@@ -182,8 +180,9 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   if (ao.externalWeights)
     ao.weightsFile = fs::path(weightsPathFor(output)).filename().string();
   ao.weightsHash = lc.weightsHash();
-  std::unique_ptr<cpu::Target> host = cpu::resolveTarget("", "", error);
-  if (!host) {
+  // The artefact's host side (launches, descriptor) for this machine.
+  host::Machine hostMachine;
+  if (!host::createMachine("", "", hostMachine, error)) {
     diag.error(SourceLoc{}, "{}", error);
     return false;
   }
@@ -193,7 +192,8 @@ bool compileGraph(const Graph &g, const CompileOptions &opts,
   if (!opts.externalWeights)
     lc.releaseWeights();
   llvm::SmallVector<char, 0> object;
-  if (!cpu::emitMachineCode(*m, *host, cpu::FileKind::Object, object, error)) {
+  if (!host::emitMachineCode(*m, *hostMachine.machine, host::FileKind::Object,
+                             object, error)) {
     diag.error(SourceLoc{}, "{}", error);
     return false;
   }

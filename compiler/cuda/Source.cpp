@@ -1,7 +1,7 @@
 //===- Source.cpp - The CUDA C program of a lowered model ----------------===//
 #include "compiler/cuda/Source.h"
 
-#include "compiler/cpu/Codegen.h"
+#include "compiler/LowerCommon.h"
 #include "compiler/cuda/Library.h"
 
 #include <fmt/format.h>
@@ -11,7 +11,7 @@
 
 namespace cnnc::cuda {
 
-std::string launchLabel(const Launch &l) { return cpu::kernelLabel(l.node); }
+std::string launchLabel(const Launch &l) { return kernelLabel(l.node); }
 
 namespace {
 

@@ -1,6 +1,6 @@
 # lit configuration for cnnc's text-in, text-out tests.
 #
-# Substitutions: %cnnc (the compiler), %cnnrun (the model runner), %samples
+# Substitutions: %cnnc (the compiler), %cnnrun (the model runner), %compiler (its sources), %samples
 # (samples/), %inputs (tests/lit/Inputs), %fakemodels (the hand-written
 # models of tests/runtime). FileCheck and `not` come from LLVM's tools
 # directory, which is put first on PATH.
@@ -20,6 +20,7 @@ config.substitutions.append(("%cnnrun", os.path.join(config.cnnc_tools_dir, "cnn
 config.substitutions.append(("%cnnc", os.path.join(config.cnnc_tools_dir, "cnnc")))
 config.substitutions.append(("%fakemodels", config.cnnrt_fake_dir))
 config.substitutions.append(("%samples", os.path.join(config.cnnc_src_root, "samples")))
+config.substitutions.append(("%compiler", os.path.join(config.cnnc_src_root, "compiler")))
 config.substitutions.append(("%docs", os.path.join(config.cnnc_src_root, "docs")))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
 

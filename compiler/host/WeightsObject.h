@@ -10,8 +10,8 @@
 // export it). The linker joins it with the code objects.
 //
 //===----------------------------------------------------------------------===//
-#ifndef CNNC_COMPILER_CPU_WEIGHTSOBJECT_H
-#define CNNC_COMPILER_CPU_WEIGHTSOBJECT_H
+#ifndef CNNC_COMPILER_HOST_WEIGHTSOBJECT_H
+#define CNNC_COMPILER_HOST_WEIGHTSOBJECT_H
 
 #include <cstdint>
 #include <string>
@@ -21,7 +21,7 @@ namespace llvm {
 class raw_ostream;
 } // namespace llvm
 
-namespace cnnc::cpu {
+namespace cnnc::host {
 
 /// Whether writeWeightsObject can write objects for `triple` (64-bit
 /// little-endian ELF: x86-64 and AArch64).
@@ -83,6 +83,6 @@ enum class FillResult { Filled, Unsupported, Failed };
 FillResult fillWeights(const std::string &path, int src, uint64_t srcOffset,
                        uint64_t size, std::string &error);
 
-} // namespace cnnc::cpu
+} // namespace cnnc::host
 
 #endif

@@ -1,5 +1,5 @@
 //===- Header.cpp - The C header of a compiled model -----------------------===//
-#include "compiler/cpu/Header.h"
+#include "compiler/host/Header.h"
 #include "compiler/Embed.h"
 
 #include <fmt/format.h>
@@ -13,7 +13,7 @@
 // The ABI header's text, embedded so generated headers are self-contained.
 CNNC_EMBED_FILE(cnnc_abi_h, CNNC_ABI_HEADER_PATH)
 
-namespace cnnc::cpu {
+namespace cnnc::host {
 
 static std::string upper(const std::string &s) {
   std::string r;
@@ -65,4 +65,4 @@ std::string generateHeader(const Graph &g, const std::string &name,
   return h;
 }
 
-} // namespace cnnc::cpu
+} // namespace cnnc::host

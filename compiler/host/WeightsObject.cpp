@@ -1,5 +1,5 @@
 //===- WeightsObject.cpp - The weights as an ELF object of their own ------===//
-#include "compiler/cpu/WeightsObject.h"
+#include "compiler/host/WeightsObject.h"
 
 #include <llvm/BinaryFormat/ELF.h>
 #include <llvm/Support/raw_ostream.h>
@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <vector>
 
-namespace cnnc::cpu {
+namespace cnnc::host {
 
 namespace {
 
@@ -157,11 +157,11 @@ void writeWeightsObject(llvm::raw_ostream &os, const std::string &triple,
   os << f.header << bytes << f.trailer;
 }
 
-} // namespace cnnc::cpu
+} // namespace cnnc::host
 
 //===--- Filling the weights into a linked file ---------------------------===//
 
-namespace cnnc::cpu {
+namespace cnnc::host {
 
 namespace {
 
@@ -417,4 +417,4 @@ FillResult fillWeights(const std::string &path, int src, uint64_t srcOffset,
   return FillResult::Filled;
 }
 
-} // namespace cnnc::cpu
+} // namespace cnnc::host
