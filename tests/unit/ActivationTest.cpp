@@ -11,7 +11,12 @@
 
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <cmath>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <string>
 #include <limits>
 #include <vector>
 
@@ -199,4 +204,96 @@ TEST_CASE("vector erf against double") {
   CHECK(s[5] == -1.0f);
   CHECK(s[6] == 1.0f);
   CHECK(s[7] == doctest::Approx(std::erf(-0.4999)).epsilon(1e-7));
+}
+
+//===--- One list of activations ------------------------------------------===//
+// compiler/Activations.def numbers the activations; every backend's kernels
+// must compute each. Their dispatching switches take an integer kind, so
+// the compilers cannot flag a missing case: this reads the sources.
+
+namespace {
+
+const std::vector<std::string> &allKinds() {
+  static const std::vector<std::string> kinds = {
+#define CNNC_ACTIVATION(Id) "kAct" #Id,
+#include "compiler/Activations.def"
+  };
+  return kinds;
+}
+
+std::string readSource(const std::string &relative) {
+  std::ifstream in(std::string(CNNC_COMPILER_DIR) + "/" + relative);
+  REQUIRE_MESSAGE(in.good(), "cannot read compiler/" << relative);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+/// The `case kActX:` labels of the first switch after `anchor` in `text`
+/// (to its matching closing brace).
+std::set<std::string> caseLabels(const std::string &text,
+                                 const std::string &anchor) {
+  size_t at = text.find(anchor);
+  REQUIRE_MESSAGE(at != std::string::npos, "no '" << anchor << "'");
+  size_t sw = text.find("switch (", at);
+  size_t open = text.find('{', sw);
+  REQUIRE(open != std::string::npos);
+  int depth = 0;
+  size_t end = open;
+  for (; end < text.size(); ++end) {
+    depth += text[end] == '{' ? 1 : text[end] == '}' ? -1 : 0;
+    if (depth == 0)
+      break;
+  }
+  std::set<std::string> labels;
+  std::string body = text.substr(open, end - open);
+  for (size_t p = body.find("case kAct"); p != std::string::npos;
+       p = body.find("case kAct", p + 1)) {
+    size_t colon = body.find(':', p);
+    labels.insert(body.substr(p + 5, colon - p - 5));
+  }
+  return labels;
+}
+
+std::set<std::string> kindSet() {
+  return {allKinds().begin(), allKinds().end()};
+}
+
+} // namespace
+
+TEST_CASE("every backend's activation switch has a case for each kind") {
+  std::string cpu = readSource("cpu/kernels/Activation.h");
+  std::string cuda = readSource("cuda/kernels/prelude.cuh");
+  CHECK(caseLabels(cpu, "CNNK_INLINE float activate(const ActParams &a, "
+                        "float x)") == kindSet());
+  CHECK(caseLabels(cpu, "template <int V> CNNK_INLINE Vec<V> activate(") ==
+        kindSet());
+  CHECK(caseLabels(cuda, "float activate(int kind, float x") == kindSet());
+  // The vector kernels split the kinds: a few instructions, or through
+  // vexp; every kind is in exactly one group.
+  std::set<std::string> cheap = caseLabels(cpu, "bool actIsCheap(");
+  std::set<std::string> viaExp = caseLabels(cpu, "cnnkInlineInClone_actExp(");
+  std::set<std::string> both;
+  for (const std::string &k : cheap)
+    CHECK_MESSAGE(!viaExp.count(k), k << " is cheap and through vexp");
+  both.insert(cheap.begin(), cheap.end());
+  both.insert(viaExp.begin(), viaExp.end());
+  CHECK(both == kindSet());
+}
+
+TEST_CASE("the CUDA prelude numbers the activations as Activations.def") {
+  std::string cuda = readSource("cuda/kernels/prelude.cuh");
+  size_t at = cuda.find("enum ActKind {");
+  REQUIRE(at != std::string::npos);
+  std::string body = cuda.substr(at, cuda.find("};", at) - at);
+  std::vector<std::string> names;
+  for (size_t p = body.find("kAct"); p != std::string::npos;
+       p = body.find("kAct", p + 1)) {
+    size_t e = p;
+    while (e < body.size() && (std::isalnum(uint8_t(body[e])) || body[e] == '_'))
+      ++e;
+    names.push_back(body.substr(p, e - p));
+  }
+  CHECK(names == allKinds());
+  CHECK(body.find("kActNone = 0") != std::string::npos);
+  // The numbering the kernels embed is the neutral one.
+  CHECK(int64_t(kActErf) == int64_t(allKinds().size()) - 1);
 }

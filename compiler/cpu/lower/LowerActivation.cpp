@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/LowerCommon.h"
+#include "compiler/cpu/kernels/Activation.h"
 #include "compiler/cpu/lower/LowerMisc.h"
 
 #include <cassert>
@@ -14,23 +15,9 @@ namespace cnnc::cpu {
 
 namespace {
 
-/// Activations that call libm take about this many element-times each.
+/// Activations through vexp (not cnnk::actIsCheap) take about this many
+/// element-times each.
 constexpr int64_t kTranscendentalWork = 8;
-
-bool isCheap(int64_t kind) {
-  switch (kind) {
-  case cnnk::kActNone:
-  case cnnk::kActRelu:
-  case cnnk::kActLeakyRelu:
-  case cnnk::kActSoftsign:
-  case cnnk::kActHardSigmoid:
-  case cnnk::kActHardSwish:
-  case cnnk::kActClip:
-  case cnnk::kActStep:
-    return true;
-  }
-  return false;
-}
 
 } // namespace
 
@@ -41,7 +28,7 @@ void lowerActivation(const cnnk::ActParams &act, int64_t count, Buffer from,
   cnnk::UnaryParams p;
   p.act = act;
   p.count = count;
-  int64_t work = isCheap(act.kind) ? 1 : kTranscendentalWork;
+  int64_t work = cnnk::actIsCheap(act.kind) ? 1 : kTranscendentalWork;
   p.block = unitsPerTask(count, work, 16);
   ctx.call<KernelId::Unary>(p, {from, to}, ceilDiv(count, p.block),
                             double(count));

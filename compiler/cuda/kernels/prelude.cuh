@@ -43,7 +43,7 @@ __device__ __forceinline__ int splitOut3(int i, int &d, int &h, int &w) {
   return i / P::out(0);
 }
 
-//===--- Activations (numbering of ParamsAct.h's ActKind) -----------------===//
+//===--- Activations (compiler/Activations.def; tests/unit checks) --------===//
 
 enum ActKind {
   kActNone = 0,
@@ -90,6 +90,8 @@ __device__ __forceinline__ float clampNaN(float x, float lo, float hi) {
 __device__ __forceinline__ float activate(int kind, float x, float alpha,
                                           float beta, float gamma) {
   switch (kind) {
+  case kActNone:
+    return x;
   case kActRelu:
     return x < 0 ? 0.0f : x;
   case kActLeakyRelu:
@@ -128,9 +130,8 @@ __device__ __forceinline__ float activate(int kind, float x, float alpha,
   }
   case kActErf:
     return erff(x);
-  default:
-    return x;
   }
+  return x; // not reached: every kind has its case (tests/unit checks)
 }
 
 /// The activation P::<prefix> of KernelParams::act("act", ...).
