@@ -11,6 +11,7 @@
 #include "cnnc/abi.h"
 #include "compiler/cpu/KernelLibrary.h"
 #include "compiler/cpu/Specialise.h"
+#include "compiler/host/Descriptor.h"
 #include "ir/Epilogue.h"
 #include "ir/Summary.h"
 
@@ -316,122 +317,30 @@ llvm::Constant *ModuleBuilder::cString(const std::string &s,
   return llvm::ConstantExpr::getBitCast(gv, I8Ptr);
 }
 
-llvm::Constant *ModuleBuilder::tensorDescs(const std::vector<Value *> &values,
-                                           const std::string &name) {
-  std::vector<llvm::Constant *> descs;
-  for (size_t i = 0; i < values.size(); ++i) {
-    const Value *v = values[i];
-    const Shape &shape = v->type().shape;
-    std::vector<uint64_t> dims(shape.begin(), shape.end());
-    auto *dimsInit = llvm::ConstantDataArray::get(Ctx, dims);
-    auto *dimsGv = new llvm::GlobalVariable(
-        *M, dimsInit->getType(), true, llvm::GlobalValue::PrivateLinkage,
-        dimsInit, fmt::format("{}.{}.shape", name, i));
-    descs.push_back(llvm::ConstantStruct::get(
-        TensorDescTy,
-        {cString(v->name(), fmt::format("{}.{}.name", name, i)),
-         B.getInt32(CNNC_F32), B.getInt32(int32_t(shape.size())),
-         llvm::ConstantExpr::getBitCast(dimsGv, I64->getPointerTo()),
-         B.getInt64(uint64_t(numElements(shape)) * sizeof(float))}));
-  }
-  auto *arrTy = llvm::ArrayType::get(TensorDescTy, descs.size());
-  auto *gv = new llvm::GlobalVariable(
-      *M, arrTy, true, llvm::GlobalValue::PrivateLinkage,
-      llvm::ConstantArray::get(arrTy, descs), name);
-  return llvm::ConstantExpr::getBitCast(gv, TensorDescTy->getPointerTo());
-}
-
 void ModuleBuilder::buildDescriptor(llvm::Function *run) {
-  // Mirrors cnnc_tensor_desc and cnnc_model_desc of abi.h field by field.
-  TensorDescTy = llvm::StructType::create(
-      Ctx, {I8Ptr, I32, I32, I64->getPointerTo(), I64}, "cnnc_tensor_desc");
-  auto *profileTy = llvm::StructType::create(Ctx, {I8Ptr, I8Ptr, I8Ptr, I64},
-                                             "cnnc_profile_entry");
-  auto *descTy = llvm::StructType::create(Ctx,
-                                          {I32,
-                                           I32,
-                                           I64,
-                                           I8Ptr,
-                                           I8Ptr,
-                                           I8Ptr,
-                                           I32,
-                                           I32,
-                                           TensorDescTy->getPointerTo(),
-                                           TensorDescTy->getPointerTo(),
-                                           I64,
-                                           I8Ptr,
-                                           I64,
-                                           I64,
-                                           I64,
-                                           run->getType(),
-                                           I32,
-                                           profileTy->getPointerTo(),
-                                           I32,
-                                           I8Ptr,
-                                           I8Ptr},
-                                          "cnnc_model_desc");
-  llvm::Constant *profile =
-      Opts.profile ? profileTable(profileTy)
-                   : llvm::ConstantPointerNull::get(profileTy->getPointerTo());
-  int32_t numProfiled = Opts.profile ? int32_t(lowered().calls().size()) : 0;
-  uint64_t descBytes =
-      M->getDataLayout().getTypeAllocSize(descTy).getFixedSize();
-  // FLOPs as users compare them: two per multiply-add of the graph's
-  // layers (--emit=summary's MACs), whatever the kernels do besides.
-  uint64_t flops = 0;
-  for (const auto &node : graph().nodes())
-    flops += 2 * uint64_t(nodeMacs(*node));
-  const std::string &n = Opts.name;
-  llvm::Constant *weightsFile =
-      Opts.externalWeights ? cString(Opts.weightsFile, n + ".weights_file")
-                           : llvm::ConstantPointerNull::get(
-                                 llvm::cast<llvm::PointerType>(I8Ptr));
-  uint64_t weightsBytes = lowered().weights().size();
+  host::DescriptorParts d;
+  d.name = Opts.name;
+  d.target = T.info.cpu;
+  d.features = T.requiredFeatures;
+  d.graph = &graph();
+  d.workspaceBytes = lowered().workspaceBytes();
+  d.externalWeights = Opts.externalWeights;
+  d.weightsFile = Opts.weightsFile;
+  d.weightsBytes = lowered().weights().size();
+  d.weightsHash = Opts.weightsHash;
+  d.run = run;
+  if (Opts.profile) {
+    d.profile = profileTable(host::profileEntryType(Ctx));
+    d.profiled = int32_t(lowered().calls().size());
+  }
+  d.device = CNNC_DEVICE_CPU;
   // The embedded weights (the global the run function reads), for
   // cnnrt_verify_weights.
-  llvm::Constant *embedded =
-      llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(I8Ptr));
-  if (llvm::GlobalVariable *w = M->getNamedGlobal(n + ".weights");
+  if (llvm::GlobalVariable *w = M->getNamedGlobal(Opts.name + ".weights");
       w && !Opts.externalWeights)
-    embedded = llvm::ConstantExpr::getBitCast(w, I8Ptr);
-  auto *init = llvm::ConstantStruct::get(
-      descTy,
-      {B.getInt32(CNNC_MODEL_MAGIC),
-       B.getInt32(CNNC_ABI_VERSION),
-       B.getInt64(descBytes),
-       cString(n, n + ".name"),
-       cString(T.info.cpu, n + ".cpu"),
-       cString(T.requiredFeatures, n + ".features"),
-       B.getInt32(int32_t(graph().inputs().size())),
-       B.getInt32(int32_t(graph().outputs().size())),
-       tensorDescs(graph().inputs(), n + ".inputs"),
-       tensorDescs(graph().outputs(), n + ".outputs"),
-       B.getInt64(uint64_t(lowered().workspaceBytes())),
-       weightsFile,
-       B.getInt64(weightsBytes),
-       B.getInt64(Opts.weightsHash),
-       B.getInt64(flops),
-       run,
-       B.getInt32(numProfiled),
-       profile,
-       B.getInt32(CNNC_DEVICE_CPU),
-       llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(I8Ptr)),
-       embedded});
-  auto *desc = new llvm::GlobalVariable(
-      *M, descTy, true, llvm::GlobalValue::InternalLinkage, init, n + ".desc");
-  desc->setAlignment(llvm::Align(8));
-
-  auto *entryTy = llvm::FunctionType::get(I8Ptr, false);
-  auto makeEntry = [&](const std::string &sym) {
-    auto *f = llvm::Function::Create(
-        entryTy, llvm::GlobalValue::ExternalLinkage, sym, *M);
-    f->addFnAttr(llvm::Attribute::NoUnwind);
-    B.SetInsertPoint(llvm::BasicBlock::Create(Ctx, "entry", f));
-    B.CreateRet(llvm::ConstantExpr::getBitCast(desc, I8Ptr));
-  };
-  makeEntry(n + "_cnnc_model");
-  if (Opts.genericEntry)
-    makeEntry("cnnc_model");
+    d.embeddedWeights = w;
+  d.genericEntry = Opts.genericEntry;
+  host::buildDescriptor(*M, d);
 }
 
 /// Removes the library's functions and globals nothing refers to (the

@@ -87,8 +87,6 @@ private:
                          llvm::Value *outputs, llvm::Value *ws,
                          llvm::Value *weights);
   llvm::Constant *cString(const std::string &s, const std::string &name);
-  llvm::Constant *tensorDescs(const std::vector<Value *> &values,
-                              const std::string &name);
   void buildDescriptor(llvm::Function *run);
   void stampTarget();
   void dropUnusedLibraryCode();
@@ -106,7 +104,6 @@ private:
   llvm::Type *I8, *I32, *I64, *I8Ptr, *DoublePtr;
   llvm::FunctionType *TaskFnTy;
   llvm::StructType *ExecCtxTy;
-  llvm::StructType *TensorDescTy = nullptr;
   using CloneKey = std::pair<std::string, std::vector<uint8_t>>;
   /// Bodies with every parameter constant, by (kernel, params).
   std::map<CloneKey, llvm::Function *> Clones;

@@ -1,5 +1,6 @@
 //===- Artifact.cpp - The shared object of a CUDA model ------------------===//
 #include "compiler/cuda/Artifact.h"
+#include "compiler/host/Descriptor.h"
 
 #include "ir/Summary.h"
 
@@ -87,7 +88,6 @@ buildArtifactModule(llvm::LLVMContext &llvmCtx, const Graph &g, LowerCtx &lc,
   auto st = [&](std::vector<llvm::Type *> fields, const char *name) {
     return llvm::StructType::create(llvmCtx, fields, name);
   };
-  auto *tensorTy = st({I8Ptr, I32, I32, I8Ptr, I64}, "cnnc_tensor_desc");
   auto *imageTy = st({I8Ptr, I32, I8Ptr, I64}, "cnnc_cuda_image");
   auto *refTy = st({I32, I32, I64}, "cnnc_buffer_ref");
   auto *launchTy = st({I32, I32, llvm::ArrayType::get(I32, 3),
@@ -95,29 +95,7 @@ buildArtifactModule(llvm::LLVMContext &llvmCtx, const Graph &g, LowerCtx &lc,
                       "cnnc_cuda_launch");
   auto *moduleTy =
       st({I32, I8Ptr, I32, I8Ptr, I32, I8Ptr, I8Ptr}, "cnnc_cuda_module");
-  auto *profileTy = st({I8Ptr, I8Ptr, I8Ptr, I64}, "cnnc_profile_entry");
-  auto *descTy =
-      st({I32,   I32, I64, I8Ptr, I8Ptr, I8Ptr, I32,   I32, I8Ptr, I8Ptr, I64,
-          I8Ptr, I64, I64, I64,   I8Ptr, I32,   I8Ptr, I32, I8Ptr, I8Ptr},
-         "cnnc_model_desc");
-
-  auto tensors = [&](const std::vector<Value *> &values,
-                     const std::string &name) {
-    std::vector<llvm::Constant *> descs;
-    for (size_t i = 0; i < values.size(); ++i) {
-      const Shape &shape = values[i]->type().shape;
-      std::vector<uint64_t> dims(shape.begin(), shape.end());
-      descs.push_back(llvm::ConstantStruct::get(
-          tensorTy,
-          {D.cString(values[i]->name(), fmt::format("{}.{}.name", name, i)),
-           D.i32(CNNC_F32), D.i32(int64_t(shape.size())),
-           D.global(llvm::ConstantDataArray::get(llvmCtx, dims),
-                    fmt::format("{}.{}.shape", name, i)),
-           D.i64(uint64_t(numElements(shape)) * sizeof(float))}));
-    }
-    return D.array(tensorTy, descs, name);
-  };
-
+  auto *profileTy = host::profileEntryType(llvmCtx);
   // Images.
   std::vector<llvm::Constant *> imgs;
   for (size_t i = 0; i < images.size(); ++i) {
@@ -193,51 +171,22 @@ buildArtifactModule(llvm::LLVMContext &llvmCtx, const Graph &g, LowerCtx &lc,
            D.i64(uint64_t(l.flops))}));
     }
 
-  uint64_t flops = 0;
-  for (const auto &node : g.nodes())
-    flops += 2 * uint64_t(nodeMacs(*node));
-  const std::string &n = opts.name;
-  uint64_t descBytes = m->getDataLayout().getTypeAllocSize(descTy);
-  auto *init = llvm::ConstantStruct::get(
-      descTy,
-      {D.i32(CNNC_MODEL_MAGIC),
-       D.i32(CNNC_ABI_VERSION),
-       D.i64(descBytes),
-       D.cString(n, "name"),
-       D.cString("cuda", "target"),
-       D.cString("", "features"),
-       D.i32(int64_t(g.inputs().size())),
-       D.i32(int64_t(g.outputs().size())),
-       tensors(g.inputs(), "inputs"),
-       tensors(g.outputs(), "outputs"),
-       D.i64(uint64_t(lc.workspaceBytes())),
-       opts.externalWeights ? D.cString(opts.weightsFile, "weights_file")
-                            : D.null(),
-       D.i64(lc.weights().size()),
-       D.i64(opts.weightsHash),
-       D.i64(flops),
-       D.null(),
-       D.i32(int64_t(prof.size())),
-       D.array(profileTy, prof, "profile"),
-       D.i32(CNNC_DEVICE_CUDA),
-       module,
-       weights});
-  auto *desc = new llvm::GlobalVariable(
-      *m, descTy, true, llvm::GlobalValue::InternalLinkage, init, n + ".desc");
-  desc->setAlignment(llvm::Align(8));
-
-  llvm::IRBuilder<> B(llvmCtx);
-  auto *entryTy = llvm::FunctionType::get(I8Ptr, false);
-  auto makeEntry = [&](const std::string &sym) {
-    auto *f = llvm::Function::Create(
-        entryTy, llvm::GlobalValue::ExternalLinkage, sym, *m);
-    f->addFnAttr(llvm::Attribute::NoUnwind);
-    B.SetInsertPoint(llvm::BasicBlock::Create(llvmCtx, "entry", f));
-    B.CreateRet(llvm::ConstantExpr::getBitCast(desc, I8Ptr));
-  };
-  makeEntry(n + "_cnnc_model");
-  if (opts.genericEntry)
-    makeEntry("cnnc_model");
+  host::DescriptorParts d;
+  d.name = opts.name;
+  d.target = "cuda";
+  d.graph = &g;
+  d.workspaceBytes = lc.workspaceBytes();
+  d.externalWeights = opts.externalWeights;
+  d.weightsFile = opts.weightsFile;
+  d.weightsBytes = lc.weights().size();
+  d.weightsHash = opts.weightsHash;
+  d.profile = D.array(profileTy, prof, "profile");
+  d.profiled = int32_t(prof.size());
+  d.device = CNNC_DEVICE_CUDA;
+  d.deviceData = module;
+  d.embeddedWeights = opts.externalWeights ? nullptr : weights;
+  d.genericEntry = opts.genericEntry;
+  host::buildDescriptor(*m, d);
   return m;
 }
 
