@@ -8,11 +8,6 @@ namespace cnnc {
 
 namespace {
 
-/// Work below which a task is not split further (flops).
-constexpr double kMinTaskFlops = 1024 * 1024;
-/// Tasks worth having for a few threads.
-constexpr int64_t kWantTasks = 12;
-
 int64_t divUp(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t roundUp(int64_t a, int64_t b) { return divUp(a, b) * b; }
 

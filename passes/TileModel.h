@@ -49,6 +49,12 @@
 
 namespace cnnc {
 
+/// How finely the CPU's work is split into tasks, for the tile model and
+/// the CPU lowerings alike: a task is worth at least kMinTaskFlops, and
+/// kWantTasks tasks keep a few threads busy (when the work allows).
+constexpr double kMinTaskFlops = 1024 * 1024;
+constexpr int64_t kWantTasks = 12;
+
 /// Floats of the kernels' stack buffer for one packed B panel (kc x NR);
 /// equals cnnk::kBPanelFloats (checked by a unit test).
 constexpr int64_t kTileBPanelFloats = 8192;

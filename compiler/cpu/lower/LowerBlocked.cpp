@@ -16,6 +16,7 @@
 #include "compiler/cpu/lower/LowerConv.h"
 #include "compiler/cpu/lower/LowerMisc.h"
 #include "ir/ops/SlidingWindow.h"
+#include "passes/TileModel.h"
 
 #include <algorithm>
 #include <cassert>
@@ -23,9 +24,6 @@
 namespace cnnc::cpu {
 
 namespace {
-
-/// Work below which a task is not split further (flops).
-constexpr double kMinTaskFlops = 1024 * 1024;
 
 int64_t blockOf(const Value *v) { return v ? v->type().block : 0; }
 

@@ -40,10 +40,6 @@ bool isChannelVector(const Shape &s, const Shape &out);
 void blockedBroadcastSpace(const Node &n, Shape &shape,
                            std::vector<std::vector<int64_t>> &strides);
 
-/// Output tasks worth having for a few threads: the blocked conv
-/// lowerings split work until they have this many (when the work allows).
-constexpr int64_t kWantTasks = 12;
-
 /// conv_winograd for a conv with a blocked result (LowerWinograd.cpp) when
 /// Winograd applies (2D, 3x3, stride and dilation 1, blocked input) and
 /// the conv's algo, or for `auto` the cost model, asks for it; returns

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/lower/LowerBlocked.h"
+#include "passes/TileModel.h"
 
 #include "compiler/cpu/lower/LowerConv.h"
 #include "compiler/cpu/lower/LowerMisc.h"
