@@ -69,23 +69,11 @@ namespace {
 /// Lowers every node, then copies outputs that no node writes in place
 /// (graph inputs, consts, outputs listed twice).
 bool lowerGraph(const Graph &g, cpu::LowerCtx &lc) {
-  lc.planBuffers();
-  for (const auto &n : g.nodes()) {
-    lc.setCurrentNode(n.get());
-    if (!cpu::lowerNode(*n, lc))
-      return false;
-    lc.nodeLowered(*n);
-  }
-  lc.setCurrentNode(nullptr);
-  for (size_t i = 0; i < g.outputs().size(); ++i) {
-    const Value *v = g.outputs()[i];
-    cpu::Buffer b = lc.buffer(v);
-    if (b.kind == cpu::Buffer::Output && b.index == int64_t(i))
-      continue;
-    cpu::lowerCopy(b, cpu::Buffer{cpu::Buffer::Output, int64_t(i), 0},
-                   cpu::numElementsOf(v), lc);
-  }
-  return !lc.hadError();
+  return lowerGraphWith(
+      g, lc, cpu::lowerNode,
+      [](Buffer from, Buffer to, int64_t count, cpu::LowerCtx &ctx) {
+        cpu::lowerCopy(from, to, count, ctx);
+      });
 }
 
 //===--- --emit=kernels ---------------------------------------------------===//

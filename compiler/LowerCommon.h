@@ -29,6 +29,37 @@
 
 namespace cnnc {
 
+//===--- The lowering of a graph -------------------------------------------===//
+
+/// The skeleton both backends lower a graph with: plans the buffers, lowers
+/// every node in order with the backend's `lowerNode(node, ctx)` (freeing
+/// consts read for the last time, BufferCtx::nodeLowered), places the
+/// workspace once every scratch request is in, then copies each graph
+/// output no node wrote in place with `lowerCopy(from, to, floats, ctx)`.
+/// False after an error was reported.
+template <class Ctx, class LowerNode, class LowerCopy>
+bool lowerGraphWith(const Graph &g, Ctx &ctx, LowerNode lowerNode,
+                    LowerCopy lowerCopy) {
+  ctx.planBuffers();
+  for (const auto &n : g.nodes()) {
+    ctx.setCurrentNode(n.get());
+    if (!lowerNode(*n, ctx))
+      return false;
+    ctx.nodeLowered(*n);
+  }
+  ctx.setCurrentNode(nullptr);
+  ctx.finishBuffers();
+  for (size_t i = 0; i < g.outputs().size(); ++i) {
+    const Value *v = g.outputs()[i];
+    Buffer b = ctx.buffer(v);
+    if (b.kind == Buffer::Output && b.index == int64_t(i))
+      continue;
+    lowerCopy(b, Buffer{Buffer::Output, int64_t(i), 0},
+              numElements(v->type().shape), ctx);
+  }
+  return !ctx.hadError();
+}
+
 //===--- Shapes and strided spaces -----------------------------------------===//
 
 /// The product of dimensions [lo, hi) of `s`.

@@ -39,9 +39,6 @@ bool lowerByKind(const Node &n, LowerCtx &ctx) {
 bool lowerNode(const Node &n, LowerCtx &ctx) {
   if (!checkBlockedOperands(n, ctx) || !lowerByKind(n, ctx))
     return false;
-  // Every scratch request is in: the workspace can be placed.
-  if (&n == ctx.graph().nodes().back().get())
-    ctx.finishBuffers();
   return true;
 }
 

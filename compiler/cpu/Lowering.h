@@ -112,8 +112,8 @@ private:
   bool lower##Id(const Node &n, LowerCtx &ctx);
 #include "ir/Ops.def"
 
-/// Lowers node `n` by its kind; after the graph's last node, places the
-/// workspace (LowerCtx::finishBuffers).
+/// Lowers node `n` by its kind (lowerGraphWith, compiler/LowerCommon.h,
+/// runs it over a graph).
 bool lowerNode(const Node &n, LowerCtx &ctx);
 
 /// Number of elements of a value's (inferred) type.

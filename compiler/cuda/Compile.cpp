@@ -23,23 +23,9 @@ namespace cnnc::cuda {
 namespace fs = std::filesystem;
 
 bool lowerGraph(const Graph &g, LowerCtx &lc) {
-  lc.planBuffers();
-  for (const auto &n : g.nodes()) {
-    lc.setCurrentNode(n.get());
-    if (!lowerNode(*n, lc))
-      return false;
-  }
-  lc.setCurrentNode(nullptr);
-  for (size_t i = 0; i < g.outputs().size(); ++i) {
-    const Value *v = g.outputs()[i];
-    Buffer b = lc.buffer(v);
-    if (b.kind == Buffer::Output && b.index == int64_t(i))
-      continue;
-    lowerCopy(b, Buffer{Buffer::Output, int64_t(i), 0},
-              numElements(v->type().shape), lc);
-  }
-  lc.finishBuffers();
-  return !lc.hadError();
+  return lowerGraphWith(
+      g, lc, lowerNode, [](Buffer from, Buffer to, int64_t count,
+                           LowerCtx &ctx) { lowerCopy(from, to, count, ctx); });
 }
 
 namespace {

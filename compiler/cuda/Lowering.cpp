@@ -225,8 +225,6 @@ bool checkValues(const Node &n, LowerCtx &ctx) {
 bool lowerNode(const Node &n, LowerCtx &ctx) {
   if (!checkValues(n, ctx) || !lowerByKind(n, ctx))
     return false;
-  if (&n == ctx.graph().nodes().back().get())
-    ctx.finishBuffers();
   return true;
 }
 

@@ -144,8 +144,8 @@ private:
 #include "ir/Ops.def"
 
 /// Lowers node `n` by its kind after checking its tensors fit 32-bit
-/// indexing and are in plain layout; after the graph's last node, places
-/// the workspace.
+/// indexing and are in plain layout (lowerGraphWith, compiler/LowerCommon.h,
+/// runs it over a graph).
 bool lowerNode(const Node &n, LowerCtx &ctx);
 
 /// Appends a copy of `count` floats from `from` to `to` (reshapes, graph
