@@ -291,27 +291,16 @@ std::vector<StridedCopy> sliceCopies(const Node &n) {
   if (numElements(n.result()->type().shape) == 0)
     return {};
   const Shape &xs = n.operand(0)->type().shape;
-  int64_t rank = int64_t(xs.size());
-  const std::vector<int64_t> &starts = n.getInts("starts");
-  std::vector<int64_t> axes = n.getInts("axes");
-  std::vector<int64_t> steps = n.getInts("steps");
-  if (axes.empty())
-    for (size_t i = 0; i < starts.size(); ++i)
-      axes.push_back(int64_t(i));
-  if (steps.empty())
-    steps.assign(starts.size(), 1);
+  std::vector<SliceAxis> axes;
+  std::string error;
+  [[maybe_unused]] bool ok = resolveSlice(n, xs, axes, error);
+  assert(ok && "slice not checked by shape inference");
   std::vector<int64_t> xStride = stridesOf(xs);
   StridedCopy c = copyIntoY(n);
   c.inStride = xStride;
-  for (size_t i = 0; i < starts.size(); ++i) {
-    size_t a = size_t(axes[i] < 0 ? axes[i] + rank : axes[i]);
-    int64_t start = starts[i], step = steps[i], size = xs[a];
-    if (start < 0)
-      start += size;
-    start = step > 0 ? std::clamp<int64_t>(start, 0, size)
-                     : std::clamp<int64_t>(start, 0, size - 1);
-    c.inOffset += start * xStride[a];
-    c.inStride[a] = step * xStride[a];
+  for (size_t a = 0; a < axes.size(); ++a) {
+    c.inOffset += axes[a].start * xStride[a];
+    c.inStride[a] = axes[a].step * xStride[a];
   }
   return {c};
 }

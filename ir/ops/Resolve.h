@@ -8,6 +8,7 @@
 //
 //   resize     resizeAxisTaps: the input taps of every output coordinate
 //   matmul     resolveMatMul: numpy promotion and batch broadcasting
+//   slice      resolveSlice: ONNX's clamping of starts and ends per step
 //
 // Each assumes a node shape inference accepted unless it says otherwise.
 //
@@ -18,6 +19,7 @@
 #include "ir/Graph.h"
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace cnnc {
@@ -73,6 +75,23 @@ bool resizeNeedsFilter(const Node &node);
 /// reference kernel and the backends' general resize kernels apply.
 ResizeFilter resizeAxisFilter(const Node &node, const ResizeAxis &a,
                               size_t spatial);
+
+//===--- slice ------------------------------------------------------------===//
+
+/// One axis of a resolved slice: result element i reads x at
+/// start + i * step.
+struct SliceAxis {
+  int64_t start = 0;
+  int64_t step = 1;
+  int64_t size = 0;
+};
+
+/// Resolves the slice of a node over input shape `x`, one SliceAxis per
+/// axis of x (ONNX's rules: negative starts and ends count from the end,
+/// then clamp by the step's direction). On a bad attribute returns false
+/// and sets `error` (shape inference reports it).
+bool resolveSlice(const Node &node, const Shape &x,
+                  std::vector<SliceAxis> &axes, std::string &error);
 
 //===--- matmul -----------------------------------------------------------===//
 

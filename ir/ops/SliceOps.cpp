@@ -17,6 +17,8 @@
 #include "ir/ShapeInference.h"
 #include "ir/ops/Indexing.h"
 
+#include "ir/ops/Resolve.h"
+
 #include <algorithm>
 #include <cassert>
 
@@ -24,13 +26,6 @@ namespace cnnc {
 
 namespace {
 
-/// One axis of a resolved slice: result element i reads x at
-/// start + i * step.
-struct SliceAxis {
-  int64_t start = 0;
-  int64_t step = 1;
-  int64_t size = 0;
-};
 
 /// Number of indices start, start+step, ... strictly before `end`
 /// (after `end` for a negative step), computed without overflow.
@@ -57,8 +52,22 @@ SliceAxis resolveAxis(int64_t start, int64_t end, int64_t step, int64_t n) {
   return {start, step, sliceCount(start, end, step)};
 }
 
-/// Resolves the slice of a node over input shape `x`, one SliceAxis per
-/// axis of x. On a bad attribute returns false and sets `error`.
+
+/// Index of x read by padded position `i` (in x's coordinates, possibly
+/// outside [0, n)) under reflect or edge mode.
+int64_t padSource(int64_t i, int64_t n, bool reflect) {
+  if (i >= 0 && i < n)
+    return i;
+  if (!reflect)
+    return i < 0 ? 0 : n - 1;
+  return i < 0 ? -i : 2 * (n - 1) - i;
+}
+
+/// Is a pad small enough for size arithmetic without overflow?
+bool inPadRange(int64_t p) { return p >= -kMaxElements && p <= kMaxElements; }
+
+} // namespace
+
 bool resolveSlice(const Node &node, const Shape &x,
                   std::vector<SliceAxis> &axes, std::string &error) {
   const std::vector<int64_t> &starts = node.getInts("starts");
@@ -111,21 +120,6 @@ bool resolveSlice(const Node &node, const Shape &x,
   }
   return true;
 }
-
-/// Index of x read by padded position `i` (in x's coordinates, possibly
-/// outside [0, n)) under reflect or edge mode.
-int64_t padSource(int64_t i, int64_t n, bool reflect) {
-  if (i >= 0 && i < n)
-    return i;
-  if (!reflect)
-    return i < 0 ? 0 : n - 1;
-  return i < 0 ? -i : 2 * (n - 1) - i;
-}
-
-/// Is a pad small enough for size arithmetic without overflow?
-bool inPadRange(int64_t p) { return p >= -kMaxElements && p <= kMaxElements; }
-
-} // namespace
 
 //===--- slice ------------------------------------------------------------===//
 
