@@ -249,10 +249,7 @@ StridedCopy copyIntoY(const Node &n) {
 
 std::vector<StridedCopy> transposeCopies(const Node &n) {
   const Shape &xs = n.operand(0)->type().shape;
-  std::vector<int64_t> perm = n.getInts("perm");
-  if (perm.empty())
-    for (size_t i = xs.size(); i-- > 0;)
-      perm.push_back(int64_t(i));
+  std::vector<int64_t> perm = transposePerm(n, int64_t(xs.size()));
   std::vector<int64_t> xStride = stridesOf(xs);
   StridedCopy c = copyIntoY(n);
   for (int64_t a : perm)

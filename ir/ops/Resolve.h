@@ -9,6 +9,7 @@
 //   resize     resizeAxisTaps: the input taps of every output coordinate
 //   matmul     resolveMatMul: numpy promotion and batch broadcasting
 //   slice      resolveSlice: ONNX's clamping of starts and ends per step
+//   transpose  transposePerm: the permutation, reversed axes by default
 //
 // Each assumes a node shape inference accepted unless it says otherwise.
 //
@@ -75,6 +76,12 @@ bool resizeNeedsFilter(const Node &node);
 /// reference kernel and the backends' general resize kernels apply.
 ResizeFilter resizeAxisFilter(const Node &node, const ResizeAxis &a,
                               size_t spatial);
+
+//===--- transpose --------------------------------------------------------===//
+
+/// The resolved `perm` of a transpose of a rank-`rank` tensor: the
+/// attribute, or the axes reversed when it is absent.
+std::vector<int64_t> transposePerm(const Node &node, int64_t rank);
 
 //===--- slice ------------------------------------------------------------===//
 

@@ -10,6 +10,8 @@
 #include "ir/ShapeInference.h"
 #include "ir/ops/Indexing.h"
 
+#include "ir/ops/Resolve.h"
+
 #include <algorithm>
 
 namespace cnnc {
@@ -19,15 +21,6 @@ namespace {
 /// Copies the operand unchanged (reshapes keep the row-major order).
 void copyInput(const KernelCtx &ctx) { ctx.out().data = ctx.in(0).data; }
 
-/// The resolved `perm` of a transpose: the attribute, or reversed axes.
-std::vector<int64_t> transposePerm(const Node &node, int64_t rank) {
-  std::vector<int64_t> perm = node.getInts("perm");
-  if (!perm.empty())
-    return perm;
-  for (int64_t i = rank; i-- > 0;)
-    perm.push_back(i);
-  return perm;
-}
 
 /// The part sizes of a split of an axis of size `dim` into `parts`.
 std::vector<int64_t> splitSizes(const Node &node, int64_t dim, size_t parts) {
@@ -49,6 +42,15 @@ bool sumsTo(const std::vector<int64_t> &sizes, int64_t total) {
 }
 
 } // namespace
+
+std::vector<int64_t> transposePerm(const Node &node, int64_t rank) {
+  std::vector<int64_t> perm = node.getInts("perm");
+  if (!perm.empty())
+    return perm;
+  for (int64_t i = rank; i-- > 0;)
+    perm.push_back(i);
+  return perm;
+}
 
 //===--- flatten ----------------------------------------------------------===//
 
