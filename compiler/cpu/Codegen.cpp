@@ -310,11 +310,7 @@ llvm::Function *ModuleBuilder::buildRun(std::string &error) {
 
 llvm::Constant *ModuleBuilder::cString(const std::string &s,
                                        const std::string &name) {
-  auto *init = llvm::ConstantDataArray::getString(Ctx, s, true);
-  auto *gv = new llvm::GlobalVariable(
-      *M, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init, name);
-  gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
-  return llvm::ConstantExpr::getBitCast(gv, I8Ptr);
+  return host::privateString(*M, s, name);
 }
 
 void ModuleBuilder::buildDescriptor(llvm::Function *run) {

@@ -32,14 +32,8 @@ public:
     return c ? llvm::ConstantExpr::getBitCast(c, I8Ptr) : null();
   }
 
-  /// A private, unnamed_addr C string.
   llvm::Constant *cString(const std::string &s, const std::string &name) {
-    auto *init = llvm::ConstantDataArray::getString(Ctx, s, true);
-    auto *gv = new llvm::GlobalVariable(M, init->getType(), true,
-                                        llvm::GlobalValue::PrivateLinkage,
-                                        init, name);
-    gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
-    return llvm::ConstantExpr::getBitCast(gv, I8Ptr);
+    return privateString(M, s, name);
   }
 
   /// cnnc_tensor_desc entries of `values`: name, dtype, rank, shape, bytes.
@@ -75,6 +69,17 @@ public:
 };
 
 } // namespace
+
+llvm::Constant *privateString(llvm::Module &m, const std::string &s,
+                              const std::string &name) {
+  auto *init = llvm::ConstantDataArray::getString(m.getContext(), s, true);
+  auto *gv = new llvm::GlobalVariable(m, init->getType(), true,
+                                      llvm::GlobalValue::PrivateLinkage, init,
+                                      name);
+  gv->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+  return llvm::ConstantExpr::getBitCast(
+      gv, llvm::Type::getInt8PtrTy(m.getContext()));
+}
 
 llvm::StructType *profileEntryType(llvm::LLVMContext &ctx) {
   if (auto *t = llvm::StructType::getTypeByName(ctx, "cnnc_profile_entry"))

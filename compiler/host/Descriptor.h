@@ -27,6 +27,11 @@ class LLVMContext;
 
 namespace cnnc::host {
 
+/// A private, unnamed_addr C string global named `name` in `m`, as an i8*
+/// (the descriptor's strings, the CPU profile's interned strings).
+llvm::Constant *privateString(llvm::Module &m, const std::string &s,
+                              const std::string &name);
+
 /// cnnc_profile_entry (abi.h): label, library kernel, source, FLOPs.
 llvm::StructType *profileEntryType(llvm::LLVMContext &ctx);
 

@@ -31,6 +31,22 @@ uint16_t machineOf(const std::string &triple) {
 
 uint64_t alignTo(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
 
+/// Writes all `n` bytes at `p` to `fd` at `off` (pwrite may write part).
+bool pwriteAll(int fd, const char *p, uint64_t n, uint64_t off) {
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd, p, size_t(std::min<uint64_t>(n, 1u << 30)),
+                         off_t(off));
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return false;
+    p += w;
+    n -= uint64_t(w);
+    off += uint64_t(w);
+  }
+  return true;
+}
+
 } // namespace
 
 bool canWriteWeightsObject(const std::string &triple) {
@@ -141,10 +157,8 @@ bool frameWeightsObject(int fd, const std::string &triple,
       weightsObjectFrame(triple, symbol, size, false, dataOffset);
   uint64_t end = f.trailerOffset + f.trailer.size();
   bool ok = ::ftruncate(fd, off_t(end)) == 0 &&
-            ::pwrite(fd, f.header.data(), f.header.size(), 0) ==
-                ssize_t(f.header.size()) &&
-            ::pwrite(fd, f.trailer.data(), f.trailer.size(),
-                     off_t(f.trailerOffset)) == ssize_t(f.trailer.size());
+            pwriteAll(fd, f.header.data(), f.header.size(), 0) &&
+            pwriteAll(fd, f.trailer.data(), f.trailer.size(), f.trailerOffset);
   if (!ok)
     error = fmt::format("cannot write the weights object: {}",
                         std::strerror(errno));
@@ -176,20 +190,6 @@ template <typename T> void writeAt(std::string &file, uint64_t off, const T &v) 
   std::memcpy(file.data() + off, &v, sizeof(T));
 }
 
-bool pwriteAll(int fd, const char *p, uint64_t n, uint64_t off) {
-  while (n > 0) {
-    ssize_t w = ::pwrite(fd, p, size_t(std::min<uint64_t>(n, 1u << 30)),
-                         off_t(off));
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return false;
-    p += w;
-    n -= uint64_t(w);
-    off += uint64_t(w);
-  }
-  return true;
-}
 
 /// Copies `n` bytes from `src` at `from` to `dst` at `to` through a small
 /// buffer: neither file is mapped, so the bytes never become resident in
@@ -300,7 +300,7 @@ FillResult fillWeights(const std::string &path, int src, uint64_t srcOffset,
     return FillResult::Unsupported;
   std::string_view nameTable(file.data() + names.sh_offset, names.sh_size);
   int found = -1;
-  Elf64_Shdr w;
+  Elf64_Shdr w{};
   for (unsigned i = 0; i < eh.e_shnum; ++i) {
     Elf64_Shdr sh;
     if (!readAt(file, shdrAt(i), sh))
