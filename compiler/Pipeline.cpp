@@ -25,7 +25,9 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Pipeline.h"
 
+#include "compiler/cpu/Catalogue.h"
 #include "compiler/cpu/Target.h"
+#include "compiler/cuda/Catalogue.h"
 
 namespace cnnc {
 
@@ -51,16 +53,14 @@ bool passTargetFor(const std::string &targetCpu,
     diag.error(SourceLoc{}, "{}", error);
     return false;
   }
-  out.vectorWidth = t->info.vectorWidth;
-  out.vectorRegisters = t->info.vectorRegisters;
-  out.l1Bytes = t->info.l1Bytes;
-  out.l2Bytes = t->info.l2Bytes;
+  out = cpu::passTarget(t->info);
   return true;
 }
 
 PassTarget gpuPassTarget() {
   PassTarget t;
   t.device = PassTarget::Device::Cuda;
+  t.kernels = cuda::catalogue();
   return t;
 }
 

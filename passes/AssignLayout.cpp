@@ -6,23 +6,12 @@
 // value meets a consumer that needs it plain, or a plain value a blocked
 // consumer cannot read directly.
 //
-// Blocked-capable nodes, all with channel counts (axis 1) that are
-// multiples of V, rank 3 to 5:
-//   anchors    conv with zero padding and constant weights, groups 1 (it
-//              reads a plain input itself, so a network's first conv of 3
-//              channels anchors too) or depthwise (groups == C == M);
-//              max_pool, avg_pool; global_avg_pool and global_max_pool
-//              (blocked input, plain result [N,C,1,1]: the same bytes);
-//              a conv of groups 1 from whole blocks to output channels
-//              that are not (MobileNet's 24): blocked input, plain result
-//              (the backend computes padded blocks and copies the real
-//              channels out);
-//   followers  elementwise ops (kElementwise), batch_norm (x blocked, its
-//              per-channel operands plain), binary ops (kBroadcast)
-//              whose operands have the result's shape or are a channel
-//              vector [N,C,1,...] of it (squeeze-and-excitation's scale;
-//              read in either layout: the bytes are the same), concat on
-//              axis 1.
+// Which nodes have kernels on blocked values, and how each of those reads
+// every operand (plain only, blocked only, either) and writes its result,
+// is the target's kernel catalogue's (KernelCatalogue::blockedForm; the CPU
+// backend's list is compiler/cpu/Catalogue.cpp): convs of groups 1 or
+// depthwise, pools, batch_norm, elementwise and broadcasting ops, concat on
+// the channels, all with channel counts that are whole blocks.
 // Capable nodes joined by the values between them form regions. The rule
 // against ping-pong: a region is blocked as a whole, or not at all; it is
 // blocked when it holds a conv and needs fewer relayouts (values that
@@ -35,15 +24,17 @@
 // graph that has one). Guarantees: the graph computes the same function
 // (relayout is the identity on logical values); graph inputs and outputs
 // are plain; every blocked value is produced and consumed by nodes whose
-// CPU lowering accepts it (compiler/cpu/lower/LowerBlocked.cpp); one
-// relayout per value and direction.
+// kernel accepts it (the catalogue's forms, which the CPU lowering checks
+// again); one relayout per value and direction.
 //
 //===----------------------------------------------------------------------===//
+#include "passes/KernelCatalogue.h"
 #include "passes/Pass.h"
 #include "passes/Rewrite.h"
 
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 
 namespace cnnc {
@@ -52,26 +43,16 @@ namespace {
 
 /// How a capable node reads an operand slot.
 enum class Slot {
-  Ignored,    // weights, bias: not layout-carrying
-  PlainOk,    // reads plain or blocked (conv groups 1 input)
+  Ignored,    // weights, bias: not layout-carrying (read plain)
   NeedsBlock, // reads blocked only (when the node is blocked)
-  Either      // [N,C,1,...]: the same bytes in both layouts, read as is
+  Either      // reads plain or blocked as it is (a conv's input of groups
+              // 1; a channel vector [N,C,1,...], the same bytes in both)
 };
-
-/// Whether `x` is a channel vector of `y`: [N,C,1,...] of y's N and C.
-bool channelVectorOf(const Value *x, const Value *y) {
-  const Shape &s = x->type().shape, &r = y->type().shape;
-  if (s.size() != r.size() || s.size() < 3 || s[0] != r[0] || s[1] != r[1])
-    return false;
-  for (size_t i = 2; i < s.size(); ++i)
-    if (s[i] != 1)
-      return false;
-  return s != r;
-}
 
 class LayoutPlanner {
 public:
-  LayoutPlanner(Graph &g, int64_t v) : G(g), V(v) {}
+  LayoutPlanner(Graph &g, int64_t v, const KernelCatalogue &kernels)
+      : G(g), V(v), Kernels(kernels) {}
 
   /// Chooses the blocked nodes; returns whether there is any.
   bool plan();
@@ -79,30 +60,23 @@ public:
   void rewrite();
 
 private:
-  bool channelsOk(const Value *x) const {
-    const TensorType &t = x->type();
-    return t.rank() >= 3 && t.rank() <= 5 && t.shape[1] % V == 0 &&
-           t.shape[1] > 0;
+  /// The catalogue's blocked form of a capable node.
+  const BlockedForm &form(const Node &n) const { return Forms.at(&n); }
+  Slot slot(const Node &n, unsigned i) const {
+    switch (form(n).operands[i]) {
+    case SlotLayout::Plain:
+      return Slot::Ignored;
+    case SlotLayout::Blocked:
+      return Slot::NeedsBlock;
+    case SlotLayout::Either:
+      return Slot::Either;
+    }
+    return Slot::Ignored;
   }
-  bool isConst(const Value *v) const {
-    return v && v->def() && v->def()->kind() == OpKind::Const;
-  }
-  bool capableConv(const Node &n) const;
-  /// A conv of groups 1 from whole blocks of channels to a count that is
-  /// not: it reads x blocked and computes whole blocks (the last one
-  /// padded), its result plain.
-  bool paddedConv(const Node &n) const {
-    const TensorType &y = n.result()->type();
-    return n.kind() == OpKind::Conv && n.getInt("groups") == 1 &&
-           channelsOk(n.operand(0)) && y.rank() >= 3 && y.rank() <= 5 &&
-           y.shape[1] % V != 0;
-  }
-  bool capable(const Node &n) const;
-  Slot slot(const Node &n, unsigned i) const;
-  /// Whether node n's result r is blocked when n is.
+  /// Whether node n's result is blocked when n is (a global pool's [N,C,1,1]
+  /// and a conv to channels that are not whole blocks stay plain).
   bool blocksResult(const Node &n) const {
-    return n.kind() != OpKind::GlobalAvgPool &&
-           n.kind() != OpKind::GlobalMaxPool && !paddedConv(n);
+    return form(n).result == SlotLayout::Blocked;
   }
   int64_t find(int64_t i) {
     return Parent[i] == i ? i : Parent[i] = find(Parent[i]);
@@ -112,70 +86,14 @@ private:
 
   Graph &G;
   int64_t V;
+  const KernelCatalogue &Kernels;
+  std::map<const Node *, BlockedForm> Forms;
   std::map<const Node *, int64_t> Index;
   std::vector<int64_t> Parent;
   std::set<const Node *> Blocked;
   std::map<std::pair<Value *, int64_t>, Value *> Relayouts;
   std::set<std::string> Names;
 };
-
-bool LayoutPlanner::capableConv(const Node &n) const {
-  const Value *x = n.operand(0), *w = n.operand(1);
-  if (n.getEnum("padding_mode") != "zeros" || !isConst(w))
-    return false;
-  if (!channelsOk(n.result()))
-    return paddedConv(n);
-  const Value *b = n.operand("b");
-  if (b && b->type().blocked())
-    return false;
-  int64_t c = x->type().shape[1], m = w->type().shape[0];
-  int64_t groups = n.getInt("groups");
-  if (groups == 1)
-    return true;
-  return groups == c && c == m && channelsOk(x);
-}
-
-bool LayoutPlanner::capable(const Node &n) const {
-  if (n.numResults() != 1 || n.numOperands() == 0)
-    return false;
-  OpKind k = n.kind();
-  if (k == OpKind::Conv)
-    return capableConv(n);
-  if (k == OpKind::BatchNorm)
-    return channelsOk(n.operand(0)) && channelsOk(n.result());
-  if (k == OpKind::MaxPool || k == OpKind::AvgPool ||
-      k == OpKind::GlobalAvgPool || k == OpKind::GlobalMaxPool)
-    return channelsOk(n.operand(0));
-  if (k == OpKind::Concat) {
-    int64_t axis = n.getInt("axis"), rank = n.result()->type().rank();
-    if (axis != 1 && axis != 1 - rank)
-      return false;
-  } else if (n.info().flags & kBroadcast) {
-    for (const Value *x : n.operands())
-      if (x->type().shape != n.result()->type().shape &&
-          !channelVectorOf(x, n.result()))
-        return false;
-  } else if (!(n.info().flags & kElementwise)) {
-    return false;
-  }
-  for (const Value *x : n.operands())
-    if (!channelsOk(x))
-      return false;
-  return channelsOk(n.result());
-}
-
-Slot LayoutPlanner::slot(const Node &n, unsigned i) const {
-  if (n.kind() == OpKind::BatchNorm)
-    return i == 0 ? Slot::NeedsBlock : Slot::Ignored;
-  if (n.kind() != OpKind::Conv)
-    return channelVectorOf(n.operand(i), n.result()) ? Slot::Either
-                                                      : Slot::NeedsBlock;
-  if (n.operand(i) == n.operand("res"))
-    return paddedConv(n) ? Slot::Ignored : Slot::NeedsBlock;
-  if (i != 0)
-    return Slot::Ignored;
-  return n.getInt("groups") == 1 ? Slot::PlainOk : Slot::NeedsBlock;
-}
 
 /// Values that would need a relayout if `region` were blocked.
 int64_t LayoutPlanner::relayoutsOf(const std::vector<Node *> &region) const {
@@ -209,8 +127,11 @@ bool LayoutPlanner::plan() {
   for (const auto &n : G.nodes()) {
     for (const Value *r : n->results())
       Names.insert(r->name());
-    if (!capable(*n))
+    std::string why;
+    std::optional<BlockedForm> f = Kernels.blockedForm(*n, V, why);
+    if (!f)
       continue;
+    Forms[n.get()] = std::move(*f);
     Index[n.get()] = int64_t(nodes.size());
     nodes.push_back(n.get());
   }
@@ -303,6 +224,7 @@ void LayoutPlanner::rewrite() {
 class AssignLayoutPass final : public Pass {
 public:
   std::string_view name() const override { return "assign-layout"; }
+  bool requiresKernels() const override { return true; }
   bool run(Graph &g, PassContext &ctx) override {
     if (!checkShapesKnown(g, name(), ctx.diag))
       return false;
@@ -313,7 +235,7 @@ public:
       for (const Value *r : n->results())
         if (r->type().blocked())
           return true;
-    LayoutPlanner planner(g, v);
+    LayoutPlanner planner(g, v, *ctx.target.kernels);
     if (!planner.plan())
       return true;
     planner.rewrite();

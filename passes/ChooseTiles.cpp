@@ -1,9 +1,11 @@
 //===- ChooseTiles.cpp - Tile sizes for every conv and gemm ---------------===//
 //
-// Records on every conv computed as a GEMM (all but depthwise ones, which
-// have their own direct kernel, and convs in a blocked layout, whose kernel
-// blocks by its layout) and every gemm the tile sizes of the analytical
-// model of passes/TileModel.h, for the target in the PassContext:
+// Records on every conv computed as a GEMM (those the target's kernel
+// catalogue computes as ImplicitGemm or AsGemm: not the depthwise ones,
+// which have their own direct kernel, nor convs in a blocked layout, whose
+// kernel blocks by its layout) and every gemm the tile sizes of the
+// analytical model of passes/TileModel.h, for the target in the
+// PassContext:
 //
 //   %y = conv(%x, %w, %b) {pads=[1,1,1,1], tile=[66,112,288]}
 //
@@ -16,12 +18,13 @@
 //
 // For a GPU target (PassTarget::isGpu) the pass writes the GPU model's
 // gpu_tile = [block_rows, block_cols, depth, thread_rows, thread_cols]
-// instead (chooseGpuTile), on every conv but depthwise ones (C/groups == 1
-// with several groups: their own direct kernel) and every gemm; a node
+// instead (chooseGpuTile), on every conv the catalogue computes as a GEMM
+// (not the depthwise ones: their own direct kernel) and every gemm; a node
 // that already has a gpu_tile keeps it.
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Window.h"
+#include "passes/KernelCatalogue.h"
 #include "passes/Pass.h"
 #include "passes/Rewrite.h"
 #include "passes/TileModel.h"
@@ -30,19 +33,22 @@ namespace cnnc {
 
 namespace {
 
+/// Whether the target's kernels compute conv `n` as a GEMM.
+bool computedAsGemm(const Node &n, const PassTarget &t) {
+  ConvAlgo a = t.kernels->convAlgorithm(n);
+  return a == ConvAlgo::ImplicitGemm || a == ConvAlgo::AsGemm;
+}
+
 /// The GEMM shape of a conv the backend computes as one, if it does.
-std::optional<ConvGemmShape> convGemmShape(const Node &n) {
+std::optional<ConvGemmShape> convGemmShape(const Node &n,
+                                           const PassTarget &t) {
   const TensorType &x = n.operand(0)->type(), &w = n.operand(1)->type(),
                    &y = n.result()->type();
-  if (x.blocked() || y.blocked())
+  if (!computedAsGemm(n, t))
     return std::nullopt;
   ConvGemmShape s;
   s.batch = x.shape[0];
   s.groups = n.getInt("groups");
-  int64_t channels = x.shape[1];
-  bool depthwise = channels == s.groups && x.rank() <= 4;
-  if (depthwise)
-    return std::nullopt;
   s.mg = w.shape[0] / s.groups;
   s.kSize = 1;
   for (int64_t i = 2; i < w.rank(); ++i)
@@ -68,9 +74,9 @@ std::optional<GpuTile> gpuTileOf(const Node &n, const PassTarget &t) {
       return std::nullopt;
     return chooseGpuTile(y[0], y[1], k, 1, t);
   }
-  const Shape &x = n.operand(0)->type().shape, &w = n.operand(1)->type().shape;
+  const Shape &w = n.operand(1)->type().shape;
   int64_t groups = n.getInt("groups");
-  if (x[1] == groups && groups > 1)
+  if (!computedAsGemm(n, t))
     return std::nullopt;
   int64_t pixels = 1, kSize = 1;
   for (size_t i = 2; i < y.size(); ++i)
@@ -95,9 +101,17 @@ GemmShape gemmShape(const Node &n) {
 class ChooseTilesPass final : public Pass {
 public:
   std::string_view name() const override { return "choose-tiles"; }
+  bool requiresKernels() const override { return true; }
   bool run(Graph &g, PassContext &ctx) override {
     if (!checkShapesKnown(g, name(), ctx.diag))
       return false;
+    if (!ctx.target.isGpu() && !ctx.target.kernels->registerTile()) {
+      ctx.diag.error(SourceLoc{},
+                     "choose-tiles: the kernel catalogue '{}' states no "
+                     "register tile for a CPU target",
+                     ctx.target.kernels->name());
+      return false;
+    }
     for (const auto &np : g.nodes()) {
       Node &n = *np;
       if (ctx.target.isGpu()) {
@@ -112,7 +126,7 @@ public:
         continue;
       std::optional<Tiles> t;
       if (n.kind() == OpKind::Conv) {
-        if (std::optional<ConvGemmShape> s = convGemmShape(n))
+        if (std::optional<ConvGemmShape> s = convGemmShape(n, ctx.target))
           t = chooseConvTiles(*s, ctx.target);
       } else if (n.kind() == OpKind::Gemm) {
         GemmShape s = gemmShape(n);

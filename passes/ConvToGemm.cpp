@@ -4,8 +4,9 @@
 //
 // A pointwise conv — every kernel size 1, stride 1, no padding, groups 1,
 // batch 1, constant weights (and bias), plain layouts, 1 to 3 spatial axes
-// S — is a matrix product of the weights [M,C] with the input seen as
-// [C,S]:
+// S (isPointwiseConv) — is a matrix product of the weights [M,C] with the
+// input seen as [C,S]; where the target's kernel catalogue computes it so
+// (KernelCatalogue::convAlgorithm says AsGemm), it becomes:
 //   %x2  = reshape(%x) {shape=[C,S]}
 //   %res2 = reshape(%res) {shape=[M,S]}           (a fused residual only)
 //   %g   = gemm(%w2, %x2, %c, %res2) {act..., res_act...}
@@ -36,6 +37,7 @@
 //===----------------------------------------------------------------------===//
 #include "ir/Weights.h"
 #include "ir/ops/SlidingWindow.h"
+#include "passes/KernelCatalogue.h"
 #include "passes/Pass.h"
 #include "passes/Rewrite.h"
 
@@ -52,31 +54,6 @@ bool isConst(const Value *v) {
 }
 
 bool plain(const Value *v) { return !v || v->type().block == 0; }
-
-/// Whether `conv` is a pointwise conv over one image with const weights.
-bool isPointwise(const Node &conv) {
-  const Value *x = conv.operand(0u), *w = conv.operand(1u);
-  const Value *b = conv.operand("b"), *res = conv.operand("res");
-  const Shape &xs = x->type().shape, &ws = w->type().shape;
-  if (xs.size() < 3 || xs.size() > 5 || xs[0] != 1 ||
-      conv.getInt("groups") != 1 || !isConst(w) || (b && !isConst(b)))
-    return false;
-  if (!plain(x) || !plain(w) || !plain(b) || !plain(res) ||
-      !plain(conv.result()))
-    return false;
-  Shape kernel = spatialDims(ws);
-  if (std::any_of(kernel.begin(), kernel.end(),
-                  [](int64_t k) { return k != 1; }))
-    return false;
-  std::vector<WindowAxis> axes;
-  std::string error;
-  if (!resolveWindow(conv, spatialDims(xs), kernel, WindowOptions{}, axes,
-                     error))
-    return false;
-  return std::all_of(axes.begin(), axes.end(), [](const WindowAxis &a) {
-    return a.stride == 1 && a.padBegin == 0 && a.padEnd == 0;
-  });
-}
 
 /// Value names that clash with nothing in the graph (suffixes ".1", ...).
 class NameMaker {
@@ -107,6 +84,7 @@ public:
   std::string_view name() const override {
     return Convs ? "conv-to-gemm" : "matmul-to-gemm";
   }
+  bool requiresKernels() const override { return Convs; }
   bool run(Graph &g, PassContext &ctx) override;
 
 private:
@@ -287,7 +265,8 @@ bool ConvToGemmPass::run(Graph &g, PassContext &ctx) {
     Node &n = *g.nodes()[i];
     size_t first = g.nodes().size();
     bool ok = true;
-    if (Convs && n.kind() == OpKind::Conv && isPointwise(n))
+    if (Convs && n.kind() == OpKind::Conv &&
+        ctx.target.kernels->convAlgorithm(n) == ConvAlgo::AsGemm)
       ok = lowerConv(g, n, ctx.diag);
     else if (n.kind() == OpKind::MatMul && isFullyConnected(n))
       ok = lowerMatMul(g, n, ctx.diag);

@@ -10,6 +10,8 @@
 
 namespace cnnc {
 
+class KernelCatalogue;
+
 /// The figures of the target machine that layout and tiling decisions are
 /// made from (filled from the backend's resolved target; the defaults are
 /// an AVX2 machine's).
@@ -25,6 +27,10 @@ struct PassTarget {
   // CUDA: static shared memory per block, multiprocessors to keep busy.
   int64_t gpuSharedBytes = 48 * 1024;
   int64_t gpuMultiprocessors = 108;
+  /// What the backend's kernels accept (passes/KernelCatalogue.h): set
+  /// with the target (passTargetFor, gpuPassTarget), read by the passes
+  /// that shape the graph for the kernels.
+  std::shared_ptr<const KernelCatalogue> kernels;
   bool isGpu() const { return device == Device::Cuda; }
 };
 
@@ -41,6 +47,9 @@ public:
   virtual std::string_view name() const = 0;
   /// Whether the pass needs every value's type inferred before it runs.
   virtual bool requiresShapes() const { return true; }
+  /// Whether the pass asks the target's kernel catalogue (the pass manager
+  /// refuses to run it without one).
+  virtual bool requiresKernels() const { return false; }
   virtual bool run(Graph &g, PassContext &ctx) = 0;
 };
 

@@ -68,6 +68,15 @@ bool PassManager::run(Graph &g, DiagEngine &diag) {
   PassContext ctx{diag, Opts.target};
   using Clock = std::chrono::steady_clock;
   std::vector<std::pair<std::string_view, double>> times;
+  for (const auto &p : Passes)
+    if (p->requiresKernels() && !Opts.target.kernels) {
+      diag.error(SourceLoc{},
+                 "pass '{}' needs the target's kernel catalogue, and none "
+                 "was given (set PassTarget::kernels, as passTargetFor "
+                 "does)",
+                 p->name());
+      return false;
+    }
   for (const auto &p : Passes) {
     bool print = Opts.printAfterAll ||
                  Opts.printAfter.count(std::string(p->name())) != 0;

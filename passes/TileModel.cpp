@@ -58,12 +58,7 @@ Split costConv(const ConvGemmShape &s, int64_t mPad, int64_t mBlock,
 } // namespace
 
 RegisterTile registerTile(const PassTarget &t) {
-  // MR * NRV accumulators + NRV B vectors + one broadcast, NRV = 2; with
-  // 32 registers the kernels stop at 8 rows (more rows would not raise the
-  // FMA rate further and cost packing).
-  const int64_t nrv = 2;
-  int64_t mr = std::min<int64_t>((t.vectorRegisters - nrv - 1) / nrv, 8);
-  return RegisterTile{std::max<int64_t>(mr, 1), nrv * t.vectorWidth};
+  return *t.kernels->registerTile();
 }
 
 int64_t maxKBlock(const PassTarget &t) {
@@ -72,14 +67,14 @@ int64_t maxKBlock(const PassTarget &t) {
   int64_t kc = 16;
   while (kc * 2 <= fit)
     kc *= 2;
-  return std::min(kc, kTileBPanelFloats / rt.nr);
+  return std::min(kc, rt.bPanelFloats / rt.nr);
 }
 
 Tiles chooseConvTiles(const ConvGemmShape &s, const PassTarget &t) {
   RegisterTile rt = registerTile(t);
   int64_t mr = rt.mr, nr = rt.nr;
   Tiles tiles;
-  tiles.depth = splitK(s.k, s.kSize, maxKBlock(t), kTileBPanelFloats / nr);
+  tiles.depth = splitK(s.k, s.kSize, maxKBlock(t), rt.bPanelFloats / nr);
   int64_t mPad = roundUp(s.mg, mr);
   int64_t panels = divUp(s.outSize, nr);
   int64_t mTop = roundUp(divUp(mPad, divUp(mPad, maxRows(t, mr))), mr);

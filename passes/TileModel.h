@@ -4,12 +4,10 @@
 // C[M][N] += A[M][K] B[K][N] in register tiles of MR x NR (the micro-kernel,
 // compiler/cpu/kernels/Gemm.h), over K blocks of kc, in tasks of `rows` M
 // rows by `columns` N columns. This model picks those three sizes from the
-// target's vector width, register count and cache sizes, without running
-// anything:
+// target's register tile and cache sizes, without running anything:
 //
-//   MR x NR   the largest tile whose MR * NRV accumulators, NRV B vectors
-//             and one broadcast fit the vector registers (NRV = 2 vectors
-//             of V floats per row; this is what the kernels implement)
+//   MR x NR   the micro-kernel's register tile, as the target's kernel
+//             catalogue states it (compiler/cpu/Catalogue.cpp)
 //   kc        an A micro-panel (MR x kc) and a B micro-panel (kc x NR)
 //             fill at most 3/4 of L1, rounded down to a power of two; K is
 //             split evenly into blocks of at most that, rounded up to a
@@ -41,6 +39,7 @@
 #ifndef CNNC_PASSES_TILEMODEL_H
 #define CNNC_PASSES_TILEMODEL_H
 
+#include "passes/KernelCatalogue.h"
 #include "passes/Pass.h"
 
 #include <cstdint>
@@ -55,14 +54,9 @@ namespace cnnc {
 constexpr double kMinTaskFlops = 1024 * 1024;
 constexpr int64_t kWantTasks = 12;
 
-/// Floats of the kernels' stack buffer for one packed B panel (kc x NR);
-/// equals cnnk::kBPanelFloats (checked by a unit test).
-constexpr int64_t kTileBPanelFloats = 8192;
-
-/// The micro-kernel's register tile for a target.
-struct RegisterTile {
-  int64_t mr = 6, nr = 16;
-};
+/// The micro-kernel's register tile of a CPU target: its kernel
+/// catalogue's (t.kernels must be a catalogue with one, as a CPU
+/// target's is).
 RegisterTile registerTile(const PassTarget &t);
 
 /// Tile sizes of one conv or gemm: M rows and N columns per task, K block.

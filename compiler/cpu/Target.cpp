@@ -2,7 +2,7 @@
 #include "compiler/cpu/Target.h"
 #include "compiler/host/Machine.h"
 
-#include "compiler/cpu/kernels/ParamsConv.h"
+#include "compiler/cpu/Catalogue.h"
 
 #include <llvm/ADT/StringMap.h>
 #include <llvm/MC/MCSubtargetInfo.h>
@@ -52,16 +52,13 @@ std::unique_ptr<Target> resolveTarget(const std::string &cpuIn,
   auto has = [&](const char *f) {
     return sti.checkFeatures(std::string("+") + f);
   };
-  if (has("avx512f")) {
-    info.vectorWidth = 16;
-    info.vectorRegisters = 32;
-  } else if (has("avx")) {
-    info.vectorWidth = 8;
-    info.vectorRegisters = 16;
-  } else {
-    info.vectorWidth = 4;
-    info.vectorRegisters = 16;
-  }
+  // The best instruction set of the catalogue the CPU has.
+  for (const IsaEntry &e : isaEntries())
+    if (!*e.feature || has(e.feature)) {
+      info.vectorWidth = e.vectorWidth;
+      info.vectorRegisters = e.vectorRegisters;
+      break;
+    }
   for (const char *f : RuntimeFeatures)
     if (has(f))
       result->requiredFeatures +=
@@ -71,17 +68,19 @@ std::unique_ptr<Target> resolveTarget(const std::string &cpuIn,
 
 std::string describeTarget(const Target &t) {
   const TargetInfo &i = t.info;
+  const IsaEntry &isa = isaOfWidth(i.vectorWidth);
   return fmt::format("triple: {}\n"
                      "cpu: {}\n"
                      "vector-width: {} floats ({}-bit)\n"
                      "vector-registers: {}\n"
                      "register-tile: {}x{}\n"
+                     "isa: {}\n"
                      "l1-bytes: {}\n"
                      "l2-bytes: {}\n"
                      "cpu-features: {}\n",
                      i.triple, i.cpu, i.vectorWidth, i.vectorWidth * 32,
-                     i.vectorRegisters, cnnk::gemmMR(i.vectorWidth),
-                     cnnk::gemmNR(i.vectorWidth), i.l1Bytes, i.l2Bytes,
+                     i.vectorRegisters, isa.gemmMR, isa.gemmNR, isa.name,
+                     i.l1Bytes, i.l2Bytes,
                      t.requiredFeatures);
 }
 

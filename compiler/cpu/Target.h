@@ -33,9 +33,9 @@ std::unique_ptr<Target> resolveTarget(const std::string &cpu,
                                       std::string &error);
 
 /// The target as `cnnc --print-target` shows it, one `key: value` per
-/// line: triple, CPU, vector width and registers, the register tile of the
-/// GEMM/conv micro-kernels (cnnk::gemmMR x cnnk::gemmNR, the figures the
-/// kernels are built with), cache sizes, and the CPU features the code
+/// line: triple, CPU, vector width and registers, the catalogue's
+/// instruction set and the register tile of its GEMM/conv micro-kernels
+/// (Catalogue.h: the figures the kernels are built with), cache sizes, and the CPU features the code
 /// needs (the model's `cpu_features`). Tests read the register tile from
 /// here to place their cases on the tile edges of the target they compile
 /// for.

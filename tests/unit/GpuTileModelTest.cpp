@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "TestUtil.h"
+#include "compiler/cuda/Catalogue.h"
 #include "passes/PassManager.h"
 #include "passes/TileModel.h"
 
@@ -22,6 +23,7 @@ PassTarget gpu() {
   t.device = PassTarget::Device::Cuda;
   t.gpuSharedBytes = 48 * 1024;
   t.gpuMultiprocessors = 108;
+  t.kernels = cuda::catalogue();
   return t;
 }
 int64_t blocks(const GpuTile &t, int64_t m, int64_t n, int64_t batches) {

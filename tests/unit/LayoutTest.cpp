@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "TestUtil.h"
+#include "compiler/cpu/Catalogue.h"
 #include "ir/Interpreter.h"
 #include "passes/PassManager.h"
 #include "tests/e2e/RunCompiled.h"
@@ -37,7 +38,11 @@ std::unique_ptr<Graph> loadSample(const std::string &name,
   REQUIRE_MESSAGE(g, messages(diag));
   PassOptions opts;
   opts.verifyEach = true;
-  opts.target.vectorWidth = 8;
+  cpu::TargetInfo avx2;
+  avx2.vectorWidth = 8;
+  avx2.vectorRegisters = 16;
+  avx2.l2Bytes = 512 * 1024;
+  opts.target = cpu::passTarget(avx2);
   PassManager pm(std::move(opts));
   REQUIRE(pm.parsePipeline(pipeline, diag));
   REQUIRE_MESSAGE(pm.run(*g, diag), messages(diag));

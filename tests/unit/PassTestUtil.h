@@ -12,6 +12,7 @@
 #define CNNC_TESTS_UNIT_PASSTESTUTIL_H
 
 #include "TestUtil.h"
+#include "compiler/cpu/Catalogue.h"
 #include "ir/Interpreter.h"
 #include "passes/PassManager.h"
 
@@ -54,6 +55,17 @@ inline const std::vector<Tensor> &referenceOutputs(const std::string &source) {
   return cache[source] = std::move(*outs);
 }
 
+/// An AVX2 machine's figures (8 floats, 16 registers, 32 KiB L1, 512 KiB
+/// L2) with the CPU backend's kernel catalogue.
+inline PassTarget cpuTestTarget(int vectorWidth = 8, int registers = 16) {
+  cpu::TargetInfo t;
+  t.vectorWidth = vectorWidth;
+  t.vectorRegisters = registers;
+  t.l1Bytes = 32 * 1024;
+  t.l2Bytes = 512 * 1024;
+  return cpu::passTarget(t);
+}
+
 /// Runs `pipeline` on g (loaded from `source`), verifying after each pass,
 /// and checks that g computes what `source` does. Returns g's outputs.
 inline std::vector<Tensor> checkPipeline(Graph &g, const std::string &source,
@@ -64,6 +76,7 @@ inline std::vector<Tensor> checkPipeline(Graph &g, const std::string &source,
   std::vector<Tensor> inputs = randomInputs(g, 0);
   PassOptions opts;
   opts.verifyEach = true;
+  opts.target = cpuTestTarget();
   PassManager pm(std::move(opts));
   REQUIRE(pm.parsePipeline(pipeline, diag));
   REQUIRE_MESSAGE(pm.run(g, diag), messages(diag));

@@ -1,11 +1,13 @@
 //===- TileModelTest.cpp - The analytical tile model ----------------------===//
 //
-// The model (passes/TileModel.h) against the kernels it shapes: its
-// register tile and panel limit are the micro-kernel's (kernels/ParamsConv.h),
-// hand-computed tiles for a few shapes, and invariants over a grid.
+// The model (passes/TileModel.h) against the kernels it shapes: the
+// register tiles the CPU catalogue states per instruction set (worked out
+// by hand from the register counts), hand-computed tiles for a few shapes,
+// and invariants over a grid.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/TileModel.h"
+#include "compiler/cpu/Catalogue.h"
 #include "compiler/cpu/kernels/Params.h"
 
 #include <doctest/doctest.h>
@@ -14,22 +16,50 @@ using namespace cnnc;
 
 namespace {
 PassTarget target(int v, int regs) {
-  PassTarget t;
+  cpu::TargetInfo t;
   t.vectorWidth = v;
   t.vectorRegisters = regs;
   t.l1Bytes = 32 * 1024;
   t.l2Bytes = 1024 * 1024;
-  return t;
+  return cpu::passTarget(t);
 }
 } // namespace
 
-TEST_CASE("tile pass model: the register tile and panel are the kernels'") {
-  CHECK(kTileBPanelFloats == cnnk::kBPanelFloats);
-  for (auto [v, regs] : {std::pair{4, 16}, {8, 16}, {16, 32}}) {
-    RegisterTile rt = registerTile(target(v, regs));
-    CHECK(rt.mr == cnnk::gemmMR(v));
-    CHECK(rt.nr == cnnk::gemmNR(v));
+TEST_CASE("kernel catalogue: register tiles per instruction set") {
+  // By hand: the GEMM micro-kernel keeps MR x 2 accumulator vectors, 2 B
+  // vectors and a broadcast in registers, MR at most 8: 16 registers give
+  // MR = (16 - 3) / 2 = 6, 32 give 8; NR = 2 vectors. conv_blocked keeps
+  // 6 pixels x NB blocks, NB weight vectors and a broadcast: NB = 2 in 16
+  // registers (6*2 + 2 + 1 = 15), 4 in 32 (6*4 + 4 + 1 = 29).
+  struct Expected {
+    const char *name;
+    int v, regs, mr, nr, bmr, nb;
+  };
+  const Expected expected[] = {{"avx512", 16, 32, 8, 32, 6, 4},
+                               {"avx", 8, 16, 6, 16, 6, 2},
+                               {"sse", 4, 16, 6, 8, 6, 2}};
+  REQUIRE(cpu::isaEntries().size() == std::size(expected));
+  for (size_t i = 0; i < std::size(expected); ++i) {
+    const cpu::IsaEntry &e = cpu::isaEntries()[i];
+    const Expected &x = expected[i];
+    CAPTURE(x.name);
+    CHECK(std::string(e.name) == x.name);
+    CHECK(e.vectorWidth == x.v);
+    CHECK(e.vectorRegisters == x.regs);
+    CHECK(e.gemmMR == x.mr);
+    CHECK(e.gemmNR == x.nr);
+    CHECK(e.blockedMR == x.bmr);
+    CHECK(e.blockedNB == x.nb);
+    // The kernels are built with the same figures.
+    CHECK(e.gemmMR == cnnk::gemmMR(x.v));
+    CHECK(e.blockedNB == cnnk::blockedNB(x.v));
+    RegisterTile rt = registerTile(target(x.v, x.regs));
+    CHECK(rt.mr == x.mr);
+    CHECK(rt.nr == x.nr);
+    CHECK(rt.bPanelFloats == 8192);
   }
+  // The base instruction set needs no feature: every x86-64 CPU has it.
+  CHECK(std::string(cpu::isaEntries().back().feature).empty());
 }
 
 TEST_CASE("tile pass model: hand-computed tiles") {
@@ -71,7 +101,7 @@ TEST_CASE("tile pass model: tiles are multiples of the register tile") {
           CHECK(c.columns % rt.nr == 0);
           CHECK(c.depth >= 1);
           CHECK(c.depth <= k);
-          CHECK(c.depth * rt.nr <= kTileBPanelFloats);
+          CHECK(c.depth * rt.nr <= rt.bPanelFloats);
           CHECK(c.rows <= (mg + rt.mr - 1) / rt.mr * rt.mr);
         }
   }

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/lower/LowerBlocked.h"
 
+#include "compiler/cpu/Catalogue.h"
 #include "compiler/cpu/lower/LowerConv.h"
 #include "compiler/cpu/lower/LowerMisc.h"
 #include "ir/ops/SlidingWindow.h"
@@ -24,113 +25,6 @@
 namespace cnnc::cpu {
 
 namespace {
-
-int64_t blockOf(const Value *v) { return v ? v->type().block : 0; }
-
-bool isDepthwise(const Node &n) {
-  int64_t c = n.operand(0)->type().shape[1];
-  int64_t m = n.operand(1)->type().shape[0];
-  return n.getInt("groups") == c && c == m && c > 1;
-}
-
-/// Why a conv with a blocked result cannot use the blocked kernels, or "".
-std::string convProblem(const Node &n, int64_t b) {
-  const TensorType &xt = n.operand(0)->type(), &wt = n.operand(1)->type();
-  int64_t c = xt.shape[1], m = wt.shape[0];
-  if (n.getEnum("padding_mode") != "zeros")
-    return "padding_mode " + n.getEnum("padding_mode");
-  if (xt.rank() < 3 || xt.rank() > 5)
-    return "rank " + std::to_string(xt.rank());
-  if (m % b != 0)
-    return "output channels " + std::to_string(m) + " not a multiple of " +
-           std::to_string(b);
-  if (isDepthwise(n))
-    return xt.block == b ? "" : "a depthwise conv of a plain input";
-  if (n.getInt("groups") != 1)
-    return "groups " + std::to_string(n.getInt("groups"));
-  if (xt.blocked() && c % b != 0)
-    return "input channels not a multiple of the block";
-  return "";
-}
-
-/// Why a conv with blocked values cannot be compiled, or "".
-std::string convLayoutProblem(const Node &n, int64_t b) {
-  if (blockOf(n.result()) != b) {
-    // Padded: whole blocks in, a plain result of a channel count that is
-    // not whole blocks (lowerConvPadded).
-    const Value *res = n.operand("res");
-    if (blockOf(n.result()) == 0 && blockOf(n.operand(0)) == b &&
-        n.getInt("groups") == 1 && !isDepthwise(n) &&
-        n.result()->type().shape[1] % b != 0 && (!res || !blockOf(res)) &&
-        !blockOf(n.operand(1)) && !blockOf(n.operand("b")) &&
-        n.getEnum("padding_mode") == "zeros" &&
-        n.operand(0)->type().shape[1] % b == 0)
-      return "";
-    return "a blocked input needs a blocked result";
-  }
-  if (blockOf(n.operand(1)) || blockOf(n.operand("b")))
-    return "weights and bias must be plain";
-  const Value *res = n.operand("res");
-  if (res && blockOf(res) != b)
-    return "the residual must have the result's layout";
-  if (blockOf(n.operand(0)) != 0 && blockOf(n.operand(0)) != b)
-    return "input and result blocks differ";
-  return convProblem(n, b);
-}
-
-/// The expected layout of every operand and result of `n` when any is
-/// blocked with block `b`, or an empty string when `n` accepts them.
-std::string blockedProblem(const Node &n, int64_t b) {
-  auto all = [&](const std::vector<Value *> &vs) {
-    return std::all_of(vs.begin(), vs.end(),
-                       [&](const Value *v) { return blockOf(v) == b; });
-  };
-  const OpInfo &info = n.info();
-  OpKind k = n.kind();
-  if (k == OpKind::Relayout)
-    return "";
-  if (k == OpKind::Conv)
-    return convLayoutProblem(n, b);
-  if (k == OpKind::BatchNorm) {
-    if (blockOf(n.operand(0)) != b || blockOf(n.result()) != b)
-      return "mixed layouts";
-    for (unsigned i = 1; i < n.numOperands(); ++i)
-      if (blockOf(n.operand(i)))
-        return "per-channel operands must be plain";
-    return "";
-  }
-  if (k == OpKind::MaxPool || k == OpKind::AvgPool)
-    return all(n.operands()) && all(n.results()) ? "" : "mixed layouts";
-  if (k == OpKind::GlobalAvgPool || k == OpKind::GlobalMaxPool)
-    return blockOf(n.operand(0)) == b
-               ? ""
-               : "a blocked result needs a blocked input";
-  if (k == OpKind::Concat) {
-    int64_t rank = n.result()->type().rank();
-    int64_t axis = n.getInt("axis");
-    if (axis != 1 && axis != 1 - rank)
-      return "concat on an axis other than the channels";
-    return all(n.operands()) && all(n.results()) ? "" : "mixed layouts";
-  }
-  if (info.flags & kElementwise)
-    return all(n.operands()) && all(n.results()) ? "" : "mixed layouts";
-  if (info.flags & kBroadcast) {
-    if (!all(n.results()))
-      return "mixed layouts";
-    for (const Value *v : n.operands()) {
-      if (v->type().shape != n.result()->type().shape) {
-        if (!isChannelVector(v->type().shape, n.result()->type().shape))
-          return "operands of different shapes";
-        if (blockOf(v) != 0 && blockOf(v) != b)
-          return "mixed layouts";
-      } else if (blockOf(v) != b) {
-        return "mixed layouts";
-      }
-    }
-    return "";
-  }
-  return "no blocked kernel";
-}
 
 //===--- conv -------------------------------------------------------------===//
 
@@ -267,9 +161,9 @@ bool checkBlockedOperands(const Node &n, LowerCtx &ctx) {
         b = v->type().block;
         first = v;
       }
-  if (!b)
+  if (!b || n.kind() == OpKind::Relayout)
     return true;
-  std::string problem = blockedProblem(n, b);
+  std::string problem = blockedLayoutProblem(n, b);
   if (problem.empty())
     return true;
   ctx.diag().error(n.loc(),
@@ -505,13 +399,16 @@ bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
     return false;
   }
   cnnk::ConvGeom g = geomOf(n);
-  if (!y->type().blocked())
+  switch (Catalogue(ctx.target()).convAlgorithm(n)) {
+  case ConvAlgo::BlockedPadded:
     return lowerConvPadded(n, *w, g, ctx);
-  if (isDepthwise(n))
+  case ConvAlgo::DepthwiseBlocked:
     return lowerDepthwiseBlocked(n, *w, g, ctx);
-  if (lowerConvWinograd(n, *w, g, ctx))
-    return true;
-  return lowerConvDirect(n, *w, g, int(y->type().block), ctx, nullptr);
+  case ConvAlgo::Winograd:
+    return lowerConvWinograd(n, *w, g, ctx);
+  default:
+    return lowerConvDirect(n, *w, g, int(y->type().block), ctx, nullptr);
+  }
 }
 
 bool lowerPoolBlocked(const Node &n, LowerCtx &ctx, bool isMax) {

@@ -10,7 +10,8 @@
 // of one layout; batch_norm's channel kernel reads the block from its
 // params; a binary op with a channel vector operand (a scale [N,C,1,1])
 // walks the blocked space (blockedBroadcastSpace). checkBlockedOperands
-// says which nodes the backend can compile with blocked values at all.
+// checks a node's layouts against its kernel's form in the catalogue
+// (Catalogue.cpp), which also chooses the conv kernel.
 //
 //===----------------------------------------------------------------------===//
 #ifndef CNNC_COMPILER_CPU_LOWER_LOWERBLOCKED_H
@@ -25,8 +26,9 @@ namespace cnnc::cpu {
 bool isBlockedNode(const Node &n);
 
 /// Reports a diagnostic and returns false when `n` has a blocked operand or
-/// result that its lowering cannot handle (an op with no blocked kernel,
-/// mixed blocks, a conv the blocked kernels do not cover, ...).
+/// result that its kernel does not take (an op with no blocked kernel,
+/// layouts other than the catalogue's form, a conv the blocked kernels do
+/// not cover, ...).
 bool checkBlockedOperands(const Node &n, LowerCtx &ctx);
 
 /// Whether `s` is a channel vector [N,C,1,...] of shape `out` (and not
@@ -40,10 +42,16 @@ bool isChannelVector(const Shape &s, const Shape &out);
 void blockedBroadcastSpace(const Node &n, Shape &shape,
                            std::vector<std::vector<int64_t>> &strides);
 
-/// conv_winograd for a conv with a blocked result (LowerWinograd.cpp) when
-/// Winograd applies (2D, 3x3, stride and dilation 1, blocked input) and
-/// the conv's algo, or for `auto` the cost model, asks for it; returns
-/// false (and emits nothing) to leave it to the direct kernel.
+/// The blocks of 4x4 output tiles conv_winograd computes a plane of
+/// geometry g (channels input channels, block v) in: tiles in all, per
+/// block (a multiple of the register tile) and blocks.
+struct WinogradTiles {
+  int64_t tileCount = 0, tileBlock = 0, tileBlocks = 0;
+};
+WinogradTiles winogradTiles(const cnnk::ConvGeom &g, int64_t channels,
+                            int64_t v, const TargetInfo &t);
+
+/// conv_winograd for a conv the catalogue computes so (LowerWinograd.cpp).
 bool lowerConvWinograd(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
                        LowerCtx &ctx);
 

@@ -1,6 +1,7 @@
 //===- LowerConv.cpp - conv and conv_transpose ----------------------------===//
 //
-// conv lowers to one of two kernels:
+// conv lowers to one of two kernels, as the catalogue (Catalogue.cpp)
+// chooses:
 //   conv_depthwise  one input channel per output channel (C/groups == 1)
 //                   over 1 or 2 spatial axes: direct, vectorised along W.
 //   conv_gemm       everything else: implicit GEMM with the weights packed
@@ -14,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/lower/LowerConv.h"
 #include "compiler/LowerCommon.h"
+#include "compiler/cpu/Catalogue.h"
 #include "compiler/cpu/lower/LowerBlocked.h"
 #include "passes/TileModel.h"
 
@@ -69,21 +71,31 @@ int64_t tileRows(const cnnk::ConvGeom &g, int64_t rows) {
   return (rows - 1) * g.stride[1] + (g.kernel[1] - 1) * g.dilation[1] + 1;
 }
 
-/// Lowers a conv with C/groups == 1 to conv_depthwise; false when its tile
-/// cannot fit the kernel's stack buffer (the caller uses conv_gemm).
-bool lowerDepthwise(const ConvNode &c, LowerCtx &ctx) {
-  const cnnk::ConvGeom &g = c.geom;
+} // namespace
+
+int64_t depthwiseColumns(const cnnk::ConvGeom &g, int v) {
   if (g.out[0] != 1 || g.kernel[0] != 1 || g.padBegin[0] != 0)
-    return false;
-  int v = ctx.target().vectorWidth;
+    return 0;
   int64_t limit = cnnk::kDwTileFloats, rows1 = tileRows(g, 1);
   int64_t cols = roundUp(g.out[2], v);
   int64_t maxPhase = limit / rows1 / g.stride[2];
   if (tilePhase(g, cols, v) > maxPhase) {
     cols = (maxPhase - tilePhase(g, 0, v)) / v * v;
     if (cols < v)
-      return false;
+      return 0;
   }
+  return cols;
+}
+
+namespace {
+
+/// Lowers a conv with C/groups == 1 to conv_depthwise (the catalogue
+/// checked that its tile fits: depthwiseColumns).
+bool lowerDepthwise(const ConvNode &c, LowerCtx &ctx) {
+  const cnnk::ConvGeom &g = c.geom;
+  int v = ctx.target().vectorWidth;
+  int64_t limit = cnnk::kDwTileFloats;
+  int64_t cols = depthwiseColumns(g, v);
   cnnk::DepthwiseParams p{};
   p.geom = g;
   p.batch = c.batch;
@@ -158,7 +170,7 @@ bool lowerConvGemm(const Node &n, const ConvNode &c, LowerCtx &ctx) {
   if (tile.size() != 3) {
     Tiles t = chooseConvTiles(ConvGemmShape{p.batch, p.groups, p.mg,
                                             c.geom.outSize, p.k, c.geom.kSize},
-                              tileTarget(ctx.target()));
+                              passTarget(ctx.target()));
     tile = {t.rows, t.columns, t.depth};
   }
   if (!applyConvTile(n, tile, p, mr, nr, ctx))
@@ -184,8 +196,9 @@ bool lowerConv(const Node &n, LowerCtx &ctx) {
   ConvNode c = convNode(n);
   if (numElementsOf(c.y) == 0)
     return true;
-  if (c.channels == c.groups && lowerDepthwise(c, ctx))
-    return true;
+  // The catalogue's choice; AsGemm (conv-to-gemm did not run) is conv_gemm.
+  if (Catalogue(ctx.target()).convAlgorithm(n) == ConvAlgo::Depthwise)
+    return lowerDepthwise(c, ctx);
   return lowerConvGemm(n, c, ctx);
 }
 

@@ -47,8 +47,10 @@ Buffer packedOperand(LowerCtx &ctx, const Value *v, int64_t count,
                      int64_t srcBatch, int64_t rows, int64_t k, int64_t rs,
                      int64_t ks, int64_t panel, int64_t kc);
 
-/// The figures of `t` the tile model (passes/TileModel.h) reads.
-PassTarget tileTarget(const TargetInfo &t);
+/// Output columns per tile of conv_depthwise for geometry `g` (one depth
+/// plane) at vector width v, or 0 when no tile fits the kernel's stack
+/// buffer (the catalogue then leaves the conv to conv_gemm).
+int64_t depthwiseColumns(const cnnk::ConvGeom &g, int v);
 
 } // namespace cnnc::cpu
 

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/LowerCommon.h"
 #include "compiler/cpu/lower/LowerConv.h"
+#include "compiler/cpu/Catalogue.h"
 #include "passes/TileModel.h"
 
 #include "compiler/cpu/lower/LowerMisc.h"
@@ -62,15 +63,6 @@ cnnk::Epilogue epilogueParams(const Node &n) {
 
 Buffer bufferOr(LowerCtx &ctx, const Value *v, const Value *placeholder) {
   return ctx.buffer(v ? v : placeholder);
-}
-
-PassTarget tileTarget(const TargetInfo &t) {
-  PassTarget p;
-  p.vectorWidth = t.vectorWidth;
-  p.vectorRegisters = t.vectorRegisters;
-  p.l1Bytes = t.l1Bytes;
-  p.l2Bytes = t.l2Bytes;
-  return p;
 }
 
 Buffer packedOperand(LowerCtx &ctx, const Value *v, int64_t count,
@@ -134,7 +126,7 @@ void blockGemm(cnnk::GemmParams &p, const GemmShape &s,
   p.mPad = roundUp(s.m, mr);
   p.nPad = roundUp(s.n, nr);
   Tiles t = tile.size() == 3 ? Tiles{tile[0], tile[1], tile[2]}
-                             : chooseGemmTiles(s, tileTarget(target));
+                             : chooseGemmTiles(s, passTarget(target));
   p.kc = std::min(t.depth, std::max<int64_t>(s.k, 1));
   p.mBlock = std::min(roundUp(t.rows, mr), p.mPad);
   p.mBlocks = divUp(p.mPad, p.mBlock);

@@ -1,11 +1,12 @@
 //===- LowerWinograd.cpp - 3x3 convs as Winograd F(4x4, 3x3) --------------===//
 //
-// The conv_winograd lowering (kernels/ConvWinograd.cpp): whether it
-// applies, the cost model that weighs it against the direct kernel, the
-// weights transformed at compile time (G g G^T, in double), and the split
-// into units of tiles and output-channel groups, each lane with its own
-// scratch. lowerConvBlocked (LowerBlocked.cpp) calls it first for every
-// conv with a blocked result that is not depthwise.
+// The conv_winograd lowering (kernels/ConvWinograd.cpp): the weights
+// transformed at compile time (G g G^T, in double), and the split into
+// units of tiles and output-channel groups, each lane with its own
+// scratch. Whether a conv is computed so (the shapes Winograd takes and
+// the cost model that weighs it against the direct kernel) is the
+// catalogue's (Catalogue.cpp), which sizes its blocks of tiles with
+// winogradTiles as this lowering does.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/lower/LowerBlocked.h"
@@ -19,41 +20,6 @@
 namespace cnnc::cpu {
 
 namespace {
-
-/// Whether conv_winograd computes `n` (geometry g, block v): a 2D 3x3 conv,
-/// stride and dilation 1, of a blocked input (groups 1 and channels in
-/// whole blocks are checked by convProblem).
-bool winogradApplies(const Node &n, const cnnk::ConvGeom &g) {
-  if (!n.operand(0)->type().blocked() || n.operand(0)->type().rank() != 4)
-    return false;
-  for (int i = 1; i < 3; ++i)
-    if (g.kernel[i] != 3 || g.stride[i] != 1 || g.dilation[i] != 1)
-      return false;
-  return g.in[0] == 1 && g.kernel[0] == 1;
-}
-
-/// Whether Winograd is the faster way for a conv of c to m channels by the
-/// cost model, in flops of the FMA units: the direct conv's 2 x 9 x m x c
-/// per pixel against 2 x 36 x m x c per 4x4 tile (tiles covering the
-/// plane), plus the transforms (about 3 vector operations per input and
-/// output value and channel, each as dear as an FMA), plus streaming the
-/// transformed weights (36 / 9 = 4x the direct ones) from beyond L2 once
-/// per block of tiles when they do not fit half of it: L3 delivers about
-/// two floats a cycle, the FMA units 4 V flops, so a streamed float costs
-/// 2 V flops. Both compute in the same register tiles.
-bool winogradPays(const cnnk::ConvGeom &g, int64_t c, int64_t m,
-                  int64_t tiles, int64_t tileBlocks, const TargetInfo &t) {
-  double pixels = double(g.out[1] * g.out[2]);
-  double direct = 2.0 * pixels * 9.0 * double(m * c);
-  double gemm = 2.0 * double(tiles) * 36.0 * double(m * c);
-  double transforms = 2.0 * double(tiles) * 36.0 * double(c + m) * 3.0;
-  double weightFloats = 36.0 * double(m * c);
-  double streamed = weightFloats * 4.0 > double(t.l2Bytes) / 2
-                        ? weightFloats * double(tileBlocks)
-                        : 0.0;
-  double wino = gemm + transforms + streamed * 2.0 * t.vectorWidth;
-  return wino < 0.8 * direct;
-}
 
 /// The weights [M][C][3][3] as G g G^T, [36][M/V][C][V], into `u`.
 void winogradWeights(const Tensor &w, int64_t m, int64_t c, int64_t v,
@@ -85,13 +51,28 @@ void winogradWeights(const Tensor &w, int64_t m, int64_t c, int64_t v,
 
 } // namespace
 
-/// Lowers `n` to conv_winograd when it applies and its `algo` (or, for
-/// auto, the cost model) asks for it; false to use the direct kernel.
+WinogradTiles winogradTiles(const cnnk::ConvGeom &g, int64_t channels,
+                            int64_t v, const TargetInfo &t) {
+  WinogradTiles w;
+  w.tileCount = divUp(g.out[1], cnnk::kWinoOut) * divUp(g.out[2], cnnk::kWinoOut);
+  int64_t nb = cnnk::blockedNB(int(v)), mr = cnnk::blockedMR(int(v));
+  // A unit's transformed input (all channels) and the products of NB
+  // blocks stay within L2 (the weights pass through it, a slab of NB
+  // blocks at a time).
+  int64_t perTile = 36 * 4 * (channels + nb * v);
+  w.tileBlock = std::clamp<int64_t>(t.l2Bytes / perTile / mr * mr, mr,
+                                    roundUp(w.tileCount, mr));
+  // Up to half a block over L2 in one block rather than two: each block
+  // streams all the transformed weights again.
+  if (w.tileCount * 2 <= w.tileBlock * 3)
+    w.tileBlock = roundUp(w.tileCount, mr);
+  w.tileBlocks = divUp(w.tileCount, w.tileBlock);
+  w.tileBlock = roundUp(divUp(w.tileCount, w.tileBlocks), mr);
+  return w;
+}
+
 bool lowerConvWinograd(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
                        LowerCtx &ctx) {
-  std::string algo = n.getEnum("algo");
-  if (algo == "direct" || !winogradApplies(n, g))
-    return false;
   const Value *x = n.operand(0), *b = n.operand("b"), *y = n.result();
   cnnk::ConvWinogradParams p{};
   int64_t v = y->type().block;
@@ -105,24 +86,12 @@ bool lowerConvWinograd(const Node &n, const Tensor &w, const cnnk::ConvGeom &g,
     p.padBegin[i] = g.padBegin[i + 1];
     p.tiles[i] = divUp(p.out[i], cnnk::kWinoOut);
   }
-  int64_t tileCount = p.tiles[0] * p.tiles[1];
+  WinogradTiles tiles = winogradTiles(g, p.channels, v, ctx.target());
+  int64_t tileCount = tiles.tileCount;
+  p.tileBlock = tiles.tileBlock;
+  p.tileBlocks = tiles.tileBlocks;
   int64_t nb = cnnk::blockedNB(int(v)), mr = cnnk::blockedMR(int(v));
   int64_t mb = p.outChannels / v;
-  // A unit's transformed input (all channels) and the products of NB
-  // blocks stay within L2 (the weights pass through it, a slab of NB
-  // blocks at a time).
-  int64_t perTile = 36 * 4 * (p.channels + nb * v);
-  p.tileBlock = std::clamp<int64_t>(ctx.target().l2Bytes / perTile / mr * mr,
-                                    mr, roundUp(tileCount, mr));
-  // Up to half a block over L2 in one block rather than two: each block
-  // streams all the transformed weights again.
-  if (tileCount * 2 <= p.tileBlock * 3)
-    p.tileBlock = roundUp(tileCount, mr);
-  p.tileBlocks = divUp(tileCount, p.tileBlock);
-  p.tileBlock = roundUp(divUp(tileCount, p.tileBlocks), mr);
-  if (algo == "auto" && !winogradPays(g, p.channels, p.outChannels,
-                                      tileCount, p.tileBlocks, ctx.target()))
-    return false;
   // Enough units for a few threads: split the output channels first (each
   // group transforms the input again, which is cheap), in whole NB; then,
   // below 2 units, the tiles (each block streams the weights again), in

@@ -1,6 +1,7 @@
 //===- LowerConv.cpp - conv and conv_transpose for CUDA -------------------===//
 //
-// conv lowers to one of two kernels (compiler/cuda/kernels/conv.cuh):
+// conv lowers to one of two kernels (compiler/cuda/kernels/conv.cuh), as
+// the catalogue (cuda/Catalogue.cpp) chooses:
 //   conv_depthwise  C/groups == 1 with several groups: one thread per
 //                   output, the taps unrolled, weights as they are.
 //   conv_igemm      everything else: implicit GEMM in shared-memory tiles
@@ -17,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/cuda/lower/LowerConv.h"
 #include "compiler/LowerCommon.h"
+#include "compiler/cuda/Catalogue.h"
 
 #include "ir/ops/SlidingWindow.h"
 
@@ -31,6 +33,7 @@ PassTarget gpuTileTarget(const GpuTarget &t) {
   p.device = PassTarget::Device::Cuda;
   p.gpuSharedBytes = t.sharedBytes;
   p.gpuMultiprocessors = t.multiprocessors;
+  p.kernels = catalogue();
   return p;
 }
 
@@ -135,7 +138,7 @@ bool lowerConv(const Node &n, LowerCtx &ctx) {
   p.i("has_bias", b != nullptr).epilogue(fusedEpilogue(n));
   std::vector<Buffer> bufs = {ctx.buffer(x), Buffer{}, bufferOr(ctx, b, x),
                               bufferOr(ctx, res, x), ctx.buffer(y)};
-  if (cg == 1 && groups > 1) {
+  if (Catalogue().convAlgorithm(n) == ConvAlgo::Depthwise) {
     p.i("mult", mg);
     bufs[1] = ctx.buffer(w);
     ctx.launchFlat("conv_depthwise", p, numElements(y->type().shape), bufs,
