@@ -117,63 +117,41 @@ Json paramsBlocks(const cpu::KernelCall &c) {
   return nullptr; // the other kernels do not block
 }
 
-/// One kernel's entry of the manifest.
-Json kernelJson(const cpu::SpecialisedKernel &k, const std::string &file,
-                const std::vector<cpu::KernelCall> &calls) {
-  const cpu::KernelCall &first = calls[k.calls[0]];
-  Json sources = Json::array();
-  Json order = Json::array();
-  std::set<const Node *> seen;
-  double flops = 0;
-  for (size_t ci : k.calls) {
-    const cpu::KernelCall &c = calls[ci];
-    flops += c.flops;
-    order.push_back({{"call", ci},
-                     {"name", kernelLabel(c.node)},
-                     {"flops", uint64_t(c.flops)},
-                     {"tasks", c.tasks}});
-    appendNodeSources(c.node, seen, sources);
-  }
-  Json tile = nullptr;
-  if (first.node && first.node->hasAttr("tile"))
-    tile = first.node->getInts("tile");
-  return {{"name", kernelLabel(first.node)},
-          {"file", file},
-          {"function", k.function},
-          {"library_kernel", k.library},
-          {"sources", sources},
-          {"tile", tile},
-          {"blocks", paramsBlocks(first)},
-          {"flops_per_call", uint64_t(first.flops)},
-          {"flops", uint64_t(flops)},
-          {"tasks", first.tasks},
-          {"calls", order}};
-}
-
+/// The manifest of the CPU module's kernels (DriverUtil.h).
 Json manifestJson(const Graph &g, const std::string &name,
                   const cpu::Target &target, int64_t workspaceBytes,
                   const std::vector<cpu::SpecialisedKernel> &kernels,
                   const std::vector<std::string> &files,
                   const std::vector<cpu::KernelCall> &calls) {
-  Json ks = Json::array();
+  std::vector<ManifestKernel> ks;
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    const cpu::SpecialisedKernel &k = kernels[i];
+    const cpu::KernelCall &first = calls[k.calls[0]];
+    ManifestKernel mk;
+    mk.name = kernelLabel(first.node);
+    mk.file = files[i];
+    mk.function = k.function;
+    mk.library = k.library;
+    if (first.node && first.node->hasAttr("tile"))
+      mk.tile = first.node->getInts("tile");
+    mk.blocks = paramsBlocks(first);
+    mk.details = {{"tasks", first.tasks}};
+    for (size_t ci : k.calls) {
+      const cpu::KernelCall &c = calls[ci];
+      mk.calls.push_back(ManifestCall{ci, c.node, kernelLabel(c.node), c.flops,
+                                      {{"tasks", c.tasks}}});
+    }
+    ks.push_back(std::move(mk));
+  }
   double flops = 0;
-  for (size_t i = 0; i < kernels.size(); ++i)
-    ks.push_back(kernelJson(kernels[i], files[i], calls));
   for (const cpu::KernelCall &c : calls)
     flops += c.flops;
-  return {{"model", name},
-          {"graph", g.name()},
-          {"source", g.loc().valid() ? *g.loc().file : ""},
-          {"backend", "cpu"},
-          {"language", "llvm-ir"},
-          {"target",
-           {{"triple", target.info.triple},
-            {"cpu", target.info.cpu},
-            {"features", target.requiredFeatures}}},
-          {"workspace_bytes", workspaceBytes},
-          {"num_calls", calls.size()},
-          {"flops", uint64_t(flops)},
-          {"kernels", ks}};
+  Json targetJson = {{"triple", target.info.triple},
+                     {"cpu", target.info.cpu},
+                     {"features", target.requiredFeatures}};
+  return manifestJson(g, name, ManifestStyle{"cpu", "llvm-ir", "tile", "call"},
+                      std::move(targetJson), Json::object(), workspaceBytes,
+                      calls.size(), flops, ks);
 }
 
 /// --emit=kernels: each specialised kernel of the optimised module to its

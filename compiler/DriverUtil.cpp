@@ -83,6 +83,59 @@ void appendNodeSources(const Node *node, std::set<const Node *> &seen,
     sources.push_back(sourceJson(o.op, o.name, o.loc));
 }
 
+namespace {
+
+Json kernelManifestJson(const ManifestKernel &k, const ManifestStyle &style) {
+  Json sources = Json::array(), order = Json::array();
+  std::set<const Node *> seen;
+  double flops = 0;
+  for (const ManifestCall &c : k.calls) {
+    flops += c.flops;
+    Json call = {{style.callKey, c.index},
+                 {"name", c.name},
+                 {"flops", uint64_t(c.flops)}};
+    call.update(c.details);
+    order.push_back(std::move(call));
+    appendNodeSources(c.node, seen, sources);
+  }
+  Json j = {{"name", k.name},
+            {"file", k.file},
+            {"function", k.function},
+            {"library_kernel", k.library},
+            {"sources", sources},
+            {style.tileKey, k.tile},
+            {"blocks", k.blocks},
+            {"flops_per_call",
+             uint64_t(k.calls.empty() ? 0.0 : k.calls.front().flops)},
+            {"flops", uint64_t(flops)}};
+  j.update(k.details);
+  j["calls"] = std::move(order);
+  return j;
+}
+
+} // namespace
+
+Json manifestJson(const Graph &g, const std::string &name,
+                  const ManifestStyle &style, Json target, Json extra,
+                  int64_t workspaceBytes, size_t numCalls, double flops,
+                  const std::vector<ManifestKernel> &kernels) {
+  Json ks = Json::array();
+  for (const ManifestKernel &k : kernels)
+    ks.push_back(kernelManifestJson(k, style));
+  Json j = {{"model", name},
+            {"graph", g.name()},
+            {"source", g.loc().valid() ? *g.loc().file : ""},
+            {"backend", style.backend},
+            {"language", style.language},
+            {"target", std::move(target)}};
+  j.update(extra);
+  j["workspace_bytes"] = workspaceBytes;
+  j["num_calls"] = numCalls;
+  j["flops"] = uint64_t(flops);
+  j["kernels"] = std::move(ks);
+  return j;
+}
+
 bool writePlainFile(const fs::path &path, std::string_view data) {
   std::ofstream os(path, std::ios::binary);
   os.write(data.data(), std::streamsize(data.size()));

@@ -61,6 +61,46 @@ Json sourceJson(const std::string &op, const std::string &name, SourceLoc loc);
 void appendNodeSources(const Node *node, std::set<const Node *> &seen,
                        Json &sources);
 
+//===--- The --emit=kernels manifest, for both backends -------------------===//
+//
+// manifest.json: the model (name, graph, source, backend, language,
+// target, the backend's extra keys, workspace, calls, flops) and one entry
+// per kernel file: its name, file, function, library kernel, the source
+// ops it computes, the node's tile attribute, the block sizes the lowering
+// chose, its flops, the backend's figures, and its calls in model order.
+
+/// One call (CPU) or launch (CUDA) of a kernel.
+struct ManifestCall {
+  size_t index = 0; // in the model's order of calls
+  const Node *node = nullptr;
+  std::string name;
+  double flops = 0;
+  Json details = Json::object(); // the backend's figures: tasks; grid
+};
+
+/// One kernel file.
+struct ManifestKernel {
+  std::string name, file, function, library;
+  Json tile = nullptr;   // the first call's node's tile attribute
+  Json blocks = nullptr; // the block sizes its lowering chose
+  Json details = Json::object(); // the backend's: tasks; grid, block
+  std::vector<ManifestCall> calls;
+};
+
+/// The spelling of one backend's manifest.
+struct ManifestStyle {
+  const char *backend, *language;
+  const char *tileKey; // "tile", "gpu_tile"
+  const char *callKey; // "call", "launch"
+};
+
+/// The whole manifest of `kernels`; `target` and `extra` (keys after the
+/// target) are the backend's.
+Json manifestJson(const Graph &g, const std::string &name,
+                  const ManifestStyle &style, Json target, Json extra,
+                  int64_t workspaceBytes, size_t numCalls, double flops,
+                  const std::vector<ManifestKernel> &kernels);
+
 /// Writes `data` to `path`; false on any error.
 bool writePlainFile(const std::filesystem::path &path, std::string_view data);
 

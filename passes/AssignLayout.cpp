@@ -12,6 +12,7 @@
 // backend's list is compiler/cpu/Catalogue.cpp): convs of groups 1 or
 // depthwise, pools, batch_norm, elementwise and broadcasting ops, concat on
 // the channels, all with channel counts that are whole blocks.
+//
 // Capable nodes joined by the values between them form regions. The rule
 // against ping-pong: a region is blocked as a whole, or not at all; it is
 // blocked when it holds a conv and needs fewer relayouts (values that

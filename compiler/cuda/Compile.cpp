@@ -34,36 +34,25 @@ namespace {
 
 Json dimJson(const Dim3 &d) { return Json::array({d.x, d.y, d.z}); }
 
-Json kernelJson(const Kernel &k, const std::string &file,
-                const std::vector<Launch> &launches) {
+ManifestKernel manifestKernel(const Kernel &k, const std::string &file,
+                              const std::vector<Launch> &launches) {
   const Launch &first = launches[k.launches[0]];
-  Json sources = Json::array(), order = Json::array();
-  std::set<const Node *> seen;
-  double flops = 0;
+  ManifestKernel mk;
+  mk.name = k.label;
+  mk.file = file;
+  mk.function = k.function;
+  mk.library = first.tmpl;
+  if (first.node && first.node->hasAttr("gpu_tile"))
+    mk.tile = first.node->getInts("gpu_tile");
+  if (!first.tile.empty())
+    mk.blocks = first.tile;
+  mk.details = {{"grid", dimJson(first.grid)}, {"block", dimJson(first.block)}};
   for (size_t li : k.launches) {
     const Launch &l = launches[li];
-    flops += l.flops;
-    order.push_back({{"launch", li},
-                     {"name", launchLabel(l)},
-                     {"grid", dimJson(l.grid)},
-                     {"flops", uint64_t(l.flops)}});
-    appendNodeSources(l.node, seen, sources);
+    mk.calls.push_back(ManifestCall{li, l.node, launchLabel(l), l.flops,
+                                    {{"grid", dimJson(l.grid)}}});
   }
-  Json tile = nullptr;
-  if (first.node && first.node->hasAttr("gpu_tile"))
-    tile = first.node->getInts("gpu_tile");
-  return {{"name", k.label},
-          {"file", file},
-          {"function", k.function},
-          {"library_kernel", first.tmpl},
-          {"sources", sources},
-          {"gpu_tile", tile},
-          {"blocks", first.tile.empty() ? Json(nullptr) : Json(first.tile)},
-          {"grid", dimJson(first.grid)},
-          {"block", dimJson(first.block)},
-          {"flops_per_call", uint64_t(first.flops)},
-          {"flops", uint64_t(flops)},
-          {"calls", order}};
+  return mk;
 }
 
 bool writeSourceFolder(const std::string &dir, const Graph &g,
@@ -79,30 +68,24 @@ bool writeSourceFolder(const std::string &dir, const Graph &g,
     ok = ok && writePlainFile(tmp / f.name, f.text);
   ok = ok && writePlainFile(tmp / "model.cu", prog.text);
   const std::vector<Launch> &launches = lc.launches();
-  Json ks = Json::array();
+  std::vector<ManifestKernel> ks;
   double flops = 0;
   for (size_t i = 0; i < prog.kernels.size() && ok; ++i) {
     const Kernel &k = prog.kernels[i];
     std::string file = fmt::format("{:03}_{}.cu", i, fileSafe(k.label));
     ok = writePlainFile(tmp / file, standaloneSource(k));
-    ks.push_back(kernelJson(k, file, launches));
+    ks.push_back(manifestKernel(k, file, launches));
   }
   for (const Launch &l : launches)
     flops += l.flops;
   Json archList = Json::array();
   for (int a : archs)
     archList.push_back(fmt::format("sm_{}", a));
-  Json manifest = {{"model", name},
-                   {"graph", g.name()},
-                   {"source", g.loc().valid() ? *g.loc().file : ""},
-                   {"backend", "cuda"},
-                   {"language", "cuda"},
-                   {"target", {{"archs", archList}, {"nvrtc", nvrtcVersion()}}},
-                   {"program", "model.cu"},
-                   {"workspace_bytes", lc.workspaceBytes()},
-                   {"num_calls", launches.size()},
-                   {"flops", uint64_t(flops)},
-                   {"kernels", ks}};
+  Json manifest = manifestJson(
+      g, name, ManifestStyle{"cuda", "cuda", "gpu_tile", "launch"},
+      {{"archs", archList}, {"nvrtc", nvrtcVersion()}},
+      {{"program", "model.cu"}}, lc.workspaceBytes(), launches.size(), flops,
+      ks);
   ok = ok && writePlainFile(tmp / "manifest.json", manifest.dump(2) + "\n");
   return finishFolder(ok, tmp, out, diag);
 }
