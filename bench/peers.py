@@ -2,7 +2,8 @@
 """cnnc next to ONNX Runtime and OpenVINO (FP32), same ONNX files, one run.
 
     /usr/bin/python3 bench/peers.py [--models resnet18,mobilenet_v2,...]
-        [--threads 1,2] [--runs 20] [--target-cpu CPU] [--build build]
+        [--threads 1,2] [--runs 20] [--target-cpu CPU] [--peer-isa avx2]
+        [--build build]
     /usr/bin/python3 bench/peers.py --layers [--models resnet18]
         [--threads 1] [--runs 10] [--target-cpu CPU]
 
@@ -20,6 +21,13 @@ neighbour hits them alike, while one engine's spinning threads do not
 steal the cores of the next), --runs timed inferences each; printed are min and median ms per engine and cnnc's min over the
 faster peer's min (< 1: cnnc is faster). cnnc runs in process through
 libcnnrt (ctypes), as an application would call it.
+
+--peer-isa avx2 caps OpenVINO at AVX2 (ONEDNN_MAX_CPU_ISA and
+OV_CPU_MAX_ISA, set before it loads), for a like-for-like row against
+cnnc --target-cpu=x86-64-v3 on an AVX-512 host, as on an AVX2-only
+machine; the header names the primitives its convolutions ran with.
+ONNX Runtime has no such cap: it always uses the host's best kernels, so
+on an AVX-512 host its column stays an AVX-512 figure.
 
 Layers mode (--layers). A peak probe (bench/peak_probe.c, built with the
 host compiler) measures this core's FP32 FMA rate for 256-bit and 512-bit
@@ -227,6 +235,18 @@ class OpenVino:
         self.req = self.compiled.create_infer_request()
         self.x = x
 
+    def conv_primitives(self):
+        """The primitive types OpenVINO chose for its convolutions."""
+        kinds = set()
+        try:
+            for op in self.compiled.get_runtime_model().get_ordered_ops():
+                rt = op.get_rt_info()
+                if rt["layerType"].astype(str) == "Convolution":
+                    kinds.add(rt["primitiveType"].astype(str))
+        except Exception:  # an OpenVINO without this runtime info
+            return "?"
+        return ",".join(sorted(kinds))
+
     def run(self):
         self.req.infer({0: self.x})
         return self.req.get_output_tensor(0).data
@@ -258,6 +278,8 @@ def bench_model(args, name, folder, so, threads):
     # after a pause and an untimed run, so the previous engine's threads
     # (ONNX Runtime's and OpenVINO's spin after their work) have gone idle
     # and do not take the cores of the one being timed.
+    if not args.ov_primitives:
+        args.ov_primitives = engines[2].conv_primitives()
     times = {e.name: [] for e in engines}
     block = 5
     for r in range(0, args.runs, block):
@@ -290,6 +312,11 @@ def latency(args, folders):
                                      args.target_cpu)
             for t in args.threads:
                 res, errs = bench_model(args, name, folder, so, t)
+                if not args.ov_printed:
+                    print(f"# OpenVINO's convolutions: {args.ov_primitives}"
+                          f" (--peer-isa {args.peer_isa}); ONNX Runtime: "
+                          "the host's kernels", flush=True)
+                    args.ov_printed = True
                 line = f"{name:<20} {t:>3} {compile_s:9.2f}"
                 for e in engines:
                     line += f" {res[e][0]:10.2f} /{res[e][1]:10.2f}"
@@ -380,11 +407,20 @@ def main():
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--target-cpu", default="",
                    help="cnnc's --target-cpu (default: the host)")
+    p.add_argument("--peer-isa", choices=["host", "avx2"], default="host",
+                   help="cap OpenVINO's instruction set (ONNX Runtime has "
+                        "no cap)")
     p.add_argument("--layers", action="store_true",
                    help="per-layer GFLOP/s and share of the FMA peak")
     args = p.parse_args()
     args.build = os.path.abspath(args.build)
     args.threads = [int(t) for t in args.threads.split(",")]
+    args.ov_primitives, args.ov_printed = "", False
+    if args.peer_isa == "avx2":
+        # Read by oneDNN and OpenVINO when they load: set before the
+        # re-run in the virtual environment, which inherits them.
+        os.environ["ONEDNN_MAX_CPU_ISA"] = "AVX2"
+        os.environ["OV_CPU_MAX_ISA"] = "AVX2"
     if not args.layers:
         ensure_venv(args.build)
     folders = export(args.models.split(","))
