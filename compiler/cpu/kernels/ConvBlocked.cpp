@@ -157,6 +157,53 @@ struct ChannelChunk {
   int64_t lo, hi;
   bool first, last;
   int64_t skip;
+  /// The weights the tile prefetches into L2 for the chunk after this one,
+  /// a share of them per tile, so their loads from memory overlap the
+  /// tiles' FMAs instead of stalling the next chunk's first tile: lines
+  /// [pfFirst, pfFirst + pfCount) of NB streams of pfBlockFloats floats
+  /// each, stream j at pf + j * pfStride, pfPerStep of them per row of
+  /// taps (kd, kh).
+  const float *pf = nullptr;
+  int64_t pfFirst = 0, pfCount = 0, pfPerStep = 0, pfBlockFloats = 0,
+          pfStride = 0;
+};
+
+/// Floats of a cache line.
+constexpr int64_t kLineFloats = 16;
+
+/// Walks the lines a tile prefetches (ChannelChunk::pf...).
+struct PrefetchWalk {
+  const float *at = nullptr; // the next line
+  int64_t left = 0, inBlock = 0, perStep = 0;
+  const float *blockStart = nullptr;
+  int64_t blockFloats = 0, stride = 0;
+
+  CNNK_INLINE explicit PrefetchWalk(const ChannelChunk &cc) {
+    if (!cc.pf || cc.pfCount <= 0)
+      return;
+    int64_t first = cc.pfFirst * kLineFloats;
+    int64_t block = first / cc.pfBlockFloats;
+    inBlock = first - block * cc.pfBlockFloats;
+    blockStart = cc.pf + block * cc.pfStride;
+    at = blockStart + inBlock;
+    left = cc.pfCount;
+    perStep = cc.pfPerStep;
+    blockFloats = cc.pfBlockFloats;
+    stride = cc.pfStride;
+  }
+  /// Up to perStep more lines.
+  CNNK_INLINE void step() {
+    for (int64_t s = 0; s < perStep && left > 0; ++s, --left) {
+      __builtin_prefetch(at, 0, 2);
+      at += kLineFloats;
+      inBlock += kLineFloats;
+      if (inBlock >= blockFloats) {
+        blockStart += stride;
+        at = blockStart;
+        inBlock = 0;
+      }
+    }
+  }
 };
 
 /// Output pixels p0 .. p0+R-1 (flattened over the rows, so a tile may span
@@ -189,6 +236,7 @@ CNNK_INLINE void convTile(const ConvBlockedParams &p, const float *x,
     for (int r = 0; r < R; ++r)
       acc[j][r] = cc.first ? b : load<V>(y + j * blockStride + r * V);
   }
+  PrefetchWalk pf(cc);
   for (int64_t icb = cc.lo; icb < cc.hi; ++icb) {
     const float *xc = x + icb * icbStride;
     const float *wc = w + icb * g.kSize * L * V;
@@ -210,6 +258,7 @@ CNNK_INLINE void convTile(const ConvBlockedParams &p, const float *x,
                           ? t.w0[r]
                           : -(int64_t(1) << 40);
         }
+        pf.step();
         for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
           const float *xp[R];
           if (!Checked) {
@@ -316,7 +365,7 @@ template <int V, int NB>
 CNNK_INLINE void convPixels(const ConvBlockedParams &p, const float *x,
                             const float *w, const float *bias,
                             const float *res, float *y, int64_t p0,
-                            int64_t p1) {
+                            int64_t p1, const float *wNext) {
   constexpr int MR = blockedMR(V);
   // Wide rows: a chunk is a row (tiles stay in their row, on the fast
   // path). Short rows: chunks of whole rows of at least 8 tiles, cut into
@@ -334,11 +383,33 @@ CNNK_INLINE void convPixels(const ConvBlockedParams &p, const float *x,
     for (int64_t lo = 0; lo < icBlocks; lo += p.icChunk) {
       int64_t hi = min(lo + p.icChunk, icBlocks);
       ChannelChunk cc{lo, hi, lo == 0, hi == icBlocks, 0};
+      // The weights of the chunk after this one where they are new: the
+      // next channel chunk in the first pixel chunk (later pixel chunks
+      // find them in L2), and after the last chunk of the last pixel
+      // chunk the first of the task's next output-channel group (wNext).
+      const float *nw = hi < icBlocks ? (c0 == p0 ? w : nullptr)
+                        : c1 >= p1    ? wNext
+                                      : nullptr;
+      int64_t nlo = hi < icBlocks ? hi : 0;
+      int64_t nhi = min(nlo + p.icChunk, icBlocks);
+      if (nw) {
+        int64_t tapFloats = g.kSize * p.inLanes * V;
+        cc.pf = nw + nlo * tapFloats;
+        cc.pfStride = p.channels * g.kSize * V;
+        cc.pfBlockFloats = (nhi - nlo) * tapFloats;
+        int64_t lines = NB * cc.pfBlockFloats / kLineFloats;
+        int64_t tiles = (c1 - c0 + MR - 1) / MR;
+        cc.pfCount = (lines + tiles - 1) / tiles;
+        int64_t steps = (hi - lo) * g.kernel[0] * g.kernel[1];
+        cc.pfPerStep = (cc.pfCount + steps - 1) / steps;
+      }
       int64_t pix = c0;
       q = q0;
       if (!p.shortChunks || c1 - c0 >= MR) {
-        for (; pix + MR <= c1; pix += MR, stepPixel(g, q, MR))
+        for (; pix + MR <= c1; pix += MR, stepPixel(g, q, MR)) {
           convTileAt<V, NB, MR>(p, x, w, bias, y, pix, q, cc, res);
+          cc.pfFirst += cc.pfCount;
+        }
         // The rest: the last MR pixels, overlapping the previous tile,
         // whose pixels it computes but does not store: one tile shape,
         // not one per remainder.
@@ -350,6 +421,7 @@ CNNK_INLINE void convPixels(const ConvBlockedParams &p, const float *x,
           stepPixel(g, q, c1 - pix);
         }
       } else {
+        cc.pf = nullptr; // single pixels: too little work to hide it
         for (; pix < c1; ++pix, stepPixel(g, q, 1))
           convTile<V, NB, 1, true>(p, x, w, bias, y + pix * V,
                                    tileWindows<1>(g, q), cc, res + pix * V);
@@ -384,12 +456,14 @@ void convBlockedV(const ConvBlockedParams &p, void *const *bufs, int64_t begin,
       int64_t outOff = (n * ocBlocks + ob) * g.outSize * V;
       const float *wb = w + ob * p.channels * g.kSize * V;
       const float *bb = p.hasBias ? bias + ob * V : nullptr;
+      const float *wNext =
+          ob + nb < ob1 ? wb + nb * p.channels * g.kSize * V : nullptr;
       if (nb == NB)
         convPixels<V, NB>(p, xn, wb, bb, res + outOff, y + outOff,
-                          row0 * g.out[2], row1 * g.out[2]);
+                          row0 * g.out[2], row1 * g.out[2], wNext);
       else
         convPixels<V, 1>(p, xn, wb, bb, res + outOff, y + outOff,
-                         row0 * g.out[2], row1 * g.out[2]);
+                         row0 * g.out[2], row1 * g.out[2], wNext);
       ob += nb;
     }
   }
