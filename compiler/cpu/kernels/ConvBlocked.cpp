@@ -27,6 +27,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/kernels/Epilogue.h"
+#include "compiler/cpu/kernels/Prefetch.h"
 #include "compiler/cpu/kernels/WindowTaps.h"
 
 using namespace cnnk;
@@ -157,53 +158,9 @@ struct ChannelChunk {
   int64_t lo, hi;
   bool first, last;
   int64_t skip;
-  /// The weights the tile prefetches into L2 for the chunk after this one,
-  /// a share of them per tile, so their loads from memory overlap the
-  /// tiles' FMAs instead of stalling the next chunk's first tile: lines
-  /// [pfFirst, pfFirst + pfCount) of NB streams of pfBlockFloats floats
-  /// each, stream j at pf + j * pfStride, pfPerStep of them per row of
-  /// taps (kd, kh).
-  const float *pf = nullptr;
-  int64_t pfFirst = 0, pfCount = 0, pfPerStep = 0, pfBlockFloats = 0,
-          pfStride = 0;
-};
-
-/// Floats of a cache line.
-constexpr int64_t kLineFloats = 16;
-
-/// Walks the lines a tile prefetches (ChannelChunk::pf...).
-struct PrefetchWalk {
-  const float *at = nullptr; // the next line
-  int64_t left = 0, inBlock = 0, perStep = 0;
-  const float *blockStart = nullptr;
-  int64_t blockFloats = 0, stride = 0;
-
-  CNNK_INLINE explicit PrefetchWalk(const ChannelChunk &cc) {
-    if (!cc.pf || cc.pfCount <= 0)
-      return;
-    int64_t first = cc.pfFirst * kLineFloats;
-    int64_t block = first / cc.pfBlockFloats;
-    inBlock = first - block * cc.pfBlockFloats;
-    blockStart = cc.pf + block * cc.pfStride;
-    at = blockStart + inBlock;
-    left = cc.pfCount;
-    perStep = cc.pfPerStep;
-    blockFloats = cc.pfBlockFloats;
-    stride = cc.pfStride;
-  }
-  /// Up to perStep more lines.
-  CNNK_INLINE void step() {
-    for (int64_t s = 0; s < perStep && left > 0; ++s, --left) {
-      __builtin_prefetch(at, 0, 2);
-      at += kLineFloats;
-      inBlock += kLineFloats;
-      if (inBlock >= blockFloats) {
-        blockStart += stride;
-        at = blockStart;
-        inBlock = 0;
-      }
-    }
-  }
+  /// The next chunk's weights this tile prefetches (Prefetch.h): one
+  /// share per row of taps (kd, kh).
+  PrefetchShare pf;
 };
 
 /// Output pixels p0 .. p0+R-1 (flattened over the rows, so a tile may span
@@ -236,7 +193,7 @@ CNNK_INLINE void convTile(const ConvBlockedParams &p, const float *x,
     for (int r = 0; r < R; ++r)
       acc[j][r] = cc.first ? b : load<V>(y + j * blockStride + r * V);
   }
-  PrefetchWalk pf(cc);
+  PrefetchWalk pf(cc.pf);
   for (int64_t icb = cc.lo; icb < cc.hi; ++icb) {
     const float *xc = x + icb * icbStride;
     const float *wc = w + icb * g.kSize * L * V;
@@ -394,21 +351,18 @@ CNNK_INLINE void convPixels(const ConvBlockedParams &p, const float *x,
       int64_t nhi = min(nlo + p.icChunk, icBlocks);
       if (nw) {
         int64_t tapFloats = g.kSize * p.inLanes * V;
-        cc.pf = nw + nlo * tapFloats;
-        cc.pfStride = p.channels * g.kSize * V;
-        cc.pfBlockFloats = (nhi - nlo) * tapFloats;
-        int64_t lines = NB * cc.pfBlockFloats / kLineFloats;
-        int64_t tiles = (c1 - c0 + MR - 1) / MR;
-        cc.pfCount = (lines + tiles - 1) / tiles;
-        int64_t steps = (hi - lo) * g.kernel[0] * g.kernel[1];
-        cc.pfPerStep = (cc.pfCount + steps - 1) / steps;
+        cc.pf = prefetchShare(nw + nlo * tapFloats, NB,
+                              p.channels * g.kSize * V,
+                              (nhi - nlo) * tapFloats,
+                              (c1 - c0 + MR - 1) / MR,
+                              (hi - lo) * g.kernel[0] * g.kernel[1]);
       }
       int64_t pix = c0;
       q = q0;
       if (!p.shortChunks || c1 - c0 >= MR) {
         for (; pix + MR <= c1; pix += MR, stepPixel(g, q, MR)) {
           convTileAt<V, NB, MR>(p, x, w, bias, y, pix, q, cc, res);
-          cc.pfFirst += cc.pfCount;
+          cc.pf.first += cc.pf.count;
         }
         // The rest: the last MR pixels, overlapping the previous tile,
         // whose pixels it computes but does not store: one tile shape,
@@ -421,7 +375,7 @@ CNNK_INLINE void convPixels(const ConvBlockedParams &p, const float *x,
           stepPixel(g, q, c1 - pix);
         }
       } else {
-        cc.pf = nullptr; // single pixels: too little work to hide it
+        cc.pf = PrefetchShare{}; // single pixels: too little work
         for (; pix < c1; ++pix, stepPixel(g, q, 1))
           convTile<V, NB, 1, true>(p, x, w, bias, y + pix * V,
                                    tileWindows<1>(g, q), cc, res + pix * V);

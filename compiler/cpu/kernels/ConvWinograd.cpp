@@ -22,6 +22,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/kernels/Epilogue.h"
+#include "compiler/cpu/kernels/Prefetch.h"
 
 using namespace cnnk;
 
@@ -111,7 +112,9 @@ template <int V, int NB, int MR>
 CNNK_INLINE void pointTile(int64_t cb0, int64_t cb1, bool first,
                            const float *__restrict u, int64_t uBlockStride,
                            const float *__restrict v, int64_t vBlockStride,
-                           float *__restrict m, int64_t mBlockStride) {
+                           float *__restrict m, int64_t mBlockStride,
+                           const PrefetchShare &share) {
+  PrefetchWalk pf(share);
   Vec<V> acc[NB][MR];
 #pragma unroll
   for (int j = 0; j < NB; ++j)
@@ -120,6 +123,7 @@ CNNK_INLINE void pointTile(int64_t cb0, int64_t cb1, bool first,
       acc[j][r] = first ? splat<V>(0.0f)
                         : load<V>(m + j * mBlockStride + r * V);
   for (int64_t cb = cb0; cb < cb1; ++cb) {
+    pf.step();
     const float *vc = v + cb * vBlockStride;
     const float *uc = u + cb * V * V;
     // By 2, as conv_blocked's tiles: as fast as 4, less to compile.
@@ -196,7 +200,8 @@ template <int V, int NB>
 CNNK_INLINE void unitBlocks(const ConvWinogradParams &p, const float *u,
                             const float *vloc, float *mloc, int64_t tb,
                             int64_t t0, int64_t tn, int64_t n, int64_t ob,
-                            const float *bias, const float *res, float *y) {
+                            const float *bias, const float *res, float *y,
+                            bool nextGroup) {
   constexpr int MR = blockedMR(V);
   int64_t C = p.channels, Mb = p.outChannels / V;
   int64_t tileCount = p.tiles[0] * p.tiles[1];
@@ -210,9 +215,22 @@ CNNK_INLINE void unitBlocks(const ConvWinogradParams &p, const float *u,
     float *mp = mloc + pt * NB * tb * V;
     for (int64_t c0 = 0; c0 < cbs; c0 += p.icChunk) {
       int64_t c1 = min(c0 + p.icChunk, cbs);
-      for (int64_t r = 0; r < tb; r += MR)
+      // The tiles prefetch the weights of the next chunk: this point's
+      // next channels, the next point's first, or after the last point the
+      // first of the next output-channel group (Prefetch.h).
+      const float *nu = c1 < cbs             ? up + c1 * V * V
+                        : pt + 1 < kWinoPoints ? up + Mb * C * V
+                        : nextGroup            ? u + (ob + NB) * C * V
+                                               : nullptr;
+      int64_t nc = c1 < cbs ? min(c1 + p.icChunk, cbs) - c1
+                            : min(p.icChunk, cbs);
+      PrefetchShare share =
+          prefetchShare(nu, NB, C * V, nc * V * V, tb / MR, c1 - c0);
+      for (int64_t r = 0; r < tb; r += MR) {
         pointTile<V, NB, MR>(c0, c1, c0 == 0, up, C * V, vp + r * V, tb * V,
-                             mp + r * V, tb * V);
+                             mp + r * V, tb * V, share);
+        share.first += share.count;
+      }
     }
   }
   int64_t plane = p.out[0] * p.out[1] * V;
@@ -261,10 +279,12 @@ void convWinogradV(const ConvWinogradParams &p, void *const *bufs,
       int64_t ob0 = og * p.ocGroup, ob1 = min(ob0 + p.ocGroup, Mb);
       for (int64_t ob = ob0; ob < ob1;) {
         if (wholeGroups || ob + NB <= ob1) {
-          unitBlocks<V, NB>(p, u, vloc, mloc, tb, t0, tn, n, ob, bias, res, y);
+          unitBlocks<V, NB>(p, u, vloc, mloc, tb, t0, tn, n, ob, bias, res, y,
+                            ob + NB < ob1);
           ob += NB;
         } else {
-          unitBlocks<V, 1>(p, u, vloc, mloc, tb, t0, tn, n, ob, bias, res, y);
+          unitBlocks<V, 1>(p, u, vloc, mloc, tb, t0, tn, n, ob, bias, res, y,
+                           false);
           ob += 1;
         }
       }
