@@ -96,7 +96,10 @@ kernelFileNames(const std::vector<cpu::SpecialisedKernel> &kernels,
   return names;
 }
 
-/// The block sizes a kernel's parameters fix, for the kernels that block.
+/// The block sizes a kernel's parameters fix, for the kernels that block:
+/// conv_blocked's output-channel blocks and rows per task and input-channel
+/// blocks per chunk, conv_winograd's output-channel blocks and tiles per
+/// unit and input-channel blocks per chunk, the depthwise kernels' rows.
 Json paramsBlocks(const cpu::KernelCall &c) {
   auto read = [&](auto p) {
     std::memcpy(&p, c.params.data(), std::min(sizeof(p), c.params.size()));
@@ -113,6 +116,22 @@ Json paramsBlocks(const cpu::KernelCall &c) {
   if (c.kernel == cpu::KernelId::ConvDepthwise) {
     auto p = read(cnnk::DepthwiseParams{});
     return {{"rows", p.rowBlock}, {"columns", p.colBlock}};
+  }
+  if (c.kernel == cpu::KernelId::ConvBlocked) {
+    auto p = read(cnnk::ConvBlockedParams{});
+    return {{"output_channel_blocks", p.ocGroup},
+            {"rows", p.rowBlock},
+            {"input_channel_blocks", p.icChunk}};
+  }
+  if (c.kernel == cpu::KernelId::ConvWinograd) {
+    auto p = read(cnnk::ConvWinogradParams{});
+    return {{"output_channel_blocks", p.ocGroup},
+            {"tiles", p.tileBlock},
+            {"input_channel_blocks", p.icChunk}};
+  }
+  if (c.kernel == cpu::KernelId::DepthwiseBlocked) {
+    auto p = read(cnnk::DepthwiseBlockedParams{});
+    return {{"rows", p.rowBlock}};
   }
   return nullptr; // the other kernels do not block
 }
