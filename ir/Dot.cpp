@@ -28,10 +28,6 @@ std::string escape(std::string_view s) {
   return out;
 }
 
-bool isConst(const Value *v) {
-  return v->def() && v->def()->kind() == OpKind::Const;
-}
-
 /// The type of `v` when known: "f32[1,64,56,56]@nchw8c".
 std::string typeLabel(const Value *v) {
   return v->type().known ? v->type().str() : "?";

@@ -152,6 +152,11 @@ private:
   std::vector<Origin> Origins;
 };
 
+/// Whether `v` is present and the result of a `const` node.
+inline bool isConst(const Value *v) {
+  return v && v->def() && v->def()->kind() == OpKind::Const;
+}
+
 class Graph {
 public:
   Graph();

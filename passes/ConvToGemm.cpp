@@ -49,10 +49,6 @@ namespace cnnc {
 
 namespace {
 
-bool isConst(const Value *v) {
-  return v && v->def() && v->def()->kind() == OpKind::Const;
-}
-
 bool plain(const Value *v) { return !v || v->type().block == 0; }
 
 /// Value names that clash with nothing in the graph (suffixes ".1", ...).

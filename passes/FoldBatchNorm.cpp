@@ -26,10 +26,6 @@ namespace cnnc {
 
 namespace {
 
-bool isConst(const Value *v) {
-  return v && v->def() && v->def()->kind() == OpKind::Const;
-}
-
 /// The node a batch_norm can fold into, or nullptr.
 Node *foldTarget(const Graph &g, const Node &bn) {
   const Value *x = bn.operand(0u);

@@ -33,10 +33,6 @@ namespace cnnc {
 
 namespace {
 
-bool isConst(const Value *v) {
-  return v && v->def() && v->def()->kind() == OpKind::Const;
-}
-
 /// What a mul/add/sub does to the node before it.
 enum class Fold { Scale, Add, Sub };
 

@@ -31,10 +31,6 @@ std::string_view convAlgoName(ConvAlgo a) {
 
 namespace {
 
-bool isConst(const Value *v) {
-  return v && v->def() && v->def()->kind() == OpKind::Const;
-}
-
 bool plain(const Value *v) { return !v || v->type().block == 0; }
 
 } // namespace

@@ -12,10 +12,6 @@ int64_t alignUp(int64_t x) {
   return (x + kWorkspaceAlign - 1) / kWorkspaceAlign * kWorkspaceAlign;
 }
 
-bool isConst(const Value *v) {
-  return v->def() && v->def()->kind() == OpKind::Const;
-}
-
 } // namespace
 
 const char *storageName(Storage s) {

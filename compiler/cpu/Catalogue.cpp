@@ -62,10 +62,6 @@ const IsaEntry &isaOfWidth(int v) {
 
 namespace {
 
-bool isConst(const Value *v) {
-  return v && v->def() && v->def()->kind() == OpKind::Const;
-}
-
 bool isBlocked(const Value *v) { return v && v->type().blocked(); }
 
 /// What the conv entries read of a conv node.
