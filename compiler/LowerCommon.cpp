@@ -354,6 +354,14 @@ int64_t convPadMode(const Node &n) {
   return kConvPadZeros;
 }
 
+ConvGeometry convGeometry(const Node &n) {
+  const Shape &xs = n.operand(0)->type().shape;
+  const Shape &ws = n.operand(1)->type().shape;
+  return convGeometry(
+      kernelWindow(n, spatialDims(xs), spatialDims(ws), WindowOptions{}),
+      convPadMode(n));
+}
+
 std::optional<std::vector<WindowAxis>> convTransposeWindow(const Node &n,
                                                            DiagEngine &diag) {
   Shape is = spatialDims(n.operand(0)->type().shape);

@@ -269,6 +269,9 @@ enum ConvPadMode : int64_t {
 /// conv's padding_mode as a ConvPadMode.
 int64_t convPadMode(const Node &n);
 
+/// The geometry of conv node `n`: its kernel window and padding mode.
+ConvGeometry convGeometry(const Node &n);
+
 /// The window of conv_transpose node `n` in gather form, per spatial axis:
 /// x's size as `in`, y's as `out`, w's as `kernel`, the stride, dilation
 /// and begin pad (the end pads and output_padding only fix y's size). On a

@@ -157,6 +157,9 @@ inline bool isConst(const Value *v) {
   return v && v->def() && v->def()->kind() == OpKind::Const;
 }
 
+/// Whether `v` is absent or in the plain layout (not channel-blocked).
+inline bool isPlain(const Value *v) { return !v || v->type().block == 0; }
+
 class Graph {
 public:
   Graph();

@@ -49,8 +49,6 @@ namespace cnnc {
 
 namespace {
 
-bool plain(const Value *v) { return !v || v->type().block == 0; }
-
 /// Value names that clash with nothing in the graph (suffixes ".1", ...).
 class NameMaker {
 public:
@@ -173,7 +171,7 @@ std::pair<Node *, Value *> biasAdd(const Graph &g, const Node &mm) {
     for (unsigned i = 0; i < 2; ++i) {
       Value *bias = user->operand(1 - i);
       if (user->operand(i) != y || bias == y || !isConst(bias) ||
-          !plain(bias) || user->result()->type() != y->type())
+          !isPlain(bias) || user->result()->type() != y->type())
         continue;
       const Shape &bs = bias->type().shape;
       if (!bs.empty() && bs.back() == n && numElements(bs) == n &&
@@ -245,7 +243,7 @@ void placeReplacements(Graph &g, size_t original,
 bool isFullyConnected(const Node &mm) {
   const Value *x = mm.operand(0u), *w = mm.operand(1u);
   return x->type().rank() >= 2 && w->type().rank() == 2 && isConst(w) &&
-         plain(x) && plain(w) && plain(mm.result());
+         isPlain(x) && isPlain(w) && isPlain(mm.result());
 }
 
 bool ConvToGemmPass::run(Graph &g, PassContext &ctx) {

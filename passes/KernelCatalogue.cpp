@@ -29,12 +29,6 @@ std::string_view convAlgoName(ConvAlgo a) {
   return "?";
 }
 
-namespace {
-
-bool plain(const Value *v) { return !v || v->type().block == 0; }
-
-} // namespace
-
 bool isPointwiseConv(const Node &conv) {
   const Value *x = conv.operand(0u), *w = conv.operand(1u);
   const Value *b = conv.operand("b"), *res = conv.operand("res");
@@ -42,8 +36,8 @@ bool isPointwiseConv(const Node &conv) {
   if (xs.size() < 3 || xs.size() > 5 || xs[0] != 1 ||
       conv.getInt("groups") != 1 || !isConst(w) || (b && !isConst(b)))
     return false;
-  if (!plain(x) || !plain(w) || !plain(b) || !plain(res) ||
-      !plain(conv.result()))
+  if (!isPlain(x) || !isPlain(w) || !isPlain(b) || !isPlain(res) ||
+      !isPlain(conv.result()))
     return false;
   Shape kernel = spatialDims(ws);
   if (std::any_of(kernel.begin(), kernel.end(),

@@ -3,7 +3,6 @@
 
 #include "compiler/cpu/lower/LowerBlocked.h"
 #include "compiler/cpu/lower/LowerConv.h"
-#include "ir/ops/SlidingWindow.h"
 
 #include <fmt/format.h>
 
@@ -62,8 +61,6 @@ const IsaEntry &isaOfWidth(int v) {
 
 namespace {
 
-bool isBlocked(const Value *v) { return v && v->type().blocked(); }
-
 /// What the conv entries read of a conv node.
 struct ConvFacts {
   const Node &n;
@@ -79,8 +76,7 @@ ConvFacts convFacts(const Node &n) {
               w,          n.result()->type(),
               x.shape[1], w.shape[0],
               n.getInt("groups"), {}};
-  f.geom = convGeom(kernelWindow(n, spatialDims(x.shape),
-                                 spatialDims(w.shape), WindowOptions{}));
+  f.geom = convGeom(n);
   return f;
 }
 
@@ -399,9 +395,7 @@ std::string Catalogue::name() const {
 }
 
 ConvAlgo Catalogue::convAlgorithm(const Node &n) const {
-  bool blocked = isBlocked(n.result());
-  for (const Value *x : n.operands())
-    blocked |= isBlocked(x);
+  bool blocked = isBlockedNode(n);
   ConvFacts f = convFacts(n);
   for (const ConvEntry &e : kConvKernels)
     if (e.blocked == blocked && e.takes(f, Target))

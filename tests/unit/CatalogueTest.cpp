@@ -39,13 +39,6 @@ const Node &named(const Graph &g, const std::string &name) {
   return *g.nodes().front();
 }
 
-cpu::TargetInfo avx2() {
-  cpu::TargetInfo t;
-  t.vectorWidth = 8;
-  t.vectorRegisters = 16;
-  return t;
-}
-
 } // namespace
 
 TEST_CASE("kernel catalogue: the conv algorithm of plain convs") {
@@ -64,7 +57,7 @@ TEST_CASE("kernel catalogue: the conv algorithm of plain convs") {
  output %pw, %dw, %c3, %gr, %st
 )",
                    diag);
-  cpu::Catalogue cpuK(avx2());
+  cpu::Catalogue cpuK(cpuTestInfo());
   cuda::Catalogue cudaK;
   // pointwise: a gemm; depthwise: its direct kernel; the rest implicit GEMM
   // (a strided 1x1 conv is no matrix product of x as it is).
@@ -96,7 +89,7 @@ TEST_CASE("kernel catalogue: a depthwise conv whose tile cannot fit is a "
  output %dw
 )",
                    diag, "f32[1,2,800,8]");
-  CHECK(cpu::Catalogue(avx2()).convAlgorithm(named(*g, "dw")) ==
+  CHECK(cpu::Catalogue(cpuTestInfo()).convAlgorithm(named(*g, "dw")) ==
         ConvAlgo::ImplicitGemm);
   // The GPU's depthwise kernel has no such buffer.
   CHECK(cuda::Catalogue().convAlgorithm(named(*g, "dw")) ==
@@ -125,7 +118,7 @@ TEST_CASE("kernel catalogue: blocked forms") {
  output %part, %dw, %refl, %grp, %sc, %sm, %bn
 )",
                    diag, "f32[1,16,8,8]\n input %x3 : f32[1,3,8,8]");
-  cpu::Catalogue k(avx2());
+  cpu::Catalogue k(cpuTestInfo());
   using L = SlotLayout;
   auto form = [&](const char *name) {
     std::string why;
@@ -186,7 +179,7 @@ TEST_CASE("kernel catalogue: winograd as the conv's algo asks") {
   PassManager pm(std::move(opts));
   REQUIRE(pm.parsePipeline("assign-layout", diag));
   REQUIRE_MESSAGE(pm.run(*g, diag), messages(diag));
-  cpu::Catalogue k(avx2());
+  cpu::Catalogue k(cpuTestInfo());
   // Winograd F(4x4, 3x3) takes 3x3 convs of stride 1 of a blocked input
   // only; the others asking for it get the direct kernel.
   CHECK(named(*g, "a").result()->type().blocked());

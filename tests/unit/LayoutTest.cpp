@@ -9,7 +9,7 @@
 // done its job: every conv blocked, no relayout.
 //
 //===----------------------------------------------------------------------===//
-#include "TestUtil.h"
+#include "PassTestUtil.h"
 #include "compiler/cpu/Catalogue.h"
 #include "ir/Interpreter.h"
 #include "passes/PassManager.h"
@@ -38,11 +38,7 @@ std::unique_ptr<Graph> loadSample(const std::string &name,
   REQUIRE_MESSAGE(g, messages(diag));
   PassOptions opts;
   opts.verifyEach = true;
-  cpu::TargetInfo avx2;
-  avx2.vectorWidth = 8;
-  avx2.vectorRegisters = 16;
-  avx2.l2Bytes = 512 * 1024;
-  opts.target = cpu::passTarget(avx2);
+  opts.target = cpuTestTarget();
   PassManager pm(std::move(opts));
   REQUIRE(pm.parsePipeline(pipeline, diag));
   REQUIRE_MESSAGE(pm.run(*g, diag), messages(diag));

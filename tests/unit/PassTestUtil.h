@@ -55,15 +55,23 @@ inline const std::vector<Tensor> &referenceOutputs(const std::string &source) {
   return cache[source] = std::move(*outs);
 }
 
-/// An AVX2 machine's figures (8 floats, 16 registers, 32 KiB L1, 512 KiB
-/// L2) with the CPU backend's kernel catalogue.
-inline PassTarget cpuTestTarget(int vectorWidth = 8, int registers = 16) {
+/// A CPU target of `vectorWidth` floats and `registers` vector registers,
+/// 32 KiB of L1 and `l2Bytes` of L2 (by default an AVX2 machine's).
+inline cpu::TargetInfo cpuTestInfo(int vectorWidth = 8, int registers = 16,
+                                   int64_t l2Bytes = 512 * 1024) {
   cpu::TargetInfo t;
   t.vectorWidth = vectorWidth;
   t.vectorRegisters = registers;
   t.l1Bytes = 32 * 1024;
-  t.l2Bytes = 512 * 1024;
-  return cpu::passTarget(t);
+  t.l2Bytes = l2Bytes;
+  return t;
+}
+
+/// cpuTestInfo's target as the passes see it, with the CPU backend's
+/// kernel catalogue.
+inline PassTarget cpuTestTarget(int vectorWidth = 8, int registers = 16,
+                                int64_t l2Bytes = 512 * 1024) {
+  return cpu::passTarget(cpuTestInfo(vectorWidth, registers, l2Bytes));
 }
 
 /// Runs `pipeline` on g (loaded from `source`), verifying after each pass,

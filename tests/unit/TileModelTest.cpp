@@ -6,6 +6,7 @@
 // and invariants over a grid.
 //
 //===----------------------------------------------------------------------===//
+#include "PassTestUtil.h"
 #include "passes/TileModel.h"
 #include "compiler/cpu/Catalogue.h"
 #include "compiler/cpu/kernels/Params.h"
@@ -16,12 +17,7 @@ using namespace cnnc;
 
 namespace {
 PassTarget target(int v, int regs) {
-  cpu::TargetInfo t;
-  t.vectorWidth = v;
-  t.vectorRegisters = regs;
-  t.l1Bytes = 32 * 1024;
-  t.l2Bytes = 1024 * 1024;
-  return cpu::passTarget(t);
+  return test::cpuTestTarget(v, regs, 1024 * 1024);
 }
 } // namespace
 

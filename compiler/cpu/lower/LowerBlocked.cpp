@@ -37,13 +37,6 @@ void interiorW(const cnnk::ConvGeom &g, int64_t &lo, int64_t &hi) {
   hi = std::max(hi, lo);
 }
 
-cnnk::ConvGeom geomOf(const Node &n) {
-  const Shape &xs = n.operand(0)->type().shape;
-  const Shape &ws = n.operand(1)->type().shape;
-  return convGeom(
-      kernelWindow(n, spatialDims(xs), spatialDims(ws), WindowOptions{}));
-}
-
 /// Rows per task and the number of row blocks: tasks of at least
 /// kMinTaskFlops, and at least kWantTasks of them when the rows allow, but
 /// at most `maxRows` (the input a task reads stays within L2) and at least
@@ -398,7 +391,7 @@ bool lowerConvBlocked(const Node &n, LowerCtx &ctx) {
                      wv->name());
     return false;
   }
-  cnnk::ConvGeom g = geomOf(n);
+  cnnk::ConvGeom g = convGeom(n);
   switch (Catalogue(ctx.target()).convAlgorithm(n)) {
   case ConvAlgo::BlockedPadded:
     return lowerConvPadded(n, *w, g, ctx);

@@ -45,9 +45,7 @@ ConvNode convNode(const Node &n) {
   c.epi = epilogueParams(n);
   c.y = n.result();
   const Shape &xs = c.x->type().shape, &ws = c.w->type().shape;
-  std::vector<WindowAxis> axes =
-      kernelWindow(n, spatialDims(xs), spatialDims(ws), WindowOptions{});
-  c.geom = convGeom(axes, convPadMode(n));
+  c.geom = convGeom(n);
   c.batch = xs[0];
   c.channels = xs[1];
   c.outChannels = ws[0];

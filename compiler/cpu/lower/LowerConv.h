@@ -26,6 +26,9 @@ inline int64_t roundUp(int64_t a, int64_t b) { return divUp(a, b) * b; }
 cnnk::ConvGeom convGeom(const std::vector<WindowAxis> &axes,
                         int64_t padMode = cnnk::kConvPadZeros);
 
+/// The kernels' geometry of conv node `n` (convGeometry(const Node &)).
+cnnk::ConvGeom convGeom(const Node &n);
+
 /// The epilogue of a plain conv or gemm: nothing after the bias.
 cnnk::Epilogue noEpilogue();
 

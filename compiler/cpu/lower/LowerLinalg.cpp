@@ -32,8 +32,9 @@ static_assert(int64_t(kConvPadZeros) == cnnk::kConvPadZeros &&
               int64_t(kConvPadReplicate) == cnnk::kConvPadReplicate &&
               int64_t(kConvPadCircular) == cnnk::kConvPadCircular);
 
-cnnk::ConvGeom convGeom(const std::vector<WindowAxis> &axes, int64_t padMode) {
-  ConvGeometry c = convGeometry(axes, padMode);
+namespace {
+
+cnnk::ConvGeom kernelGeom(const ConvGeometry &c) {
   cnnk::ConvGeom g{};
   for (int i = 0; i < 3; ++i) {
     g.in[i] = c.in[i];
@@ -49,6 +50,14 @@ cnnk::ConvGeom convGeom(const std::vector<WindowAxis> &axes, int64_t padMode) {
   g.kSize = c.kSize;
   return g;
 }
+
+} // namespace
+
+cnnk::ConvGeom convGeom(const std::vector<WindowAxis> &axes, int64_t padMode) {
+  return kernelGeom(convGeometry(axes, padMode));
+}
+
+cnnk::ConvGeom convGeom(const Node &n) { return kernelGeom(convGeometry(n)); }
 
 cnnk::Epilogue noEpilogue() {
   return cnnk::Epilogue{cnnk::ActParams{cnnk::kActNone, 0, 0, 0}, 0,

@@ -124,9 +124,7 @@ bool lowerConv(const Node &n, LowerCtx &ctx) {
   if (numElements(y->type().shape) == 0)
     return true;
   const Shape &xs = x->type().shape, &ws = w->type().shape;
-  std::vector<WindowAxis> axes =
-      kernelWindow(n, spatialDims(xs), spatialDims(ws), WindowOptions{});
-  ConvGeometry g = convGeometry(axes, convPadMode(n));
+  ConvGeometry g = convGeometry(n);
   int64_t batch = xs[0], channels = xs[1], outChannels = ws[0];
   int64_t groups = n.getInt("groups");
   int64_t cg = channels / groups, mg = outChannels / groups;
