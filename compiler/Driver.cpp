@@ -97,7 +97,8 @@ kernelFileNames(const std::vector<cpu::SpecialisedKernel> &kernels,
 }
 
 /// The block sizes a kernel's parameters fix, for the kernels that block:
-/// conv_blocked's output-channel blocks and rows per task and input-channel
+/// conv_blocked's output-channel blocks and rows (pixels of a 1x1 conv
+/// across rows) per task and input-channel
 /// blocks per chunk, conv_winograd's output-channel blocks and tiles per
 /// unit and input-channel blocks per chunk, the depthwise kernels' rows.
 Json paramsBlocks(const cpu::KernelCall &c) {
@@ -120,7 +121,7 @@ Json paramsBlocks(const cpu::KernelCall &c) {
   if (c.kernel == cpu::KernelId::ConvBlocked) {
     auto p = read(cnnk::ConvBlockedParams{});
     return {{"output_channel_blocks", p.ocGroup},
-            {"rows", p.rowBlock},
+            {p.flat ? "pixels" : "rows", p.rowBlock},
             {"input_channel_blocks", p.icChunk}};
   }
   if (c.kernel == cpu::KernelId::ConvWinograd) {

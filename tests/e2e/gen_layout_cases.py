@@ -170,6 +170,10 @@ def conv_cases(b):
     conv(case, b, 1, v, 2 * v, [40, 37], [1, 1],
          epi={"act": "relu", "res_act": "relu"})
     conv(case, b, 1, 2 * v, v, [1, 5], [1, 1])
+    # Too few output-channel groups for the threads (3 groups of 4 blocks):
+    # the 7x7 plane split into blocks of pixels, with a residual.
+    conv(case, b, 1, 2 * v, 12 * v, [7, 7], [1, 1],
+         epi={"act": "none", "res_act": "relu"})
     # Strided 1x1 convs without pads read a subsampled copy of x: blocked
     # and plain inputs, one axis strided, a residual, 3D.
     conv(case, b, 1, 2 * v, 3 * v, [9, 11], [1, 1], stride=(2, 2),

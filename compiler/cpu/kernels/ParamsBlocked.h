@@ -65,8 +65,8 @@ struct ConvBlockedParams {
   int64_t inLanes;     // 1: x plain; V: x blocked
   int64_t ocGroup;     // output-channel blocks per task
   int64_t ocGroups;    // ceil(M / V / ocGroup)
-  int64_t rowBlock;    // output rows per task
-  int64_t rowBlocks;   // ceil(out[0] * out[1] / rowBlock)
+  int64_t rowBlock;    // output rows per task (flat: pixels)
+  int64_t rowBlocks;   // ceil(out[0] * out[1] / rowBlock) (flat: pixels)
   int64_t owLo;
   int64_t owHi;
   int64_t icChunk; // input-channel blocks (of inLanes) per weight chunk

@@ -265,19 +265,36 @@ bool lowerConvDirect(const Node &n, const Tensor &w,
                                1);
   blockRows(rows, p.batch * p.ocGroups, rowFlops, std::max(maxRows, minRows),
             p.rowBlock, p.rowBlocks, minRows);
-  // Flat tiles run across rows: tasks of whole tiles (but the last).
+  // Flat tiles run across rows: a task is rowBlock pixels, whole tiles
+  // (but the last task's). Where that leaves too few tasks to share among
+  // threads (a 7x7 plane is one block of pixels: a network's last stage
+  // with 192 channels is three groups of 4 blocks, two threads 2:1), the
+  // pixels are split evenly into blocks of at least 4 tiles, which still
+  // reuse each chunk of weights across their tiles; a block's last pixels
+  // are one more tile overlapping the one before, so the split costs no
+  // tiles beyond the one task's.
   if (p.flat) {
     int64_t r = p.rowBlock;
     while (r < rows && r * g.out[2] % mr != 0)
       ++r;
-    p.rowBlock = r;
-    p.rowBlocks = divUp(rows, r);
+    int64_t pixels = g.outSize, groups = p.batch * p.ocGroups;
+    p.rowBlock = std::min(r * g.out[2], pixels);
+    p.rowBlocks = divUp(pixels, p.rowBlock);
+    int64_t want =
+        std::min(divUp(kWantTasks / 2, groups), pixels / (4 * mr));
+    if (groups * p.rowBlocks < kWantTasks / 2 && want > p.rowBlocks) {
+      p.rowBlock = divUp(pixels, want);
+      p.rowBlocks = divUp(pixels, p.rowBlock);
+    }
   }
   p.wholeGroups = ocBlocks % nb == 0 && p.ocGroup % nb == 0;
-  // A task's pixels: rowBlock rows, the last task's the rows left.
+  // A task's pixels: rowBlock rows (flat: pixels), the last task's the
+  // rest.
   int64_t chunk = cnnk::blockedChunk(g.out[2], p.flat, int(mr));
-  for (int64_t taskRows : {p.rowBlock, rows - (p.rowBlocks - 1) * p.rowBlock}) {
-    int64_t pixels = taskRows * g.out[2], last = pixels % chunk;
+  int64_t taskUnits = p.flat ? g.outSize : rows, width = p.flat ? 1 : g.out[2];
+  for (int64_t units :
+       {p.rowBlock, taskUnits - (p.rowBlocks - 1) * p.rowBlock}) {
+    int64_t pixels = units * width, last = pixels % chunk;
     if (pixels < mr || (last != 0 && last < mr))
       p.shortChunks = 1;
   }
