@@ -264,7 +264,7 @@ void BufferCtx::planBuffers() {
       if (!vi || vi->storage == Storage::Const)
         continue;
       if (vi->slot >= 0)
-        Buffers[r] = Buffer{Buffer::Workspace, vi->slot, 0};
+        Buffers[r] = Buffer{Buffer::Workspace, vi->slot, vi->within};
       else if (vi->storage == Storage::Output)
         Buffers[r] = Buffer{Buffer::Output, vi->index, 0};
       else

@@ -154,6 +154,11 @@ public:
   int64_t workspaceBytes() const {
     return Plan && Plan->placed() ? Plan->workspaceBytes() : 0;
   }
+  /// Whether the memory plan had `part` written into its slab of the
+  /// concat result `whole`: the concat need not copy it.
+  bool inSlabOf(const Value *part, const Value *whole) const {
+    return Plan && Plan->inSlabOf(part, whole);
+  }
   /// The memory plan (placed once finishBuffers() ran); null before
   /// planBuffers().
   const MemoryPlan *memoryPlan() const { return Plan.get(); }

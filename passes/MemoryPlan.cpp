@@ -28,6 +28,8 @@ const char *storageName(Storage s) {
     return "view";
   case Storage::InPlace:
     return "in place";
+  case Storage::Slab:
+    return "concat slab";
   }
   return "?";
 }
@@ -57,6 +59,7 @@ MemoryPlan::MemoryPlan(const Graph &g) : G(g) {
       continue;
     Values[v] = {Storage::Output, -1, int64_t(i), nullptr};
   }
+  findSlabs(g);
   for (const auto &n : g.nodes()) {
     int64_t pos = Positions[n.get()];
     for (const Value *r : n->results()) {
@@ -70,11 +73,82 @@ MemoryPlan::MemoryPlan(const Graph &g) : G(g) {
   }
 }
 
+/// The concat operands that can be written into their slab of the result
+/// (see the header), with the slab's byte offset.
+void MemoryPlan::findSlabs(const Graph &g) {
+  std::unordered_map<const Value *, int> uses;
+  for (const auto &n : g.nodes())
+    for (const Value *v : n->operands())
+      ++uses[v];
+  for (const auto &n : g.nodes()) {
+    if (n->kind() != OpKind::Concat || n->numResults() != 1)
+      continue;
+    const Value *whole = n->result();
+    if (Values.count(whole)) // a graph output: the caller's buffer
+      continue;
+    const TensorType &wt = whole->type();
+    int64_t rank = int64_t(wt.shape.size());
+    int64_t axis = n->getInt("axis");
+    if (axis < 0)
+      axis += rank;
+    if (axis < 0 || axis >= rank)
+      continue;
+    bool contiguous = true;
+    for (int64_t a = 0; a < axis; ++a)
+      contiguous &= wt.shape[size_t(a)] == 1;
+    // A blocked result is concatenated along the channels in whole blocks
+    // (the catalogue's rule); its slabs are then as contiguous as plain.
+    if (!contiguous || (wt.blocked() && axis != 1))
+      continue;
+    int64_t inner = 1;
+    for (int64_t a = axis + 1; a < rank; ++a)
+      inner *= wt.shape[size_t(a)];
+    // All or none: a concat whose every operand is written into its slab
+    // copies nothing; one that still copies some gains little from the
+    // others and keeps its slot alive from their definition on.
+    std::vector<std::pair<const Value *, int64_t>> parts;
+    int64_t at = 0;
+    for (const Value *x : n->operands()) {
+      const TensorType &xt = x->type();
+      int64_t within = at * inner * int64_t(dtypeSize(xt.dtype));
+      at += xt.shape[size_t(axis)];
+      const Node *def = x->def();
+      if (!def || def->kind() == OpKind::Const ||
+          def->kind() == OpKind::Concat || isViewNode(*def) ||
+          def->numResults() != 1 || Values.count(x) || uses[x] != 1 || xt.block != wt.block || xt.dtype != wt.dtype ||
+          (wt.blocked() && xt.shape[1] % wt.block != 0))
+        break;
+      parts.push_back({x, within});
+    }
+    if (parts.size() == n->numOperands())
+      for (const auto &[x, within] : parts)
+        Slabs[x] = {whole, within};
+  }
+}
+
+/// A concat operand found by findSlabs goes into its slab of the concat's
+/// slot, made now if it is the first.
+bool MemoryPlan::trySlab(const Value *r, int64_t pos) {
+  auto it = Slabs.find(r);
+  if (it == Slabs.end())
+    return false;
+  const Value *whole = it->second.first;
+  auto [slotIt, fresh] = EarlySlots.try_emplace(whole, -1);
+  if (fresh)
+    slotIt->second = newSlot(whole, whole->type().sizeInBytes(), pos);
+  Values[r] = {Storage::Slab, slotIt->second, -1, whole, it->second.second};
+  join(slotIt->second, r, pos);
+  return true;
+}
+
 void MemoryPlan::assignValue(const Node &n, const Value *r, int64_t pos) {
   Unshared += alignUp(r->type().sizeInBytes());
-  if (tryView(n, r, pos) || tryInPlace(n, r, pos))
+  if (trySlab(r, pos) || tryView(n, r, pos) || tryInPlace(n, r, pos))
     return;
-  int slot = newSlot(r, r->type().sizeInBytes(), pos);
+  auto early = EarlySlots.find(r);
+  int slot = early != EarlySlots.end()
+                 ? early->second
+                 : newSlot(r, r->type().sizeInBytes(), pos);
   Values[r] = {Storage::Workspace, slot, -1, nullptr};
   join(slot, r, pos);
 }
@@ -107,7 +181,9 @@ bool MemoryPlan::tryInPlace(const Node &n, const Value *r, int64_t pos) {
     return false;
   for (const Value *x : n.operands()) {
     const ValueInfo *xi = info(x);
-    if (!xi || xi->slot < 0 || !(x->type() == r->type()))
+    // Not over a concat's slab (or a view of one): the result would be
+    // written at the slot's start, not where x is.
+    if (!xi || xi->slot < 0 || xi->within != 0 || !(x->type() == r->type()))
       continue;
     if (Slots[size_t(xi->slot)].last != pos)
       continue; // the slot is read again later
@@ -206,7 +282,12 @@ int64_t MemoryPlan::offsetOf(const Value *v) const {
   const ValueInfo *vi = info(v);
   if (!vi || vi->slot < 0)
     return -1;
-  return Slots[size_t(vi->slot)].offset;
+  return Slots[size_t(vi->slot)].offset + vi->within;
+}
+
+bool MemoryPlan::inSlabOf(const Value *part, const Value *whole) const {
+  const ValueInfo *vi = info(part);
+  return vi && vi->storage == Storage::Slab && vi->source == whole;
 }
 
 WorkspaceSummary MemoryPlan::summary() const {

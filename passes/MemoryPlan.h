@@ -13,7 +13,20 @@
 //     dies at this node and holds no graph input (so a graph input is
 //     never written);
 //   - never conv or gemm, which accumulate into their result and read
-//     their residual while doing so.
+//     their residual while doing so;
+//   - an operand of a concat whose slab of the result is one contiguous
+//     range (every axis before the concat's is 1: batch 1 along the
+//     channels, in either layout) is written straight into that range of
+//     the concat's slot, which then lives from the first such operand's
+//     definition, and the concat copies only its other operands (GoogLeNet,
+//     SqueezeNet, Inception concatenate conv results). An operand
+//     qualifies when it is the only result of a node that is no view,
+//     const or concat, is no graph input or output, and is read by this
+//     concat alone, once; and only when every operand of the concat
+//     qualifies, so that it copies nothing (DenseNet's features, read by
+//     every later concat of their block, do not: writing only the last
+//     layer's into the block's result saved a small copy per block and
+//     grew the workspace by a quarter).
 //
 // A backend may add scratch slots live at one node only (addScratch).
 // place() then assigns offsets greedily by size (TFLite's greedy-by-size
@@ -42,9 +55,11 @@ enum class Storage {
   Workspace, ///< its own workspace slot
   View,      ///< shares its operand's storage (slot or input), no copy
   InPlace,   ///< written into its dying operand's slot
+  Slab,      ///< written into its slab of a concat's slot (`within` bytes on)
 };
 
-/// "input", "output", "const", "workspace", "view", "in place".
+/// "input", "output", "const", "workspace", "view", "in place", "concat
+/// slab".
 const char *storageName(Storage s);
 
 /// Workspace alignment of every slot, in bytes.
@@ -63,7 +78,9 @@ public:
     Storage storage = Storage::Workspace;
     int slot = -1;                 // its slot when in the workspace, else -1
     int64_t index = -1;            // graph input/output number for Input/Output
-    const Value *source = nullptr; // View / InPlace: the operand it shares
+    const Value *source = nullptr; // View / InPlace: the operand it shares;
+                                   // Slab: the concat's result
+    int64_t within = 0; // bytes from the slot's start (a concat's slab)
   };
 
   /// Analyses `g`: storage and slot of every value, slot lifetimes. The
@@ -88,6 +105,9 @@ public:
   int64_t bytesWithoutReuse() const { return Unshared; }
   /// The offset of `v`'s data in the workspace after place(), or -1.
   int64_t offsetOf(const Value *v) const;
+  /// Whether `part` was written into its slab of the concat result `whole`
+  /// (the concat need not copy it).
+  bool inSlabOf(const Value *part, const Value *whole) const;
 
   /// The plan as the summary prints it.
   WorkspaceSummary summary() const;
@@ -96,6 +116,8 @@ private:
   void assignValue(const Node &n, const Value *r, int64_t pos);
   bool tryView(const Node &n, const Value *r, int64_t pos);
   bool tryInPlace(const Node &n, const Value *r, int64_t pos);
+  void findSlabs(const Graph &g);
+  bool trySlab(const Value *r, int64_t pos);
   int newSlot(const Value *owner, int64_t bytes, int64_t pos);
   void join(int slot, const Value *v, int64_t pos);
 
@@ -103,6 +125,10 @@ private:
   std::unordered_map<const Value *, ValueInfo> Values;
   std::unordered_map<const Value *, int64_t> LastUse;
   std::unordered_map<const Node *, int64_t> Positions;
+  /// Concat operands written into their slab: the concat's result and the
+  /// slab's byte offset; and the slot made early for such a result.
+  std::unordered_map<const Value *, std::pair<const Value *, int64_t>> Slabs;
+  std::unordered_map<const Value *, int> EarlySlots;
   std::vector<Slot> Slots;
   int64_t Unshared = 0, Total = 0;
   bool Placed = false;

@@ -378,6 +378,15 @@ def elementwise_cases(b):
         total += c
     cat = case.node("concat", parts, {"axis": 1}, [2, total, 3, 5], b)
     case.output_plain(cat, [2, total, 3, 5])
+    # Batch 1: each part (a relayout, a conv) is written straight into its
+    # slab of the result (passes/MemoryPlan.h); the concat copies nothing.
+    s1 = [1, v, 3, 5]
+    x1 = case.relayout(case.input(s1), s1, b)
+    y1 = case.node("conv", [x1, case.const([2 * v, v, 3, 3])],
+                   {"pads": [1, 1, 1, 1]}, [1, 2 * v, 3, 5], b)
+    cat = case.node("concat", [y1, case.relayout(case.input(s1), s1, b)],
+                    {"axis": 1}, [1, 3 * v, 3, 5], b)
+    case.output_plain(cat, [1, 3 * v, 3, 5])
     case.write()
 
 

@@ -435,7 +435,7 @@ def shape_cases():
                       {"perm": perm} if perm else None))
 
     c = case("concat", "concat along every axis, negative axes, a constant "
-             "operand, one operand")
+             "operand, one operand, operands written into their slabs")
     a, b = c.input([2, 3, 5, 17]), c.input([2, 4, 5, 17])
     c.output(c.op("concat", [a, b, a], {"axis": 1}))
     c.output(c.op("concat", [a, c.input([1, 3, 5, 17])], {"axis": 0}))
@@ -444,6 +444,21 @@ def shape_cases():
                              c.const([2, 3, 5, 1], seed=3)], {"axis": 3}))
     c.output(c.op("concat", [a], {"axis": 2}))
     c.output(c.op("concat", [c.input([7]), c.input([9])], {"axis": 0}))
+    # Computed operands whose slabs of a batch-1 result are contiguous are
+    # written straight into the result (passes/MemoryPlan.h): along the
+    # channels and, behind axes of 1, along H; the result read by a node
+    # (not a graph output). Then one whose operand is read elsewhere too,
+    # which copies every operand.
+    p, q = c.input([1, 3, 5, 17]), c.input([1, 4, 5, 17])
+    pr, qs = c.op("relu", [p]), c.op("sigmoid", [q])
+    cat = c.op("concat", [pr, qs, c.op("tanh", [p])], {"axis": 1})
+    c.output(c.op("add", [cat, cat]))
+    r, t = c.input([1, 1, 5, 17]), c.input([1, 1, 2, 17])
+    cat = c.op("concat", [c.op("relu", [r]), c.op("relu", [t])], {"axis": 2})
+    c.output(c.op("mul", [cat, cat]))
+    qr = c.op("relu", [q])
+    cat = c.op("concat", [c.op("sigmoid", [p]), qr], {"axis": 1})
+    c.output(c.op("add", [cat, cat]), c.op("tanh", [qr]))
 
     c = case("split", "split into equal and given parts along several axes")
     x = c.input([2, 6, 5, 17])

@@ -91,10 +91,12 @@ bool lowerReshapeCopy(const Node &n, LowerCtx &ctx) {
   return true;
 }
 
-/// The copies of stridedCopies(n), each with the strided_copy kernel.
+/// The copies of stridedCopies(n), each with the strided_copy kernel; none
+/// for a concat operand already in its slab of the result (MemoryPlan.h).
 bool lowerStridedCopies(const Node &n, LowerCtx &ctx) {
   for (const StridedCopy &c : stridedCopies(n))
-    if (!lowerStridedCopy(n, ctx, c.x, c.y, c.shape, c.inStride, c.outStride,
+    if (!ctx.inSlabOf(c.x, c.y) &&
+        !lowerStridedCopy(n, ctx, c.x, c.y, c.shape, c.inStride, c.outStride,
                           c.inOffset, c.outOffset))
       return false;
   return true;

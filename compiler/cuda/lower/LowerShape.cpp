@@ -96,11 +96,12 @@ bool lowerView(const Node &n, LowerCtx &ctx) {
 }
 
 /// The copies of stridedCopies(n), each a strided_copy (or transpose_tiled)
-/// launch.
+/// launch; none for a concat operand already in its slab of the result.
 bool lowerStridedCopies(const Node &n, LowerCtx &ctx) {
   for (const StridedCopy &c : stridedCopies(n))
-    lowerStridedCopy(ctx, ctx.buffer(c.x), ctx.buffer(c.y), c.shape, c.inStride,
-                     c.outStride, c.inOffset, c.outOffset);
+    if (!ctx.inSlabOf(c.x, c.y))
+      lowerStridedCopy(ctx, ctx.buffer(c.x), ctx.buffer(c.y), c.shape,
+                       c.inStride, c.outStride, c.inOffset, c.outOffset);
   return true;
 }
 
