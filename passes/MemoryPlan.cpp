@@ -115,7 +115,8 @@ void MemoryPlan::findSlabs(const Graph &g) {
       const Node *def = x->def();
       if (!def || def->kind() == OpKind::Const ||
           def->kind() == OpKind::Concat || isViewNode(*def) ||
-          def->numResults() != 1 || Values.count(x) || uses[x] != 1 || xt.block != wt.block || xt.dtype != wt.dtype ||
+          def->numResults() != 1 || Values.count(x) || uses[x] != 1 ||
+          xt.block != wt.block || xt.dtype != wt.dtype ||
           (wt.blocked() && xt.shape[1] % wt.block != 0))
         break;
       parts.push_back({x, within});

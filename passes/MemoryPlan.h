@@ -18,8 +18,8 @@
 //     range (every axis before the concat's is 1: batch 1 along the
 //     channels, in either layout) is written straight into that range of
 //     the concat's slot, which then lives from the first such operand's
-//     definition, and the concat copies only its other operands (GoogLeNet,
-//     SqueezeNet, Inception concatenate conv results). An operand
+//     definition, and the concat copies nothing (GoogLeNet, SqueezeNet,
+//     Inception concatenate conv results). An operand
 //     qualifies when it is the only result of a node that is no view,
 //     const or concat, is no graph input or output, and is read by this
 //     concat alone, once; and only when every operand of the concat

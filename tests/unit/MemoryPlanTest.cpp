@@ -351,7 +351,8 @@ TEST_CASE("memory plan: concats that keep their copies") {
   MemoryPlan plan(*g);
   plan.place();
   checkPlan(*g, plan);
-  for (const char *v : {"a", "b", "d", "e", "h", "j", "l", "m", "o", "p", "q"}) {
+  for (const char *v :
+       {"a", "b", "d", "e", "h", "j", "l", "m", "o", "p", "q"}) {
     CAPTURE(v);
     CHECK(storageOf(plan, *g, v) != Storage::Slab);
   }
@@ -364,29 +365,34 @@ TEST_CASE("memory plan: an inception module's branches fill the concat") {
   for (const char *layout : {"", "@nchw8c"}) {
     CAPTURE(layout);
     DiagEngine diag;
-    std::string l = layout;
-    auto g = graphOf(R"(graph inception {
+    // Every "@L" in the text is the layout of the case.
+    std::string text = R"(graph inception {
       input %x : f32[1,8,6,6]
-      %xb = relayout(%x) : f32[1,8,6,6])" + l + R"(
+      %xb = relayout(%x) : f32[1,8,6,6]@L
       %w1 = const random(1) : f32[8,8,1,1]
       %w2 = const random(2) : f32[8,8,3,3]
       %w3 = const random(3) : f32[16,8,1,1]
-      %b1 = conv(%xb, %w1) : f32[1,8,6,6])" + l + R"(
-      %b2a = conv(%xb, %w1) : f32[1,8,6,6])" + l + R"(
-      %b2 = conv(%b2a, %w2) {pads=[1,1,1,1]} : f32[1,8,6,6])" + l + R"(
-      %b3 = max_pool(%xb) {kernel=[3,3], stride=[1,1], pads=[1,1,1,1]} : f32[1,8,6,6])" + l + R"(
-      %b4 = conv(%xb, %w3) : f32[1,16,6,6])" + l + R"(
-      %cat = concat(%b1, %b2, %b3, %b4) {axis=1} : f32[1,40,6,6])" + l + R"(
+      %b1 = conv(%xb, %w1) : f32[1,8,6,6]@L
+      %b2a = conv(%xb, %w1) : f32[1,8,6,6]@L
+      %b2 = conv(%b2a, %w2) {pads=[1,1,1,1]} : f32[1,8,6,6]@L
+      %b3 = max_pool(%xb) {kernel=[3,3], stride=[1,1], pads=[1,1,1,1]}
+          : f32[1,8,6,6]@L
+      %b4 = conv(%xb, %w3) : f32[1,16,6,6]@L
+      %cat = concat(%b1, %b2, %b3, %b4) {axis=1} : f32[1,40,6,6]@L
       %y = relayout(%cat) : f32[1,40,6,6]
       output %y
-    })",
-                     diag);
+    })";
+    for (size_t at = text.find("@L"); at != std::string::npos;
+         at = text.find("@L", at))
+      text.replace(at, 2, layout);
+    auto g = graphOf(text, diag);
     MemoryPlan plan(*g);
     plan.place();
     checkPlan(*g, plan);
     const Value *cat = valueNamed(*g, "cat");
     int64_t at = 0;
-    for (auto [v, ch] : {std::pair{"b1", 8}, {"b2", 8}, {"b3", 8}, {"b4", 16}}) {
+    for (auto [v, ch] :
+         {std::pair{"b1", 8}, {"b2", 8}, {"b3", 8}, {"b4", 16}}) {
       CAPTURE(v);
       CHECK(plan.inSlabOf(valueNamed(*g, v), cat));
       CHECK(plan.offsetOf(valueNamed(*g, v)) == plan.offsetOf(cat) + at);

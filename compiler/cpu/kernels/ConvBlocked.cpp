@@ -394,10 +394,8 @@ void convBlockedV(const ConvBlockedParams &p, void *const *bufs, int64_t begin,
   float *y = out(bufs, 4);
   const ConvGeom &g = p.geom;
   constexpr int NB = blockedNB(V);
-  // A task is rowBlock rows, or rowBlock pixels of a flat conv.
-  int64_t ocBlocks = p.outChannels / V,
-          rows = p.flat ? g.outSize : g.out[0] * g.out[1],
-          width = p.flat ? 1 : g.out[2];
+  int64_t ocBlocks = p.outChannels / V, rows = blockedTaskUnits(g, p.flat),
+          width = blockedTaskWidth(g, p.flat);
   for (int64_t t = begin; t < end; ++t) {
     int64_t rb = t % p.rowBlocks, r = t / p.rowBlocks;
     int64_t og = r % p.ocGroups, n = r / p.ocGroups;
@@ -416,11 +414,11 @@ void convBlockedV(const ConvBlockedParams &p, void *const *bufs, int64_t begin,
       const float *wNext =
           ob + nb < ob1 ? wb + nb * p.channels * g.kSize * V : nullptr;
       if (nb == NB)
-        convPixels<V, NB>(p, xn, wb, bb, res + outOff, y + outOff,
-                          row0 * width, row1 * width, wNext);
+        convPixels<V, NB>(p, xn, wb, bb, res + outOff, y + outOff, row0 * width,
+                          row1 * width, wNext);
       else
-        convPixels<V, 1>(p, xn, wb, bb, res + outOff, y + outOff,
-                         row0 * width, row1 * width, wNext);
+        convPixels<V, 1>(p, xn, wb, bb, res + outOff, y + outOff, row0 * width,
+                         row1 * width, wNext);
       ob += nb;
     }
   }

@@ -43,6 +43,16 @@ inline int64_t blockedChunk(int64_t width, int64_t flat, int mr) {
   return width;
 }
 
+/// The units conv_blocked's tasks count (rowBlock of them per task): output
+/// rows (od, oh) of `width` = out[2] pixels, or single pixels of a `flat`
+/// conv, whose tiles run across rows.
+inline int64_t blockedTaskUnits(const ConvGeom &g, int64_t flat) {
+  return flat ? g.outSize : g.out[0] * g.out[1];
+}
+inline int64_t blockedTaskWidth(const ConvGeom &g, int64_t flat) {
+  return flat ? 1 : g.out[2];
+}
+
 /// bufs: x, w (re-laid out), bias, residual, y. Direct convolution with
 /// groups 1, zero padding, over three spatial axes (D, H, W), y in NCHWc
 /// (block V). x is NCHWc with block V (inLanes = V) or plain NCHW

@@ -280,8 +280,7 @@ bool lowerConvDirect(const Node &n, const Tensor &w,
     int64_t pixels = g.outSize, groups = p.batch * p.ocGroups;
     p.rowBlock = std::min(r * g.out[2], pixels);
     p.rowBlocks = divUp(pixels, p.rowBlock);
-    int64_t want =
-        std::min(divUp(kWantTasks / 2, groups), pixels / (4 * mr));
+    int64_t want = std::min(divUp(kWantTasks / 2, groups), pixels / (4 * mr));
     if (groups * p.rowBlocks < kWantTasks / 2 && want > p.rowBlocks) {
       p.rowBlock = divUp(pixels, want);
       p.rowBlocks = divUp(pixels, p.rowBlock);
@@ -291,10 +290,11 @@ bool lowerConvDirect(const Node &n, const Tensor &w,
   // A task's pixels: rowBlock rows (flat: pixels), the last task's the
   // rest.
   int64_t chunk = cnnk::blockedChunk(g.out[2], p.flat, int(mr));
-  int64_t taskUnits = p.flat ? g.outSize : rows, width = p.flat ? 1 : g.out[2];
-  for (int64_t units :
-       {p.rowBlock, taskUnits - (p.rowBlocks - 1) * p.rowBlock}) {
-    int64_t pixels = units * width, last = pixels % chunk;
+  int64_t units = cnnk::blockedTaskUnits(g, p.flat),
+          width = cnnk::blockedTaskWidth(g, p.flat);
+  for (int64_t taskUnits :
+       {p.rowBlock, units - (p.rowBlocks - 1) * p.rowBlock}) {
+    int64_t pixels = taskUnits * width, last = pixels % chunk;
     if (pixels < mr || (last != 0 && last < mr))
       p.shortChunks = 1;
   }
