@@ -11,6 +11,10 @@
 //                     their bias: before fusion, so activations fuse in
 //   fold-scale-shift  per-channel mul / add by consts into the weights
 //   cse               before fusion, so duplicated tails fuse once
+//   fuse-layer-norm   layer_norm into the gemm reading it (normalised
+//                     while a is packed), channels-last transposes into
+//                     trans_a: before fuse-epilogue, which then fuses
+//                     into the layer_norm_gemm as into a gemm
 //   fuse-epilogue     bias, activations, residual add into conv / gemm
 //   assign-layout     channel-blocked layouts (NCHWc) for convs, pools and
 //                     the ops between them: before conv-to-gemm, which
@@ -36,10 +40,10 @@ std::string_view defaultPipeline(int optLevel, PassTarget::Device device) {
     return "infer-shapes";
   if (device == PassTarget::Device::Cuda)
     return "infer-shapes,fold-constants,fold-pad,fold-batch-norm,"
-           "matmul-to-gemm,fold-scale-shift,cse,fuse-epilogue,conv-to-gemm,"
+           "matmul-to-gemm,fold-scale-shift,cse,fuse-layer-norm,fuse-epilogue,conv-to-gemm,"
            "choose-tiles,dce";
   return "infer-shapes,fold-constants,fold-pad,fold-batch-norm,"
-         "matmul-to-gemm,fold-scale-shift,cse,fuse-epilogue,assign-layout,"
+         "matmul-to-gemm,fold-scale-shift,cse,fuse-layer-norm,fuse-epilogue,assign-layout,"
          "conv-to-gemm,choose-tiles,dce";
 }
 

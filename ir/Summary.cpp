@@ -53,7 +53,8 @@ int64_t nodeMacs(const Node &n) {
     return out * tailProduct(shapeOf(1), 3);
   case OpKind::DeformConv:
     return out * tailProduct(shapeOf(2), 1);
-  case OpKind::Gemm: {
+  case OpKind::Gemm:
+  case OpKind::LayerNormGemm: {
     const Shape &a = shapeOf(0);
     int64_t k = n.getInt("trans_a") ? a[0] : a[1];
     return out * k;

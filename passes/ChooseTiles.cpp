@@ -65,9 +65,14 @@ std::optional<ConvGemmShape> convGemmShape(const Node &n,
 /// The GPU tile of a conv or gemm, if the CUDA backend computes it as a
 /// tiled GEMM: M = output channels per group, N = batch * output pixels,
 /// K = C/groups * kernel size, one GEMM per group.
+/// gemm, or gemm on a layer-normalised a.
+bool isGemmKind(OpKind k) {
+  return k == OpKind::Gemm || k == OpKind::LayerNormGemm;
+}
+
 std::optional<GpuTile> gpuTileOf(const Node &n, const PassTarget &t) {
   const Shape &y = n.result()->type().shape;
-  if (n.kind() == OpKind::Gemm) {
+  if (isGemmKind(n.kind())) {
     const Shape &a = n.operand(0)->type().shape;
     int64_t k = n.getInt("trans_a") ? a[0] : a[1];
     if (y[0] == 0 || y[1] == 0)
@@ -116,7 +121,7 @@ public:
       Node &n = *np;
       if (ctx.target.isGpu()) {
         if (n.hasAttr("gpu_tile") ||
-            (n.kind() != OpKind::Conv && n.kind() != OpKind::Gemm))
+            (n.kind() != OpKind::Conv && !isGemmKind(n.kind())))
           continue;
         if (std::optional<GpuTile> t = gpuTileOf(n, ctx.target))
           n.setAttr("gpu_tile", gpuTileList(*t));
@@ -128,7 +133,7 @@ public:
       if (n.kind() == OpKind::Conv) {
         if (std::optional<ConvGemmShape> s = convGemmShape(n, ctx.target))
           t = chooseConvTiles(*s, ctx.target);
-      } else if (n.kind() == OpKind::Gemm) {
+      } else if (isGemmKind(n.kind())) {
         GemmShape s = gemmShape(n);
         if (s.m > 0 && s.n > 0)
           t = chooseGemmTiles(s, ctx.target);

@@ -49,28 +49,6 @@ namespace cnnc {
 
 namespace {
 
-/// Value names that clash with nothing in the graph (suffixes ".1", ...).
-class NameMaker {
-public:
-  explicit NameMaker(const Graph &g) {
-    for (const Value *v : g.inputs())
-      Taken.insert(v->name());
-    for (const auto &n : g.nodes())
-      for (const Value *r : n->results())
-        Taken.insert(r->name());
-  }
-  std::string fresh(const std::string &base) {
-    std::string name = base;
-    for (unsigned i = 1; Taken.count(name); ++i)
-      name = base + "." + std::to_string(i);
-    Taken.insert(name);
-    return name;
-  }
-
-private:
-  std::unordered_set<std::string> Taken;
-};
-
 class ConvToGemmPass final : public Pass {
 public:
   /// Convs and matmuls (conv-to-gemm), or matmuls only (matmul-to-gemm).

@@ -45,6 +45,28 @@ private:
   std::unordered_set<std::string> Names, Keys;
 };
 
+/// Value names that clash with nothing in the graph (suffixes ".1", ...).
+class NameMaker {
+public:
+  explicit NameMaker(const Graph &g) {
+    for (const Value *v : g.inputs())
+      Taken.insert(v->name());
+    for (const auto &n : g.nodes())
+      for (const Value *r : n->results())
+        Taken.insert(r->name());
+  }
+  std::string fresh(const std::string &base) {
+    std::string name = base;
+    for (unsigned i = 1; Taken.count(name); ++i)
+      name = base + "." + std::to_string(i);
+    Taken.insert(name);
+    return name;
+  }
+
+private:
+  std::unordered_set<std::string> Taken;
+};
+
 /// The single node using `v` (ignoring the nodes in `dead`), or null when
 /// `v` has another use or is a graph output.
 Node *soleUser(const Graph &g, const Value *v,

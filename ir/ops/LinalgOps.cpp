@@ -5,6 +5,7 @@
 //   gemm    ONNX Gemm: y = alpha * op(a) @ op(b) + beta * c, with a and b of
 //           rank 2, op(t) = t or t^T, and c unidirectionally broadcastable
 //           to [M,N].
+//   layer_norm_gemm  gemm on op(a) with each row layer-normalised.
 //   matmul  numpy matmul: a 1-D a is promoted to [1,K] and a 1-D b to
 //           [K,1], the added dimension is removed from the result, and the
 //           batch dimensions (all but the last two) broadcast.
@@ -16,6 +17,8 @@
 #include "ir/ShapeInference.h"
 #include "ir/ops/Broadcast.h"
 #include "ir/ops/Resolve.h"
+
+#include <cmath>
 
 namespace cnnc {
 
@@ -35,7 +38,11 @@ bool readFlag(ShapeCtx &ctx, std::string_view attr, bool &flag) {
 
 //===--- gemm -------------------------------------------------------------===//
 
-bool inferGemm(ShapeCtx &ctx) {
+namespace {
+
+/// gemm's shape function, its c the operand at `cIndex`; K of op(a) in
+/// `kOut`.
+bool inferGemmOf(ShapeCtx &ctx, unsigned cIndex, int64_t &kOut) {
   bool transA = false, transB = false;
   if (!readFlag(ctx, "trans_a", transA) || !readFlag(ctx, "trans_b", transB))
     return false;
@@ -45,37 +52,38 @@ bool inferGemm(ShapeCtx &ctx) {
   int64_t m = a[transA ? 1 : 0], k = a[transA ? 0 : 1];
   int64_t kb = b[transB ? 1 : 0], n = b[transB ? 0 : 1];
   if (k != kb)
-    return ctx.error("gemm expects op(a) and op(b) to agree on K: a {} "
+    return ctx.error("{} expects op(a) and op(b) to agree on K: a {} "
                      "(trans_a={}) has K={}, b {} (trans_b={}) has K={}",
-                     shapeStr(a), int(transA), k, shapeStr(b), int(transB), kb);
+                     ctx.op(), shapeStr(a), int(transA), k, shapeStr(b),
+                     int(transB), kb);
   Shape out{m, n};
-  if (ctx.has(2)) {
-    const Shape &c = ctx.in(2);
+  if (ctx.has(cIndex)) {
+    const Shape &c = ctx.in(cIndex);
     std::optional<Shape> bc = broadcastShapes(c, out);
     if (!bc || *bc != out)
-      return ctx.error("gemm expects c to broadcast to [M,N] = {}, found {}",
-                       shapeStr(out), shapeStr(c));
+      return ctx.error("{} expects c to broadcast to [M,N] = {}, found {}",
+                       ctx.op(), shapeStr(out), shapeStr(c));
   }
+  kOut = k;
   ctx.setOut(out);
   return true;
 }
 
-void interpretGemm(const KernelCtx &ctx) {
+/// y = alpha * A @ op(b) + beta * c for gemm and layer_norm_gemm, A(i, p)
+/// given by `aAt` and c the operand at `cIndex`.
+template <class AAt>
+void gemmReference(const KernelCtx &ctx, unsigned cIndex, AAt aAt) {
   const Node &node = ctx.node;
-  bool transA = node.getInt("trans_a") != 0;
   bool transB = node.getInt("trans_b") != 0;
   double alpha = node.getFloat("alpha"), beta = node.getFloat("beta");
-  const Tensor &a = ctx.in(0), &b = ctx.in(1);
+  const Tensor &b = ctx.in(1);
   Tensor &y = ctx.out();
-  int64_t m = y.dim(0), n = y.dim(1), k = a.dim(transA ? 0 : 1);
-  // a is [M,K] or [K,M]; b is [K,N] or [N,K].
-  auto aAt = [&](int64_t i, int64_t p) {
-    return double(a.data[size_t(transA ? p * m + i : i * k + p)]);
-  };
+  int64_t m = y.dim(0), n = y.dim(1), k = b.dim(transB ? 1 : 0);
+  // b is [K,N] or [N,K].
   auto bAt = [&](int64_t p, int64_t j) {
     return double(b.data[size_t(transB ? j * k + p : p * n + j)]);
   };
-  const Tensor *c = ctx.has(2) ? &ctx.in(2) : nullptr;
+  const Tensor *c = ctx.has(cIndex) ? &ctx.in(cIndex) : nullptr;
   std::vector<int64_t> cStrides;
   if (c)
     cStrides = broadcastStrides(c->shape, y.shape);
@@ -91,6 +99,70 @@ void interpretGemm(const KernelCtx &ctx) {
              double(c->data[size_t(broadcastIndex(o, y.shape, cStrides))]);
       y.data[size_t(o)] = float(v);
     }
+}
+
+} // namespace
+
+bool inferGemm(ShapeCtx &ctx) {
+  int64_t k = 0;
+  return inferGemmOf(ctx, 2, k);
+}
+
+void interpretGemm(const KernelCtx &ctx) {
+  bool transA = ctx.node.getInt("trans_a") != 0;
+  const Tensor &a = ctx.in(0);
+  int64_t m = ctx.out().dim(0), k = a.dim(transA ? 0 : 1);
+  // a is [M,K] or [K,M].
+  gemmReference(ctx, 2, [&](int64_t i, int64_t p) {
+    return double(a.data[size_t(transA ? p * m + i : i * k + p)]);
+  });
+}
+
+//===--- layer_norm_gemm --------------------------------------------------===//
+
+bool inferLayerNormGemm(ShapeCtx &ctx) {
+  int64_t k = 0;
+  if (!inferGemmOf(ctx, 4, k))
+    return false;
+  for (unsigned i : {2u, 3u})
+    if (ctx.in(i) != Shape{k})
+      return ctx.error("layer_norm_gemm expects {} of shape [K] = [{}], "
+                       "found {}",
+                       i == 2 ? "scale" : "bias", k, shapeStr(ctx.in(i)));
+  double eps = ctx.node().getFloat("epsilon");
+  if (!(eps >= 0))
+    return ctx.error("layer_norm_gemm expects 'epsilon' >= 0, found {}", eps);
+  return true;
+}
+
+/// Each row of op(a) normalised as layer_norm does (ir/ops/NormOps.cpp:
+/// the mean, then the mean of squared deviations, in double), then
+/// gemm's product.
+void interpretLayerNormGemm(const KernelCtx &ctx) {
+  bool transA = ctx.node.getInt("trans_a") != 0;
+  double eps = ctx.node.getFloat("epsilon");
+  const Tensor &a = ctx.in(0), &scale = ctx.in(2), &bias = ctx.in(3);
+  int64_t m = ctx.out().dim(0), k = a.dim(transA ? 0 : 1);
+  std::vector<double> norm(size_t(m * k));
+  for (int64_t i = 0; i < m; ++i) {
+    auto at = [&](int64_t p) {
+      return double(a.data[size_t(transA ? p * m + i : i * k + p)]);
+    };
+    double sum = 0;
+    for (int64_t p = 0; p < k; ++p)
+      sum += at(p);
+    double mean = k ? sum / double(k) : 0.0, sq = 0;
+    for (int64_t p = 0; p < k; ++p)
+      sq += (at(p) - mean) * (at(p) - mean);
+    double inv = 1 / std::sqrt((k ? sq / double(k) : 0.0) + eps);
+    for (int64_t p = 0; p < k; ++p)
+      norm[size_t(i * k + p)] =
+          double(float((at(p) - mean) * inv * double(scale.data[size_t(p)]) +
+                       double(bias.data[size_t(p)])));
+  }
+  gemmReference(ctx, 4, [&](int64_t i, int64_t p) {
+    return norm[size_t(i * k + p)];
+  });
 }
 
 //===--- matmul -----------------------------------------------------------===//

@@ -9,6 +9,11 @@
 //          variance, then scaled and shifted per element: three passes
 //          over the row (sum, sum of squared deviations, output), each
 //          vectorised along it; the row stays in L1 between them.
+// pack_panels_ln  a layer_norm_gemm's A operand packed in gemm panels
+//          (as pack_panels), each row normalised on the way: the
+//          statistics of a panel's rows first (MR column sums at once when
+//          op(a) is a transposed channels-first tensor, else per row),
+//          then every K block of the panel.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/kernels/Kernel.h"
@@ -90,14 +95,11 @@ template <int V> CNNK_INLINE float laneSum(Vec<V> v) {
   return s;
 }
 
-/// One row of layer_norm; `bias` is null when there is none, meanOut and
-/// invOut when the row's mean and 1 / sqrt(var + epsilon) are not wanted.
+/// The mean of a contiguous row and 1 / sqrt(var + epsilon), var the mean
+/// squared deviation from it (two passes, vectorised along the row).
 template <int V>
-CNNK_INLINE void
-layerNormRow(const float *__restrict x, const float *__restrict scale,
-             const float *__restrict bias, float *__restrict y, int64_t len,
-             float epsilon, float *__restrict meanOut,
-             float *__restrict invOut) {
+CNNK_INLINE void rowStats(const float *__restrict x, int64_t len,
+                          float epsilon, float &mean, float &inv) {
   Vec<V> vs = splat<V>(0.0f);
   int64_t j = 0;
   for (; j + V <= len; j += V)
@@ -105,7 +107,7 @@ layerNormRow(const float *__restrict x, const float *__restrict scale,
   float sum = laneSum<V>(vs);
   for (; j < len; ++j)
     sum += x[j];
-  float mean = sum / float(len);
+  mean = sum / float(len);
   Vec<V> vq = splat<V>(0.0f);
   for (j = 0; j + V <= len; j += V) {
     Vec<V> d = load<V>(x + j) - mean;
@@ -114,12 +116,25 @@ layerNormRow(const float *__restrict x, const float *__restrict scale,
   float sq = laneSum<V>(vq);
   for (; j < len; ++j)
     sq += (x[j] - mean) * (x[j] - mean);
-  float inv = 1.0f / __builtin_sqrtf(sq / float(len) + epsilon);
+  inv = 1.0f / __builtin_sqrtf(sq / float(len) + epsilon);
+}
+
+/// One row of layer_norm; `bias` is null when there is none, meanOut and
+/// invOut when the row's mean and 1 / sqrt(var + epsilon) are not wanted.
+template <int V>
+CNNK_INLINE void
+layerNormRow(const float *__restrict x, const float *__restrict scale,
+             const float *__restrict bias, float *__restrict y, int64_t len,
+             float epsilon, float *__restrict meanOut,
+             float *__restrict invOut) {
+  float mean, inv;
+  rowStats<V>(x, len, epsilon, mean, inv);
   if (meanOut) {
     *meanOut = mean;
     *invOut = inv;
   }
-  for (j = 0; j + V <= len; j += V) {
+  int64_t j = 0;
+  for (; j + V <= len; j += V) {
     Vec<V> v = (load<V>(x + j) - mean) * inv * load<V>(scale + j);
     store<V>(y + j, bias ? v + load<V>(bias + j) : v);
   }
@@ -145,3 +160,95 @@ static void layerNorm(const LayerNormParams &p, void *const *bufs,
                     invStd ? invStd + r : nullptr);
 }
 CNNK_VECTOR_KERNEL(layer_norm, LayerNormParams, layerNorm)
+
+/// The statistics of the MR rows of one panel whose elements of a given k
+/// are contiguous (op(a) = a^T: a channels-first tensor read as
+/// pixels x channels): MR sums per pass, one vector wide, no lane
+/// reductions.
+template <int MR>
+CNNK_INLINE void panelStatsColumns(const float *__restrict x, int64_t ks,
+                                   int64_t len, float epsilon,
+                                   float (&mean)[MR], float (&inv)[MR]) {
+  float s[MR] = {}, q[MR] = {};
+  for (int64_t k = 0; k < len; ++k)
+#pragma unroll
+    for (int i = 0; i < MR; ++i)
+      s[i] += x[k * ks + i];
+#pragma unroll
+  for (int i = 0; i < MR; ++i)
+    mean[i] = s[i] / float(len);
+  for (int64_t k = 0; k < len; ++k)
+#pragma unroll
+    for (int i = 0; i < MR; ++i) {
+      float d = x[k * ks + i] - mean[i];
+      q[i] += d * d;
+    }
+#pragma unroll
+  for (int i = 0; i < MR; ++i)
+    inv[i] = 1.0f / __builtin_sqrtf(q[i] / float(len) + epsilon);
+}
+
+template <int V>
+static void packPanelsNorm(const PackNormParams &p, void *const *bufs,
+                           int64_t begin, int64_t end) {
+  constexpr int MR = gemmMR(V);
+  const float *__restrict src = in(bufs, 0);
+  const float *__restrict scale = in(bufs, 1);
+  const float *__restrict bias = in(bufs, 2);
+  float *__restrict dst = out(bufs, 3);
+  const int64_t len = p.kTotal, rs = p.rs, ks = p.ks;
+  const float eps = float(p.epsilon);
+  const int64_t rPad = (p.rows + MR - 1) / MR * MR, panels = rPad / MR;
+  for (int64_t t = begin; t < end; ++t) {
+    int64_t pEnd = min(panels, (t + 1) * p.panelsPerTask);
+    for (int64_t pn = t * p.panelsPerTask; pn < pEnd; ++pn) {
+      const int64_t r0 = pn * MR, valid = min<int64_t>(MR, p.rows - r0);
+      const bool columns = rs == 1 && valid == MR;
+      float mean[MR], inv[MR];
+      if (columns) {
+        panelStatsColumns<MR>(src + r0, ks, len, eps, mean, inv);
+      } else {
+        for (int i = 0; i < MR; ++i) {
+          mean[i] = 0.0f;
+          inv[i] = 0.0f;
+          if (i >= valid)
+            continue;
+          const float *x = src + (r0 + i) * rs;
+          if (ks == 1) {
+            rowStats<V>(x, len, eps, mean[i], inv[i]);
+            continue;
+          }
+          float s = 0, q = 0;
+          for (int64_t k = 0; k < len; ++k)
+            s += x[k * ks];
+          mean[i] = s / float(len);
+          for (int64_t k = 0; k < len; ++k)
+            q += (x[k * ks] - mean[i]) * (x[k * ks] - mean[i]);
+          inv[i] = 1.0f / __builtin_sqrtf(q / float(len) + eps);
+        }
+      }
+      // Every K block of the panel, in packPanelBlock's layout.
+      for (int64_t k0 = 0; k0 < len; k0 += p.kc) {
+        const int64_t kcb = min(p.kc, len - k0);
+        float *__restrict d = dst + k0 * rPad + r0 * kcb;
+        for (int64_t kk = 0; kk < kcb; ++kk) {
+          const int64_t k = k0 + kk;
+          const float sc = scale[k], bi = bias[k];
+          if (columns) {
+            const float *x = src + r0 + k * ks;
+#pragma unroll
+            for (int i = 0; i < MR; ++i)
+              d[kk * MR + i] = (x[i] - mean[i]) * inv[i] * sc + bi;
+            continue;
+          }
+          for (int i = 0; i < MR; ++i)
+            d[kk * MR + i] =
+                i < valid
+                    ? (src[(r0 + i) * rs + k * ks] - mean[i]) * inv[i] * sc + bi
+                    : 0.0f;
+        }
+      }
+    }
+  }
+}
+CNNK_VECTOR_KERNEL(pack_panels_ln, PackNormParams, packPanelsNorm)

@@ -150,6 +150,24 @@ struct LayerNormParams {
   double epsilon;
 };
 
+/// bufs: a, scale, bias, dst. pack_panels_ln: the A operand of a
+/// layer_norm_gemm packed as pack_panels packs it (panels of gemmMR(V)
+/// rows, K-blocked by kc; element (r, k) of op(a) at a[r*rs + k*ks]), each
+/// row normalised over its kTotal elements on the way: (x - mean) /
+/// sqrt(var + epsilon) * scale[k] + bias[k]. Rows past `rows` are zero.
+/// Tasks are groups of panelsPerTask panels (each writes every k block of
+/// its panels: a row's statistics need all of it).
+struct PackNormParams {
+  int64_t rows;
+  int64_t kTotal;
+  int64_t rs;
+  int64_t ks;
+  int64_t kc;
+  int64_t panelsPerTask;
+  int64_t panelGroups;
+  double epsilon;
+};
+
 /// bufs: x, y. (Log-)softmax of x [outer, len, inner] along len. With
 /// inner == 1, tasks are blocks of `block` rows; else a task is one
 /// (outer, chunk of `chunk` inner positions), chunksPerOuter per outer.

@@ -4,6 +4,8 @@
 // panels of MR rows, B (as its transpose, N rows of K) in panels of NR
 // columns. A constant operand (a fully connected layer's weights) is
 // packed at compile time, anything else by pack_panels at run time.
+// layer_norm_gemm is gemm with its A packed by pack_panels_ln, which
+// normalises each row as it packs it.
 // matmul's batch dimensions broadcast through per-axis strides; a matmul
 // whose b has no batch folds a's batch into M (one larger GEMM).
 //
@@ -162,7 +164,11 @@ void callGemm(LowerCtx &ctx, const Node &n, cnnk::GemmParams &p, Buffer a,
 
 //===--- gemm -------------------------------------------------------------===//
 
-bool lowerGemm(const Node &n, LowerCtx &ctx) {
+namespace {
+
+/// gemm and layer_norm_gemm: c is the operand named "c"; a layer_norm_gemm
+/// packs A with pack_panels_ln, normalising each row on the way.
+bool lowerGemmOf(const Node &n, LowerCtx &ctx, bool normA) {
   const Value *a = n.operand(0), *b = n.operand(1), *c = n.operand("c");
   const Value *y = n.result();
   const Shape &ys = y->type().shape;
@@ -186,12 +192,43 @@ bool lowerGemm(const Node &n, LowerCtx &ctx) {
     p.cColStride = st[1];
   }
   // A: element (i, k) of op(a); B: element (j, k) of op(b)^T.
-  Buffer pa = packedOperand(ctx, a, 1, 0, s.m, s.k, transA ? 1 : s.k,
-                            transA ? s.m : 1, cnnk::gemmMR(v), p.kc);
+  int64_t ars = transA ? 1 : s.k, aks = transA ? s.m : 1;
+  Buffer pa;
+  if (normA) {
+    int64_t mr = cnnk::gemmMR(v), panels = divUp(s.m, mr);
+    pa = ctx.scratch(roundUp(s.m, mr) * std::max<int64_t>(s.k, 1) *
+                     int64_t(sizeof(float)));
+    // Panels in groups of about 16K floats per task, as pack_panels.
+    int64_t perTask = std::clamp<int64_t>(
+        16384 / std::max<int64_t>(1, mr * s.k), 1, panels);
+    cnnk::PackNormParams pn{s.m,  s.k,     ars,
+                            aks,  p.kc,    perTask,
+                            divUp(panels, perTask), n.getFloat("epsilon")};
+    ctx.call<KernelId::PackPanelsNorm>(
+        pn,
+        {ctx.buffer(a), ctx.buffer(n.operand("scale")),
+         ctx.buffer(n.operand("bias")), pa},
+        pn.panelGroups);
+  } else {
+    pa = packedOperand(ctx, a, 1, 0, s.m, s.k, ars, aks, cnnk::gemmMR(v),
+                       p.kc);
+  }
   Buffer pb = packedOperand(ctx, b, 1, 0, s.n, s.k, transB ? s.k : 1,
                             transB ? 1 : s.n, cnnk::gemmNR(v), p.kc);
   callGemm(ctx, n, p, pa, pb, c);
   return true;
+}
+
+} // namespace
+
+bool lowerGemm(const Node &n, LowerCtx &ctx) {
+  return lowerGemmOf(n, ctx, false);
+}
+
+//===--- layer_norm_gemm --------------------------------------------------===//
+
+bool lowerLayerNormGemm(const Node &n, LowerCtx &ctx) {
+  return lowerGemmOf(n, ctx, true);
 }
 
 //===--- matmul -----------------------------------------------------------===//

@@ -14,7 +14,8 @@
 //
 // gemm_tiled: y = alpha * op(a) op(b) + beta * c, then the epilogue, for a
 // batch of products whose operand offsets follow broadcast batch strides
-// (matmul). Operands are read through element strides; each loader walks
+// (matmul); for layer_norm_gemm (P::a_norm) each row of op(a) normalised
+// as its tiles are staged, with the statistics row_stats computed first. Operands are read through element strides; each loader walks
 // the operand's contiguous dimension fastest so global loads coalesce.
 //
 //===----------------------------------------------------------------------===//
@@ -134,6 +135,53 @@ template <class P, int ld, int rows, int ms, int ks> struct StridedLoader {
   }
 };
 
+/// A StridedLoader of layer_norm_gemm's A: each element (m, k) it loads
+/// becomes (x - mean[m]) * inv[m] * scale[k] + bias[k], the row statistics
+/// stats[2m] (mean) and stats[2m + 1] (1 / sqrt(var + epsilon)) from
+/// row_stats. Elements past the matrix stay zero.
+template <class P, int ld, int rows, int ms, int ks>
+struct NormLoader : StridedLoader<P, ld, rows, ms, ks> {
+  using Base = StridedLoader<P, ld, rows, ms, ks>;
+  const float *stats, *scale, *bias;
+
+  __device__ __forceinline__ void load(int k0) {
+    Base::load(k0);
+    const int tid = int(threadIdx.x);
+#pragma unroll
+    for (int i = 0; i < Base::passes; ++i) {
+      int e = tid + i * Base::T;
+      int gm = this->m0 + Base::rowOf(e), gk = k0 + Base::depthOf(e);
+      if ((Base::total % Base::T == 0 || e < Base::total) &&
+          gm < this->nrows && gk < this->K)
+        this->r[i] = (this->r[i] - __ldg(stats + 2 * gm)) *
+                         __ldg(stats + 2 * gm + 1) * __ldg(scale + gk) +
+                     __ldg(bias + gk);
+    }
+  }
+};
+
+/// p[0] a, p[1] stats [M][2]: the mean of each row of op(a) (element
+/// (m, k) at a[m * ams + k * aks], K elements) and 1 / sqrt(var +
+/// epsilon), var the mean squared deviation from it, as layer_norm
+/// computes them; one thread per row (consecutive rows, coalesced when
+/// ams == 1).
+template <class P> __device__ void row_stats(const Args &a) {
+  for (unsigned r = flatIndex(); r < unsigned(P::M);
+       r += gridDim.x * blockDim.x) {
+    const float *__restrict x = a.p[0] + int(r) * P::ams;
+    float s = 0.0f;
+    for (int k = 0; k < P::K; ++k)
+      s += x[k * P::aks];
+    float mean = s / float(P::K), q = 0.0f;
+    for (int k = 0; k < P::K; ++k) {
+      float d = x[k * P::aks] - mean;
+      q += d * d;
+    }
+    a.p[1][2 * r] = mean;
+    a.p[1][2 * r + 1] = 1.0f / sqrtf(q / float(P::K) + P::epsilon);
+  }
+}
+
 /// The offset of batch element z of an operand: z decomposed over the
 /// broadcast batch shape P::bshape, times the operand's strides.
 template <class P, bool isA> __device__ __forceinline__ int batchOffset(int z) {
@@ -148,7 +196,8 @@ template <class P, bool isA> __device__ __forceinline__ int batchOffset(int z) {
 }
 
 /// y[z][m][n] = epilogue(alpha * sum_k A(m, k) B(k, n) + beta * c(m, n)).
-/// Buffers: a, b, c, res, y. A(m, k) = a[off + m * ams + k * aks], B(k, n) =
+/// Buffers: a, b, c, res, y; with P::a_norm (layer_norm_gemm) also stats
+/// (row_stats), scale and bias, A's rows normalised as they are staged. A(m, k) = a[off + m * ams + k * aks], B(k, n) =
 /// b[off + k * bks + n * bns]; c(m, n) = c[m * crs + n * ccs] (has_c). The
 /// grid is (N / bn, M / bm, batches), z looping past gridDim.z.
 template <class P> __device__ void gemm_tiled(const Args &a) {
@@ -162,10 +211,16 @@ template <class P> __device__ void gemm_tiled(const Args &a) {
     const float *Az = A + batchOffset<P, true>(z);
     const float *Bz = B + batchOffset<P, false>(z);
     float acc[S::TM][S::TN];
-    StridedLoader<P, S::LDA, S::BM, P::ams, P::aks> la{Az, m0, P::M, P::K};
     // B as its transpose: element (n, k) at n * bns + k * bks.
     StridedLoader<P, S::LDB, S::BN, P::bns, P::bks> lb{Bz, n0, P::N, P::K};
-    tileMainLoop<P>(P::K, acc, la, lb);
+    if constexpr (P::a_norm != 0) {
+      NormLoader<P, S::LDA, S::BM, P::ams, P::aks> la{
+          {Az, m0, P::M, P::K}, a.p[5], a.p[6], a.p[7]};
+      tileMainLoop<P>(P::K, acc, la, lb);
+    } else {
+      StridedLoader<P, S::LDA, S::BM, P::ams, P::aks> la{Az, m0, P::M, P::K};
+      tileMainLoop<P>(P::K, acc, la, lb);
+    }
     float *yz = y + z * (P::M * P::N);
     const float *rz = res + z * (P::M * P::N);
 #pragma unroll

@@ -8,7 +8,9 @@
 // [M, N]) and its fused epilogue in registers; its tile is the node's
 // gpu_tile or the GPU tile model's. matmul's batch dimensions broadcast
 // through per-axis operand strides (grid z); when b has no batch, a's batch
-// folds into M (one larger GEMM).
+// folds into M (one larger GEMM). layer_norm_gemm launches row_stats (each
+// row's mean and 1 / sqrt(var + epsilon) into a scratch buffer), then
+// gemm_tiled normalising A's elements as it stages them.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/LowerCommon.h"
@@ -42,6 +44,8 @@ bool launchGemm(const Node &n, const GemmLayout &l, const GpuTile &t,
                      n.info().name, l.m, kMaxGridYZ, t.blockRows);
     return false;
   }
+  if (!p.has("a_norm"))
+    p.i("a_norm", 0);
   p.i("M", l.m).i("N", l.n).i("K", l.k).i("batch", l.batch);
   p.i("ams", l.ams).i("aks", l.aks).i("bks", l.bks).i("bns", l.bns);
   tileParams(p, t);
@@ -58,7 +62,11 @@ bool launchGemm(const Node &n, const GemmLayout &l, const GpuTile &t,
 
 //===--- gemm -------------------------------------------------------------===//
 
-bool lowerGemm(const Node &n, LowerCtx &ctx) {
+namespace {
+
+/// gemm and layer_norm_gemm (normA: row_stats first, then gemm_tiled
+/// normalising A's rows as it stages them).
+bool lowerGemmOf(const Node &n, LowerCtx &ctx, bool normA) {
   const Value *a = n.operand(0), *b = n.operand(1), *c = n.operand("c");
   const Value *y = n.result();
   const Shape &ys = y->type().shape;
@@ -85,10 +93,33 @@ bool lowerGemm(const Node &n, LowerCtx &ctx) {
   p.i("has_c", c != nullptr).i("crs", st[0]).i("ccs", st[1]);
   p.ints("bshape", {}).ints("astr", {}).ints("bstr", {});
   p.epilogue(fusedEpilogue(n));
-  return launchGemm(n, l, t, p,
-                    {ctx.buffer(a), ctx.buffer(b), bufferOr(ctx, c, y),
-                     bufferOr(ctx, residualOf(n), y), ctx.buffer(y)},
-                    ctx);
+  std::vector<Buffer> bufs = {ctx.buffer(a), ctx.buffer(b),
+                              bufferOr(ctx, c, y),
+                              bufferOr(ctx, residualOf(n), y), ctx.buffer(y)};
+  p.i("a_norm", normA);
+  if (normA) {
+    Buffer stats = ctx.scratch(2 * l.m * int64_t(sizeof(float)));
+    KernelParams sp;
+    sp.i("M", l.m).i("K", l.k).i("ams", l.ams).i("aks", l.aks);
+    sp.f("epsilon", n.getFloat("epsilon"));
+    ctx.launchFlat("row_stats", sp, l.m, {ctx.buffer(a), stats},
+                   double(l.m) * double(l.k) * 4);
+    bufs.insert(bufs.end(), {stats, ctx.buffer(n.operand("scale")),
+                             ctx.buffer(n.operand("bias"))});
+  }
+  return launchGemm(n, l, t, p, std::move(bufs), ctx);
+}
+
+} // namespace
+
+bool lowerGemm(const Node &n, LowerCtx &ctx) {
+  return lowerGemmOf(n, ctx, false);
+}
+
+//===--- layer_norm_gemm --------------------------------------------------===//
+
+bool lowerLayerNormGemm(const Node &n, LowerCtx &ctx) {
+  return lowerGemmOf(n, ctx, true);
 }
 
 //===--- matmul -----------------------------------------------------------===//
