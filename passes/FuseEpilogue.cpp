@@ -16,7 +16,8 @@
 //     linear layer applied at every position is a gemm between reshapes);
 //   - an add (kBroadcast | kEpilogue) whose other operand has exactly the
 //     result's type: that operand becomes the residual, when there is none
-//     yet. When that operand is itself the sole use of a kFusable node
+//     yet; also after a reshape of the result (the reshape the only use),
+//     the residual then read through a reshape to the result's shape. When that operand is itself the sole use of a kFusable node
 //     later in program order, the add is left to that node, so the earlier
 //     result is the residual and nothing moves (ResNet's downsample).
 // Before fusing, the activations exporters write as several nodes become
@@ -253,7 +254,10 @@ private:
   /// Puts activation `u`, whose operand has type `operand` (p's result,
   /// or a reshape of it), into a free slot of p's epilogue.
   bool absorbActivation(Node &p, const Node &u, const TensorType &operand);
-  bool absorbResidual(Node &p, const Node &u);
+  /// Makes the other operand of add `u` p's residual; `via` is the
+  /// operand of u that p computes: p's result, or a reshape of it (the
+  /// residual is then reshaped to p's shape, a view).
+  bool absorbResidual(Graph &g, Node &p, const Node &u, const Value *via);
   bool absorbThroughReshape(Graph &g, Node &p, Node &r);
   /// Whether `v`'s definition would rather absorb an add of it and `p`'s
   /// result: a free kFusable node later than `p` in program order.
@@ -261,6 +265,7 @@ private:
 
   Users *Uses = nullptr;
   ConstMaker *Consts = nullptr;
+  NameMaker *Names = nullptr;
   std::unordered_map<const Node *, size_t> Order;
 };
 
@@ -286,15 +291,25 @@ bool FuseEpiloguePass::laterFusable(const Node &p, const Value *v) const {
   return pi != Order.end() && di != Order.end() && di->second > pi->second;
 }
 
-bool FuseEpiloguePass::absorbResidual(Node &p, const Node &u) {
+bool FuseEpiloguePass::absorbResidual(Graph &g, Node &p, const Node &u,
+                                      const Value *via) {
   if (!isResidualAdd(u) || epilogueOf(p).res)
     return false;
   const Value *y = p.result();
-  Value *r = u.operand(0u) == y ? u.operand(1u) : u.operand(0u);
-  if (r == y || r->type() != y->type() || u.result()->type() != y->type())
+  Value *r = u.operand(0u) == via ? u.operand(1u) : u.operand(0u);
+  if (r == via || r->type() != via->type() ||
+      u.result()->type() != via->type())
     return false;
   if (laterFusable(p, r))
     return false;
+  if (via != y) {
+    Node *view = g.addNode(OpKind::Reshape, u.loc(), {r},
+                           {Names->fresh(r->name() + ".as_residual")});
+    const Shape &ys = y->type().shape;
+    view->setAttr("shape", std::vector<int64_t>(ys.begin(), ys.end()));
+    view->result()->setType(y->type());
+    r = view->result();
+  }
   unsigned ri = residualOperandIndex(p.kind());
   if (p.numOperands() < ri) {
     // The bias (conv) or c (gemm) precedes the residual: a zero one.
@@ -311,7 +326,8 @@ bool FuseEpiloguePass::absorbThroughReshape(Graph &g, Node &p, Node &r) {
   if (r.kind() != OpKind::Reshape)
     return false;
   Node *v = Uses->sole(r.result());
-  if (!v || !absorbActivation(p, *v, r.result()->type()))
+  if (!v || (!absorbActivation(p, *v, r.result()->type()) &&
+             !absorbResidual(g, p, *v, r.result())))
     return false;
   Uses->kill(v);
   p.absorb(*v);
@@ -328,7 +344,8 @@ bool FuseEpiloguePass::absorbThroughReshape(Graph &g, Node &p, Node &r) {
 bool FuseEpiloguePass::absorb(Graph &g, Node &p, Node &u) {
   if (absorbThroughReshape(g, p, u))
     return true;
-  if (!absorbActivation(p, u, p.result()->type()) && !absorbResidual(p, u))
+  if (!absorbActivation(p, u, p.result()->type()) &&
+      !absorbResidual(g, p, u, p.result()))
     return false;
   Uses->kill(&u);
   absorbUser(g, p, u);
@@ -343,8 +360,10 @@ bool FuseEpiloguePass::run(Graph &g, PassContext &ctx) {
     finishRewrite(g);
   Users uses(g);
   ConstMaker consts(g);
+  NameMaker names(g);
   Uses = &uses;
   Consts = &consts;
+  Names = &names;
   std::vector<Node *> nodes;
   for (const auto &n : g.nodes()) {
     Order[n.get()] = nodes.size();

@@ -1,7 +1,7 @@
 //===- FuseLayerNorm.cpp - layer_norm into the gemm that reads it ---------===//
 //
-// Two rewrites of the a operand of gemms (ConvNeXt's blocks, transformer
-// MLPs: a layer_norm over channels, then a linear layer):
+// Two rewrites of the a operand of gemms (ConvNeXt's blocks: a transpose
+// to channels-last, a layer_norm over channels, a linear layer):
 //
 //   1. A layer_norm over the last axis only, with one result, whose result
 //      only one gemm reads as its a (directly when 2-D, else through a

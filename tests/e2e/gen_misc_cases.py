@@ -421,6 +421,63 @@ def layer_norm_cases():
                        {"axis": axis}, results=3))
 
 
+def layer_norm_gemm_cases():
+    c = case("layer_norm_gemm", "layer_norm_gemm as written (rows around "
+             "the register tile, K blocked by a small tile depth, op(a) "
+             "transposed or not, c, alpha and beta, a fused activation and "
+             "residual) and as fuse-layer-norm makes it from a layer_norm "
+             "read by a gemm: 2-D, through a reshape, through a batch-1 "
+             "transpose to channels-last (trans_a), a batch-2 transpose "
+             "(kept), no bias; a layer_norm with a second use stays")
+    seed = 400
+    for m, k, n, trans_a, trans_b, tile in [
+            (1, 7, 5, 0, 0, None), (7, 16, 32, 0, 1, None),
+            (9, 33, 40, 1, 0, None), (17, 96, 33, 1, 1, None),
+            (50, 300, 20, 0, 0, [16, 32, 64]), (45, 300, 20, 1, 0,
+                                                [24, 32, 128]),
+            (8, 1, 3, 0, 0, None)]:
+        seed += 10
+        a = c.input([k, m] if trans_a else [m, k])
+        b = c.const([n, k] if trans_b else [k, n], seed)
+        attrs = {"epsilon": 0.001, "trans_a": trans_a, "trans_b": trans_b}
+        if tile:
+            attrs["tile"] = tile
+        c.output(c.op("layer_norm_gemm",
+                      [a, b, c.const([k], seed + 1, 0.5, 1.5),
+                       c.const([k], seed + 2), c.const([n], seed + 3)],
+                      attrs))
+    a = c.input([12, 40])
+    c.output(c.op("layer_norm_gemm",
+                  [a, c.const([40, 24], 480), c.const([40], 481, 0.5, 1.5),
+                   c.const([40], 482), c.const([12, 24], 483),
+                   c.input([12, 24])],
+                  {"alpha": 0.5, "beta": 2.0, "act": "gelu"}))
+    # What fuse-layer-norm fuses.
+    x = c.input([10, 48])
+    ln = c.op("layer_norm", [x, c.const([48], 490, 0.5, 1.5),
+                             c.const([48], 491)])
+    c.output(c.op("gemm", [ln, c.const([48, 20], 492), c.const([20], 493)]))
+    for batch, shape in [(1, [1, 24, 7, 9]), (2, [2, 17, 3, 5])]:
+        x = c.input(shape)
+        t = c.op("transpose", [x], {"perm": [0, 2, 3, 1]})
+        ch = shape[1]
+        ln = c.op("layer_norm", [t, c.const([ch], 500 + batch, 0.5, 1.5)],
+                  {"epsilon": 1e-6})
+        rows = c.op("reshape", [ln],
+                    {"shape": [batch * shape[2] * shape[3], ch]})
+        g = c.op("gemm", [rows, c.const([40, ch], 510 + batch),
+                          c.const([40], 520 + batch)], {"trans_b": 1})
+        c.output(c.op("gelu", [g]))
+    x = c.input([6, 16])
+    ln = c.op("layer_norm", [x, c.const([16], 530)])
+    c.output(c.op("gemm", [ln, c.const([16, 8], 531)]), ln)
+    # A residual added after the reshape of a gemm's result fuses into it.
+    g = c.op("gemm", [c.input([35, 8]), c.const([8, 12], 540),
+                      c.const([12], 541)])
+    v = c.op("reshape", [g], {"shape": [1, 5, 7, 12]})
+    c.output(c.op("add", [v, c.input([1, 5, 7, 12])]))
+
+
 #===--- Shape and data movement -------------------------------------------===#
 
 
@@ -612,6 +669,7 @@ def main():
     norm_cases()
     softmax_cases()
     layer_norm_cases()
+    layer_norm_gemm_cases()
     shape_cases()
     resize_cases()
     edge_cases()
