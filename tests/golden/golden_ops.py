@@ -270,9 +270,44 @@ def gemm_case(name, m, k, n, trans_a=0, trans_b=0, alpha=None, beta=None,
     return c
 
 
+def layer_norm_gemm_case(name, m, k, n, trans_a=0, trans_b=0, eps=None,
+                         c_shape=None, offset=0.0):
+    """layer_norm of each row of op(a) (torch.nn.LayerNorm over K), then
+    op(.) @ op(b) + c; a is a graph input, the rest weights."""
+    c = Case(name)
+    a = c.input("a", c.randn(*([k, m] if trans_a else [m, k]), scale=2.0) +
+                offset)
+    b = c.weight("b", c.randn(*([n, k] if trans_b else [k, n])))
+    scale = c.weight("scale", c.randn(k))
+    bias = c.weight("bias", c.randn(k))
+    operands = ["a", "b", "scale", "bias"]
+    e = 1e-5 if eps is None else eps
+    rows = F.layer_norm(a.T if trans_a else a, [k], scale, bias, e)
+    y = rows @ (b.T if trans_b else b)
+    c.expr = (f"F.layer_norm({'a.T' if trans_a else 'a'}, [{k}], scale, "
+              f"bias, {e}) @ {'b.T' if trans_b else 'b'}")
+    if c_shape is not None:
+        cc = c.weight("c", c.randn(*c_shape))
+        operands.append("c")
+        y = y + cc
+        c.expr += " + c"
+    c.node("y", "layer_norm_gemm", operands,
+           {"epsilon": eps, "trans_a": trans_a or None,
+            "trans_b": trans_b or None})
+    c.output("y", y)
+    return c
+
+
 def linalg_cases():
-    """gemm with transposes, scalars and every c shape; matmul ranks."""
+    """gemm with transposes, scalars and every c shape; matmul ranks;
+    layer_norm_gemm (a ConvNeXt MLP's first layer: channels-first input
+    read transposed, a linear layer with bias; far from 0)."""
     return [
+        layer_norm_gemm_case("layer_norm_gemm", 5, 12, 7, c_shape=[7]),
+        layer_norm_gemm_case("layer_norm_gemm_convnext", 20, 16, 24,
+                             trans_a=1, trans_b=1, eps=1e-6, c_shape=[24]),
+        layer_norm_gemm_case("layer_norm_gemm_offset", 3, 33, 4, eps=0.01,
+                             offset=40.0),
         gemm_case("gemm_no_c", 3, 4, 5),
         gemm_case("gemm_fc", 2, 7, 4, trans_b=1, c_shape=[4]),
         gemm_case("gemm_trans_a", 4, 3, 5, trans_a=1, c_shape=[4, 5]),
