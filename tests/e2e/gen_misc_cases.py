@@ -482,10 +482,16 @@ def layer_norm_gemm_cases():
 
 
 def shape_cases():
-    c = case("transpose", "transpose of ranks 2-5, default and identity perms")
+    c = case("transpose", "transpose of ranks 2-5, default and identity "
+             "perms; to and from channels-last in whole and partial 16x16 "
+             "tiles, with a batch axis (transpose_tiles)")
     for shape, perm in [([17, 33], [1, 0]), ([2, 3, 16], [2, 0, 1]),
                         ([1, 17, 5, 7], [0, 2, 3, 1]),
                         ([2, 5, 7, 3], [0, 3, 1, 2]),
+                        ([32, 48], [1, 0]), ([1, 96, 7, 9], [0, 2, 3, 1]),
+                        ([1, 7, 9, 96], [0, 3, 1, 2]),
+                        ([3, 40, 50], [0, 2, 1]), ([2, 33, 3, 16], [0, 3, 2, 1]),
+                        ([4, 5], [1, 0]),
                         ([2, 3, 4, 5, 6], [4, 1, 3, 0, 2]),
                         ([3, 4, 5], [0, 1, 2]), ([3, 1, 5], None)]:
         c.output(c.op("transpose", [c.input(shape)],

@@ -198,6 +198,29 @@ struct StridedCopyParams {
   int64_t block;
 };
 
+/// bufs: x, y. transpose_tiles: the strided copies that read x contiguous
+/// along one axis (p) and write y contiguous along another (q):
+/// y[outOffset + b*ob + p*op + q] = x[inOffset + b*ib + p + q*iq] for b <
+/// outer, p < pLen, q < qLen, in tiles of kTransposeTile x kTransposeTile
+/// (both sides touch whole cache lines of a tile that stays in L1). Tasks
+/// are blocks of `block` tiles, tiles numbered (b, p tile, q tile).
+struct TransposeTilesParams {
+  int64_t outer;
+  int64_t ib;
+  int64_t ob;
+  int64_t pLen;
+  int64_t qLen;
+  int64_t iq;
+  int64_t op;
+  int64_t inOffset;
+  int64_t outOffset;
+  int64_t tiles;
+  int64_t block;
+};
+
+/// The side of a transpose_tiles tile.
+constexpr int64_t kTransposeTile = 16;
+
 enum PadMode : int64_t { kPadConstant = 0, kPadReflect, kPadEdge };
 
 /// bufs: x, y. y [outShape] = pad of x [inShape] by padBegin per axis

@@ -5,13 +5,16 @@
 // concat, split, slice and depth_to_space are strided copies: each is
 // described (stridedCopies, compiler/LowerCommon.h) as an iteration space
 // with an input and an output stride per axis, simplified here and handed
-// to the strided_copy kernel (one call per concat operand or split result).
+// to the strided_copy kernel (one call per concat operand or split result);
+// one that reads along one axis and writes along another (a transpose to
+// or from channels-last) goes to transpose_tiles instead.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/LowerCommon.h"
 #include "compiler/cpu/lower/LowerMisc.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace cnnc::cpu {
 
@@ -37,6 +40,41 @@ void preferLongRows(StridedSpace &s) {
   rotate(s.shape);
   rotate(s.strides[0]);
   rotate(s.strides[1]);
+}
+
+/// The transpose_tiles form of `s`, when one axis is contiguous in x and
+/// another in y (positive strides), the rest at most one outer axis, and
+/// both contiguous axes span at least a few elements.
+std::optional<cnnk::TransposeTilesParams> transposeTiles(const StridedSpace &s) {
+  size_t r = s.shape.size();
+  if (r < 2 || r > 3)
+    return std::nullopt;
+  std::optional<size_t> pa, qa;
+  for (size_t i = 0; i < r; ++i) {
+    if (s.strides[0][i] == 1 && s.strides[1][i] != 1)
+      pa = i;
+    if (s.strides[1][i] == 1 && s.strides[0][i] != 1)
+      qa = i;
+  }
+  if (!pa || !qa)
+    return std::nullopt;
+  size_t outer = 3 - *pa - *qa; // the third axis when r == 3
+  cnnk::TransposeTilesParams p = {};
+  p.pLen = s.shape[*pa];
+  p.qLen = s.shape[*qa];
+  p.iq = s.strides[0][*qa];
+  p.op = s.strides[1][*pa];
+  if (p.pLen < 4 || p.qLen < 4 || p.iq <= 0 || p.op <= 0)
+    return std::nullopt;
+  p.outer = 1;
+  if (r == 3) {
+    p.outer = s.shape[outer];
+    p.ib = s.strides[0][outer];
+    p.ob = s.strides[1][outer];
+  }
+  int64_t t = cnnk::kTransposeTile;
+  p.tiles = p.outer * ceilDiv(p.pLen, t) * ceilDiv(p.qLen, t);
+  return p;
 }
 
 } // namespace
@@ -68,6 +106,15 @@ bool lowerStridedCopy(const Node &n, LowerCtx &ctx, Buffer from, Buffer to,
                      "(at most {} after merging axes)",
                      n.info().name, s.shape.size(), cnnk::kMaxRank);
     return false;
+  }
+  if (std::optional<cnnk::TransposeTilesParams> t = transposeTiles(s)) {
+    t->inOffset = inOffset;
+    t->outOffset = outOffset;
+    int64_t side = cnnk::kTransposeTile;
+    t->block = unitsPerTask(t->tiles, side * side);
+    ctx.call<KernelId::TransposeTiles>(*t, {from, to},
+                                       ceilDiv(t->tiles, t->block));
+    return true;
   }
   preferLongRows(s);
   p.rank = int64_t(s.shape.size());
