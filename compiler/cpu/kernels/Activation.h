@@ -141,18 +141,22 @@ template <int V> struct IVecType {
 };
 template <int V> using IVec = typename IVecType<V>::type;
 
-/// exp(r) 2^n for |r| <= ln2/2 and integral n in [-126, 128]: exp(r) by
-/// its Taylor polynomial of degree 6 (truncation below 1.3e-7 relative),
-/// 2^n as 2^h * 2^(n-h), h = n/2, both built in the exponent bits and
-/// normal. The last step of vexp and vexpSum.
-template <int V> CNNK_INLINE Vec<V> vexpReduced(Vec<V> n, Vec<V> r) {
+/// exp(r) for |r| <= ln2/2 by its Taylor polynomial of degree 6
+/// (truncation below 1.3e-7 relative).
+template <int V> CNNK_INLINE Vec<V> vexpPoly(Vec<V> r) {
   Vec<V> p = splat<V>(1.0f / 720);
   p = p * r + 1.0f / 120;
   p = p * r + 1.0f / 24;
   p = p * r + 1.0f / 6;
   p = p * r + 0.5f;
   p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  return p * r + 1.0f;
+}
+/// exp(r) 2^n for |r| <= ln2/2 and integral n in [-126, 128]: vexpPoly,
+/// 2^n as 2^h * 2^(n-h), h = n/2, both built in the exponent bits and
+/// normal. The last step of vexp.
+template <int V> CNNK_INLINE Vec<V> vexpReduced(Vec<V> n, Vec<V> r) {
+  Vec<V> p = vexpPoly<V>(r);
   IVec<V> ni = __builtin_convertvector(n, IVec<V>);
   IVec<V> h = ni >> 1;
   IVec<V> b1 = (h + 127) << 23, b2 = (ni - h + 127) << 23;
@@ -184,21 +188,17 @@ template <int V> CNNK_INLINE Vec<V> vexp(Vec<V> x) {
 /// xh + xl would round off (xh up to -90 leaves xl only 2^-18 of
 /// resolution): n is chosen from the sum, and the reduction keeps both
 /// parts, r = (xh - n ln2_hi) + xl - n ln2_lo, the first difference exact
-/// (Sterbenz). One exponential where exp(xh) exp(xl) would take two.
-/// For xh + xl below -87.33 it returns 0, like vexp; xh + xl must not
-/// exceed 88 (its callers' sums are at most a few units).
+/// (Sterbenz). One exponential where exp(xh) exp(xl) would take two. The
+/// sum must lie in [-87, 1] (vphiNeg's exponent, its argument capped): no
+/// clamps, no NaN checks, and 2^n (n in [-126, 1]) is one normal power
+/// built in the exponent bits.
 template <int V> CNNK_INLINE Vec<V> vexpSum(Vec<V> xh, Vec<V> xl) {
-  const float lo = -87.3365479f;
-  Vec<V> x = xh + xl;
-  Vec<V> xc = x < lo ? splat<V>(lo) : x;
-  xc = xc != xc ? splat<V>(0.0f) : xc;
   const float shifter = 12582912.0f;
-  Vec<V> n = (xc * 1.44269504088896341f + shifter) - shifter;
+  Vec<V> n = ((xh + xl) * 1.44269504088896341f + shifter) - shifter;
   Vec<V> r = (xh - n * 0.693359375f) + xl;
   r = r - n * -2.12194440e-4f;
-  Vec<V> y = vexpReduced<V>(n, r);
-  y = x < lo ? splat<V>(0.0f) : y;
-  return x != x ? x : y;
+  IVec<V> b = (__builtin_convertvector(n, IVec<V>) + 127) << 23;
+  return vexpPoly<V>(r) * (Vec<V>)b;
 }
 
 /// 1 / (1 + exp(-x)) from exp(-|x|), never exponentiating a large positive
@@ -257,14 +257,8 @@ template <int V> CNNK_INLINE Vec<V> actMish(Vec<V> x) {
   Vec<V> m = x * (q / (q + 2.0f));
   return x < 20.0f ? m : x;
 }
-/// Phi(-a) = erfc(a / sqrt 2) / 2 for a >= 0, erfc(z) as t exp(-z^2 +
-/// P(t)), t = 1 / (1 + z/2), P the degree-9 Chebyshev fit of Numerical
-/// Recipes' erfcc (fractional error below 1.2e-7 for every z >= 0). The
-/// exponent -z^2 = -a^2/2 reaches -70 in the tail, where rounding it to a
-/// float alone would cost 4e-6: a^2 is split exactly (Veltkamp: a = hi +
-/// lo, hi with 12 significant bits, hi^2 exact), and -hi^2/2 and
-/// P - (2 hi lo + lo^2)/2 go to one exponential as an unevaluated sum
-/// (vexpSum).
+/// a = hi + lo exactly, hi with 12 significant bits (Veltkamp), so that
+/// hi * hi is exact.
 template <int V> CNNK_INLINE void veltkampSplit(Vec<V> a, Vec<V> &hi,
                                                Vec<V> &lo) {
 #ifdef __clang__
@@ -276,7 +270,19 @@ template <int V> CNNK_INLINE void veltkampSplit(Vec<V> a, Vec<V> &hi,
   hi = c - (c - a);
   lo = a - hi;
 }
-template <int V> CNNK_INLINE Vec<V> vphiNeg(Vec<V> a) {
+/// Phi(-a) = erfc(a / sqrt 2) / 2 for a >= 0, erfc(z) as t exp(-z^2 +
+/// P(t)), t = 1 / (1 + z/2), P the degree-9 Chebyshev fit of Numerical
+/// Recipes' erfcc (fractional error below 1.2e-7 for every z >= 0). The
+/// exponent -z^2 = -a^2/2 reaches -70 in the tail, where rounding it to a
+/// float alone would cost 4e-6: a^2 is split exactly (Veltkamp: a = hi +
+/// lo, hi with 12 significant bits, hi^2 exact), and -hi^2/2 and
+/// P - (2 hi lo + lo^2)/2 go to one exponential as an unevaluated sum
+/// (vexpSum).
+template <int V> CNNK_INLINE Vec<V> vphiNeg(Vec<V> in) {
+  // Phi(-a) is below the smallest normal float past a = 13: computed at
+  // 13 and replaced by 0 (the exponent then stays within vexpSum's
+  // range); NaN stays NaN.
+  Vec<V> a = in < 13.0f ? in : splat<V>(13.0f);
   Vec<V> z = a * 0.70710678118654752f;
   Vec<V> t = 1.0f / (1.0f + 0.5f * z);
   // Estrin's scheme: four multiply-adds deep instead of Horner's nine.
@@ -289,8 +295,11 @@ template <int V> CNNK_INLINE Vec<V> vphiNeg(Vec<V> a) {
   Vec<V> p = (q01 + q23 * t2) + (q45 + q67 * t2) * t4 + q89 * t8;
   Vec<V> hi, lo;
   veltkampSplit<V>(a, hi, lo);
-  Vec<V> e = vexpSum<V>(-0.5f * (hi * hi), p - (hi * lo + 0.5f * (lo * lo)));
-  return 0.5f * t * e;
+  Vec<V> e =
+      vexpSum<V>(-0.5f * (hi * hi), p - (hi * lo + 0.5f * (lo * lo)));
+  Vec<V> h = 0.5f * t * e;
+  h = in > 13.0f ? splat<V>(0.0f) : h;
+  return in != in ? in : h;
 }
 /// x Phi(x): Phi(x) for negative x (relative accuracy in the tail), 1 -
 /// Phi(-x) for positive x.
