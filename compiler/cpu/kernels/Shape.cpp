@@ -7,8 +7,8 @@
 //               along another (a transpose to or from channels-last), in
 //               tiles that stay in L1, each side touching whole lines:
 //               V x V blocks transposed in registers (vector loads and
-//               stores, log2 V levels of shuffles), partial tiles by
-//               element.
+//               stores, log2 V levels of shuffles), what is left of a
+//               partial tile by element.
 // pad           constant, reflect and edge padding (negative pads crop),
 //               row by row: the part of a row inside x is a plain copy.
 //
@@ -112,16 +112,20 @@ static void transposeTiles(const TransposeTilesParams &p, void *const *bufs,
     const float *xs = x + b * p.ib + p0 + q0 * p.iq;
     float *yd = y + b * p.ob + p0 * p.op + q0;
     int64_t pn = min(T, p.pLen - p0), qn = min(T, p.qLen - q0);
-    if (pn < T || qn < T) {
-      transposeTile(xs, yd, pn, qn, p.iq, p.op);
-      continue;
-    }
-    for (int64_t pb = 0; pb < T; pb += V)
-      for (int64_t qb = 0; qb < T; qb += V)
+    // Whole V x V blocks in registers, the rest of the tile (a part of a
+    // block at its p or q end) by element.
+    int64_t pv = pn / V * V, qv = qn / V * V;
+    for (int64_t pb = 0; pb < pv; pb += V)
+      for (int64_t qb = 0; qb < qv; qb += V)
         transposeBlock<V>(xs + pb + qb * p.iq, yd + pb * p.op + qb, p.iq,
                           p.op);
+    if (qv < qn)
+      transposeTile(xs + qv * p.iq, yd + qv, pv, qn - qv, p.iq, p.op);
+    if (pv < pn)
+      transposeTile(xs + pv, yd + pv * p.op, pn - pv, qn, p.iq, p.op);
   }
 }
+
 CNNK_VECTOR_KERNEL(transpose_tiles, TransposeTilesParams, transposeTiles)
 
 /// The index of x read at position i (outside [0, n)) of a reflect or edge
