@@ -178,7 +178,7 @@ def conv_cases():
 
     g = Graph('conv_depthwise', 'depthwise (C/groups == 1): stride, '
               'dilation, asymmetric pads, padding modes, channel '
-              'multipliers, widths around the vector widths, 5x5, 1x1')
+              'multipliers, widths around the vector widths, 5x5, 7x7, 1x1')
     conv(g, [1, 8, 9, 9], [8, 1, 3, 3], groups=8, pads=[1, 1, 1, 1])
     conv(g, [1, 8, 9, 9], [8, 1, 3, 3], groups=8, pads=[1, 1, 1, 1],
          stride=[2, 2])
@@ -195,6 +195,8 @@ def conv_cases():
     for w in [7, 8, 9, 15, 16, 17, 31, 33, 37]:
         conv(g, [1, 2, 3, w], [2, 1, 3, 3], groups=2, pads=[1, 1, 1, 1])
     conv(g, [1, 6, 13, 13], [6, 1, 5, 5], groups=6, pads=[2, 2, 2, 2])
+    # ConvNeXt's 7x7: 13 rows are three blocks of four and one row.
+    conv(g, [1, 6, 13, 20], [6, 1, 7, 7], groups=6, pads=[3, 3, 3, 3])
     conv(g, [1, 6, 5, 5], [6, 1, 1, 1], groups=6, bias=False)
     conv(g, [1, 1, 9, 9], [4, 1, 3, 3])
     cases.append(g)

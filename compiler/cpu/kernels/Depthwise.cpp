@@ -5,7 +5,9 @@
 // A task (n, m, block of output rows, block of output columns) copies the
 // input window it reads to a stack tile, pads and padding mode applied, so
 // the inner loop has no bounds checks; then each vector of V output pixels
-// along the width accumulates its KH*KW taps in a register.
+// along the width accumulates its KH*KW taps in a register, kDwRows output
+// rows at once where the vertical stride is 1 (each weight broadcast once
+// for all of them).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/cpu/kernels/ConvCommon.h"
@@ -80,6 +82,50 @@ depthwiseRow(const DepthwiseParams &p, const float *__restrict tile,
   }
 }
 
+/// kDwRows consecutive output rows (vertical stride 1) at once: each
+/// weight is broadcast once for all of them, so a vector of outputs costs
+/// KH*KW/kDwRows broadcasts besides its KH*KW input loads (the single-row
+/// loop is bound by the broadcasts and loads together).
+constexpr int64_t kDwRows = 4;
+
+template <int V>
+CNNK_INLINE void
+depthwiseRows(const DepthwiseParams &p, const float *__restrict tile,
+              const float *__restrict wk, float bias, int64_t ow0, int64_t ow1,
+              float *__restrict y, int64_t ldy, const float *res) {
+  const ConvGeom &g = p.geom;
+  int64_t kh = g.kernel[1], kw = g.kernel[2], sw = g.stride[2];
+  for (int64_t ow = ow0; ow < ow1; ow += V) {
+    const float *t = tile + (ow - ow0);
+    Vec<V> acc[kDwRows];
+#pragma unroll
+    for (int r = 0; r < kDwRows; ++r)
+      acc[r] = splat<V>(bias);
+    for (int64_t i = 0; i < kh; ++i) {
+      const float *row = t + i * g.dilation[1] * p.tileCols;
+      for (int64_t j = 0; j < kw; ++j) {
+        int64_t c = j * g.dilation[2];
+        Vec<V> w = splat<V>(wk[i * kw + j]);
+        const float *src = row + c % sw * p.phaseLen + c / sw;
+#pragma unroll
+        for (int r = 0; r < kDwRows; ++r)
+          acc[r] += w * load<V>(src + r * p.tileCols);
+      }
+    }
+#pragma unroll
+    for (int r = 0; r < kDwRows; ++r) {
+      float *yr = y + r * ldy;
+      const float *rr = res + r * ldy;
+      if (ow + V <= ow1) {
+        store<V>(yr + ow, applyEpilogue<V>(acc[r], p.epi, rr + ow));
+        continue;
+      }
+      for (int64_t l = 0; l < ow1 - ow; ++l)
+        yr[ow + l] = applyEpilogue(acc[r][l], p.epi, rr + ow + l);
+    }
+  }
+}
+
 template <int V>
 void depthwise(const DepthwiseParams &p, void *const *bufs, int64_t begin,
                int64_t end) {
@@ -103,7 +149,14 @@ void depthwise(const DepthwiseParams &p, void *const *bufs, int64_t begin,
              ow0 * g.stride[2] - g.padBegin[2], rows, tile);
     int64_t plane = (n * p.outChannels + m) * g.outSize;
     float b = p.hasBias ? bias[m] : 0.0f;
-    for (int64_t oh = oh0; oh < oh1; ++oh) {
+    int64_t oh = oh0;
+    if (g.stride[1] == 1)
+      for (; oh + kDwRows <= oh1; oh += kDwRows) {
+        int64_t rowOff = plane + oh * g.out[2];
+        depthwiseRows<V>(p, tile + (oh - oh0) * p.tileCols, w + m * g.kSize,
+                         b, ow0, ow1, y + rowOff, g.out[2], res + rowOff);
+      }
+    for (; oh < oh1; ++oh) {
       int64_t rowOff = plane + oh * g.out[2];
       depthwiseRow<V>(p, tile + (oh - oh0) * g.stride[1] * p.tileCols,
                       w + m * g.kSize, b, ow0, ow1, y + rowOff, res + rowOff);
