@@ -40,11 +40,11 @@ std::string_view defaultPipeline(int optLevel, PassTarget::Device device) {
     return "infer-shapes";
   if (device == PassTarget::Device::Cuda)
     return "infer-shapes,fold-constants,fold-pad,fold-batch-norm,"
-           "matmul-to-gemm,fold-scale-shift,cse,fuse-layer-norm,fuse-epilogue,conv-to-gemm,"
-           "choose-tiles,dce";
+           "matmul-to-gemm,fold-scale-shift,cse,fuse-layer-norm,"
+           "fuse-epilogue,conv-to-gemm,choose-tiles,dce";
   return "infer-shapes,fold-constants,fold-pad,fold-batch-norm,"
-         "matmul-to-gemm,fold-scale-shift,cse,fuse-layer-norm,fuse-epilogue,assign-layout,"
-         "conv-to-gemm,choose-tiles,dce";
+         "matmul-to-gemm,fold-scale-shift,cse,fuse-layer-norm,fuse-epilogue,"
+         "assign-layout,conv-to-gemm,choose-tiles,dce";
 }
 
 bool passTargetFor(const std::string &targetCpu,

@@ -17,9 +17,10 @@
 //   - an add (kBroadcast | kEpilogue) whose other operand has exactly the
 //     result's type: that operand becomes the residual, when there is none
 //     yet; also after a reshape of the result (the reshape the only use),
-//     the residual then read through a reshape to the result's shape. When that operand is itself the sole use of a kFusable node
-//     later in program order, the add is left to that node, so the earlier
-//     result is the residual and nothing moves (ResNet's downsample).
+//     the residual then read through a reshape to the result's shape. When that
+//     operand is itself the sole use of a kFusable node later in program order,
+//     the add is left to that node, so the earlier result is the residual and
+//     nothing moves (ResNet's downsample).
 // Before fusing, the activations exporters write as several nodes become
 // the one op: x * sigmoid(x) is silu(x) (ONNX has no SiLU before opset
 // 22: PyTorch exports it so), x * tanh(softplus(x)) is mish(x) (before
@@ -297,8 +298,7 @@ bool FuseEpiloguePass::absorbResidual(Graph &g, Node &p, const Node &u,
     return false;
   const Value *y = p.result();
   Value *r = u.operand(0u) == via ? u.operand(1u) : u.operand(0u);
-  if (r == via || r->type() != via->type() ||
-      u.result()->type() != via->type())
+  if (r == via || r->type() != via->type() || u.result()->type() != via->type())
     return false;
   if (laterFusable(p, r))
     return false;

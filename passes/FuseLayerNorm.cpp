@@ -98,9 +98,9 @@ bool FuseLayerNormPass::fuseNorm(Graph &g, Node &n) {
     std::string base = ln->name() + ".zero_bias";
     bias = Consts->make(base, base, Tensor(Shape{k}), loc);
   }
-  Value *rows = xs.size() == 2 ? x
-                               : reshape(g, x, a->type().shape,
-                                         ln->name() + ".rows", loc);
+  Value *rows = xs.size() == 2
+                    ? x
+                    : reshape(g, x, a->type().shape, ln->name() + ".rows", loc);
   std::vector<Value *> operands = {rows, n.operand(1u), ln->operand(1u), bias};
   if (n.numOperands() > 2)
     operands.push_back(n.operand(2u));

@@ -160,9 +160,8 @@ void interpretLayerNormGemm(const KernelCtx &ctx) {
           double(float((at(p) - mean) * inv * double(scale.data[size_t(p)]) +
                        double(bias.data[size_t(p)])));
   }
-  gemmReference(ctx, 4, [&](int64_t i, int64_t p) {
-    return norm[size_t(i * k + p)];
-  });
+  gemmReference(ctx, 4,
+                [&](int64_t i, int64_t p) { return norm[size_t(i * k + p)]; });
 }
 
 //===--- matmul -----------------------------------------------------------===//

@@ -259,8 +259,8 @@ template <int V> CNNK_INLINE Vec<V> actMish(Vec<V> x) {
 }
 /// a = hi + lo exactly, hi with 12 significant bits (Veltkamp), so that
 /// hi * hi is exact.
-template <int V> CNNK_INLINE void veltkampSplit(Vec<V> a, Vec<V> &hi,
-                                               Vec<V> &lo) {
+template <int V>
+CNNK_INLINE void veltkampSplit(Vec<V> a, Vec<V> &hi, Vec<V> &lo) {
 #ifdef __clang__
   // The kernels build with -ffp-contract=fast: a fused c - a would undo
   // the split.
@@ -295,8 +295,7 @@ template <int V> CNNK_INLINE Vec<V> vphiNeg(Vec<V> in) {
   Vec<V> p = (q01 + q23 * t2) + (q45 + q67 * t2) * t4 + q89 * t8;
   Vec<V> hi, lo;
   veltkampSplit<V>(a, hi, lo);
-  Vec<V> e =
-      vexpSum<V>(-0.5f * (hi * hi), p - (hi * lo + 0.5f * (lo * lo)));
+  Vec<V> e = vexpSum<V>(-0.5f * (hi * hi), p - (hi * lo + 0.5f * (lo * lo)));
   Vec<V> h = 0.5f * t * e;
   h = in > 13.0f ? splat<V>(0.0f) : h;
   return in != in ? in : h;

@@ -153,8 +153,8 @@ void depthwise(const DepthwiseParams &p, void *const *bufs, int64_t begin,
     if (g.stride[1] == 1)
       for (; oh + kDwRows <= oh1; oh += kDwRows) {
         int64_t rowOff = plane + oh * g.out[2];
-        depthwiseRows<V>(p, tile + (oh - oh0) * p.tileCols, w + m * g.kSize,
-                         b, ow0, ow1, y + rowOff, g.out[2], res + rowOff);
+        depthwiseRows<V>(p, tile + (oh - oh0) * p.tileCols, w + m * g.kSize, b,
+                         ow0, ow1, y + rowOff, g.out[2], res + rowOff);
       }
     for (; oh < oh1; ++oh) {
       int64_t rowOff = plane + oh * g.out[2];

@@ -98,8 +98,8 @@ template <int V> CNNK_INLINE float laneSum(Vec<V> v) {
 /// The mean of a contiguous row and 1 / sqrt(var + epsilon), var the mean
 /// squared deviation from it (two passes, vectorised along the row).
 template <int V>
-CNNK_INLINE void rowStats(const float *__restrict x, int64_t len,
-                          float epsilon, float &mean, float &inv) {
+CNNK_INLINE void rowStats(const float *__restrict x, int64_t len, float epsilon,
+                          float &mean, float &inv) {
   Vec<V> vs = splat<V>(0.0f);
   int64_t j = 0;
   for (; j + V <= len; j += V)

@@ -41,8 +41,7 @@ CNNK_KERNEL(strided_copy, StridedCopyParams, stridedCopy)
 /// One tile of transpose_tiles: pn x qn elements, x contiguous along p,
 /// y along q.
 CNNK_INLINE void transposeTile(const float *__restrict x, float *__restrict y,
-                               int64_t pn, int64_t qn, int64_t iq,
-                               int64_t op) {
+                               int64_t pn, int64_t qn, int64_t iq, int64_t op) {
   for (int64_t pp = 0; pp < pn; ++pp)
     for (int64_t qq = 0; qq < qn; ++qq)
       y[pp * op + qq] = x[pp + qq * iq];
@@ -117,8 +116,7 @@ static void transposeTiles(const TransposeTilesParams &p, void *const *bufs,
     int64_t pv = pn / V * V, qv = qn / V * V;
     for (int64_t pb = 0; pb < pv; pb += V)
       for (int64_t qb = 0; qb < qv; qb += V)
-        transposeBlock<V>(xs + pb + qb * p.iq, yd + pb * p.op + qb, p.iq,
-                          p.op);
+        transposeBlock<V>(xs + pb + qb * p.iq, yd + pb * p.op + qb, p.iq, p.op);
     if (qv < qn)
       transposeTile(xs + qv * p.iq, yd + qv, pv, qn - qv, p.iq, p.op);
     if (pv < pn)

@@ -199,19 +199,23 @@ bool lowerGemmOf(const Node &n, LowerCtx &ctx, bool normA) {
     pa = ctx.scratch(roundUp(s.m, mr) * std::max<int64_t>(s.k, 1) *
                      int64_t(sizeof(float)));
     // Panels in groups of about 16K floats per task, as pack_panels.
-    int64_t perTask = std::clamp<int64_t>(
-        16384 / std::max<int64_t>(1, mr * s.k), 1, panels);
-    cnnk::PackNormParams pn{s.m,  s.k,     ars,
-                            aks,  p.kc,    perTask,
-                            divUp(panels, perTask), n.getFloat("epsilon")};
-    ctx.call<KernelId::PackPanelsNorm>(
-        pn,
-        {ctx.buffer(a), ctx.buffer(n.operand("scale")),
-         ctx.buffer(n.operand("bias")), pa},
-        pn.panelGroups);
+    int64_t perTask =
+        std::clamp<int64_t>(16384 / std::max<int64_t>(1, mr * s.k), 1, panels);
+    cnnk::PackNormParams pn{s.m,
+                            s.k,
+                            ars,
+                            aks,
+                            p.kc,
+                            perTask,
+                            divUp(panels, perTask),
+                            n.getFloat("epsilon")};
+    ctx.call<KernelId::PackPanelsNorm>(pn,
+                                       {ctx.buffer(a),
+                                        ctx.buffer(n.operand("scale")),
+                                        ctx.buffer(n.operand("bias")), pa},
+                                       pn.panelGroups);
   } else {
-    pa = packedOperand(ctx, a, 1, 0, s.m, s.k, ars, aks, cnnk::gemmMR(v),
-                       p.kc);
+    pa = packedOperand(ctx, a, 1, 0, s.m, s.k, ars, aks, cnnk::gemmMR(v), p.kc);
   }
   Buffer pb = packedOperand(ctx, b, 1, 0, s.n, s.k, transB ? s.k : 1,
                             transB ? 1 : s.n, cnnk::gemmNR(v), p.kc);

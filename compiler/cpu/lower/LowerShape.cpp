@@ -45,7 +45,8 @@ void preferLongRows(StridedSpace &s) {
 /// The transpose_tiles form of `s`, when one axis is contiguous in x and
 /// another in y (positive strides), the rest at most one outer axis, and
 /// both contiguous axes span at least a few elements.
-std::optional<cnnk::TransposeTilesParams> transposeTiles(const StridedSpace &s) {
+std::optional<cnnk::TransposeTilesParams>
+transposeTiles(const StridedSpace &s) {
   size_t r = s.shape.size();
   if (r < 2 || r > 3)
     return std::nullopt;

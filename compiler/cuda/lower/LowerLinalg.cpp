@@ -93,8 +93,7 @@ bool lowerGemmOf(const Node &n, LowerCtx &ctx, bool normA) {
   p.i("has_c", c != nullptr).i("crs", st[0]).i("ccs", st[1]);
   p.ints("bshape", {}).ints("astr", {}).ints("bstr", {});
   p.epilogue(fusedEpilogue(n));
-  std::vector<Buffer> bufs = {ctx.buffer(a), ctx.buffer(b),
-                              bufferOr(ctx, c, y),
+  std::vector<Buffer> bufs = {ctx.buffer(a), ctx.buffer(b), bufferOr(ctx, c, y),
                               bufferOr(ctx, residualOf(n), y), ctx.buffer(y)};
   p.i("a_norm", normA);
   if (normA) {
