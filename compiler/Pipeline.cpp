@@ -16,6 +16,10 @@
 //                     trans_a: before fuse-epilogue, which then fuses
 //                     into the layer_norm_gemm as into a gemm
 //   fuse-epilogue     bias, activations, residual add into conv / gemm
+//   patch-conv        convs over non-overlapping patches (kernel = stride:
+//                     ConvNeXt's stem and downsampling) as a transpose of
+//                     the patches and a 1x1 conv, before assign-layout so
+//                     the 1x1 conv gets its layout (CPU only)
 //   assign-layout     channel-blocked layouts (NCHWc) for convs, pools and
 //                     the ops between them: before conv-to-gemm, which
 //                     would leave depthwise convs isolated between gemms
@@ -23,8 +27,10 @@
 //   choose-tiles      tile sizes of every conv and gemm
 //   dce               drop what the rewrites left unused
 //
-// For CUDA the list is the same but for assign-layout: the GPU kernels read
-// plain NCHW (coalesced along W), and choose-tiles picks GPU tiles.
+// For CUDA the list is the same but for patch-conv (the CUDA conv's implicit
+// GEMM gathers the patches as it stages them) and assign-layout: the GPU
+// kernels read plain NCHW (coalesced along W), and choose-tiles picks GPU
+// tiles.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Pipeline.h"
@@ -44,7 +50,7 @@ std::string_view defaultPipeline(int optLevel, PassTarget::Device device) {
            "fuse-epilogue,conv-to-gemm,choose-tiles,dce";
   return "infer-shapes,fold-constants,fold-pad,fold-batch-norm,"
          "matmul-to-gemm,fold-scale-shift,cse,fuse-layer-norm,fuse-epilogue,"
-         "assign-layout,conv-to-gemm,choose-tiles,dce";
+         "patch-conv,assign-layout,conv-to-gemm,choose-tiles,dce";
 }
 
 bool passTargetFor(const std::string &targetCpu,
