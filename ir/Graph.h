@@ -152,6 +152,12 @@ private:
   std::vector<Origin> Origins;
 };
 
+/// gemm, or gemm on a layer-normalised a (layer_norm_gemm): the ops the
+/// gemm-shaped passes (tiles, transposes into trans_a) treat alike.
+inline bool isGemmKind(OpKind k) {
+  return k == OpKind::Gemm || k == OpKind::LayerNormGemm;
+}
+
 /// Whether `v` is present and the result of a `const` node.
 inline bool isConst(const Value *v) {
   return v && v->def() && v->def()->kind() == OpKind::Const;

@@ -65,11 +65,6 @@ std::optional<ConvGemmShape> convGemmShape(const Node &n,
 /// The GPU tile of a conv or gemm, if the CUDA backend computes it as a
 /// tiled GEMM: M = output channels per group, N = batch * output pixels,
 /// K = C/groups * kernel size, one GEMM per group.
-/// gemm, or gemm on a layer-normalised a.
-bool isGemmKind(OpKind k) {
-  return k == OpKind::Gemm || k == OpKind::LayerNormGemm;
-}
-
 std::optional<GpuTile> gpuTileOf(const Node &n, const PassTarget &t) {
   const Shape &y = n.result()->type().shape;
   if (isGemmKind(n.kind())) {

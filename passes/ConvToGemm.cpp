@@ -62,30 +62,11 @@ public:
 private:
   bool lowerConv(Graph &g, Node &conv, DiagEngine &diag);
   bool lowerMatMul(Graph &g, Node &mm, DiagEngine &diag);
-  /// Appends `%name = reshape(%x) {shape=...}` typed as `shape`.
-  Value *reshape(Graph &g, Value *x, const Shape &shape,
-                 const std::string &name, SourceLoc loc);
-  /// Renames `v` (about to die) so its name can go to its replacement.
-  std::string takeName(Value *v);
 
   bool Convs;
   std::optional<ConstMaker> Consts;
   std::optional<NameMaker> Names;
 };
-
-Value *ConvToGemmPass::reshape(Graph &g, Value *x, const Shape &shape,
-                               const std::string &name, SourceLoc loc) {
-  Node *r = g.addNode(OpKind::Reshape, loc, {x}, {name});
-  r->setAttr("shape", std::vector<int64_t>(shape.begin(), shape.end()));
-  r->result()->setType(TensorType(x->type().dtype, shape));
-  return r->result();
-}
-
-std::string ConvToGemmPass::takeName(Value *v) {
-  std::string name = v->name();
-  v->setName(Names->fresh(name + ".replaced"));
-  return name;
-}
 
 /// Copies the epilogue attributes of `from` to `to`.
 void copyEpilogue(const Node &from, Node &to) {
@@ -110,7 +91,7 @@ bool ConvToGemmPass::lowerConv(Graph &g, Node &conv, DiagEngine &diag) {
   Value *w2 = Consts->make(base + ".gemm_w", base + ".gemm_w",
                            Tensor(Shape{m, c}, std::move(wt->data)), loc);
   std::vector<Value *> operands = {
-      w2, reshape(g, x, {c, s}, Names->fresh(base + ".x2"), loc)};
+      w2, appendReshape(g, x, {c, s}, Names->fresh(base + ".x2"), loc)};
   if (b) {
     std::optional<Tensor> bt = materializeConst(g, *b->def(), diag);
     if (!bt)
@@ -125,15 +106,15 @@ bool ConvToGemmPass::lowerConv(Graph &g, Node &conv, DiagEngine &diag) {
       operands.push_back(Consts->make(base + ".gemm_c", base + ".gemm_c",
                                       Tensor(Shape{m, 1}), loc));
     operands.push_back(
-        reshape(g, res, {m, s}, Names->fresh(base + ".res2"), loc));
+        appendReshape(g, res, {m, s}, Names->fresh(base + ".res2"), loc));
   }
-  std::string yName = takeName(y);
+  std::string yName = Names->take(y);
   Node *gemm =
       g.addNode(OpKind::Gemm, loc, operands, {Names->fresh(base + ".gemm")});
   copyEpilogue(conv, *gemm);
   gemm->result()->setType(TensorType(y->type().dtype, Shape{m, s}));
   gemm->absorb(conv);
-  g.replaceAllUses(y, reshape(g, gemm->result(), ys, yName, loc));
+  g.replaceAllUses(y, appendReshape(g, gemm->result(), ys, yName, loc));
   return true;
 }
 
@@ -172,7 +153,8 @@ bool ConvToGemmPass::lowerMatMul(Graph &g, Node &mm, DiagEngine &diag) {
   std::string base = mm.name();
   SourceLoc loc = mm.loc();
   std::vector<Value *> operands = {
-      flat ? x : reshape(g, x, {m, k}, Names->fresh(base + ".x2"), loc), w};
+      flat ? x : appendReshape(g, x, {m, k}, Names->fresh(base + ".x2"), loc),
+      w};
   if (bias && bias->type().shape.size() > 2) {
     std::optional<Tensor> bt = materializeConst(g, *bias->def(), diag);
     if (!bt)
@@ -182,7 +164,7 @@ bool ConvToGemmPass::lowerMatMul(Graph &g, Node &mm, DiagEngine &diag) {
   }
   if (bias)
     operands.push_back(bias);
-  std::string yName = takeName(y);
+  std::string yName = Names->take(y);
   Node *gemm = g.addNode(OpKind::Gemm, loc, operands,
                          {flat ? yName : Names->fresh(base + ".gemm")});
   gemm->result()->setType(TensorType(y->type().dtype, Shape{m, n}));
@@ -190,7 +172,7 @@ bool ConvToGemmPass::lowerMatMul(Graph &g, Node &mm, DiagEngine &diag) {
   if (add)
     gemm->absorb(*add);
   g.replaceAllUses(y, flat ? gemm->result()
-                           : reshape(g, gemm->result(), ys, yName, loc));
+                           : appendReshape(g, gemm->result(), ys, yName, loc));
   return true;
 }
 

@@ -17,10 +17,10 @@
 //   - an add (kBroadcast | kEpilogue) whose other operand has exactly the
 //     result's type: that operand becomes the residual, when there is none
 //     yet; also after a reshape of the result (the reshape the only use),
-//     the residual then read through a reshape to the result's shape. When that
-//     operand is itself the sole use of a kFusable node later in program order,
-//     the add is left to that node, so the earlier result is the residual and
-//     nothing moves (ResNet's downsample).
+//     the residual then read through a reshape to the result's shape. When
+//     that operand is itself the sole use of a kFusable node later in
+//     program order, the add is left to that node, so the earlier result is
+//     the residual and nothing moves (ResNet's downsample).
 // Before fusing, the activations exporters write as several nodes become
 // the one op: x * sigmoid(x) is silu(x) (ONNX has no SiLU before opset
 // 22: PyTorch exports it so), x * tanh(softplus(x)) is mish(x) (before
@@ -303,12 +303,8 @@ bool FuseEpiloguePass::absorbResidual(Graph &g, Node &p, const Node &u,
   if (laterFusable(p, r))
     return false;
   if (via != y) {
-    Node *view = g.addNode(OpKind::Reshape, u.loc(), {r},
-                           {Names->fresh(r->name() + ".as_residual")});
-    const Shape &ys = y->type().shape;
-    view->setAttr("shape", std::vector<int64_t>(ys.begin(), ys.end()));
-    view->result()->setType(y->type());
-    r = view->result();
+    r = appendReshape(g, r, y->type().shape,
+                      Names->fresh(r->name() + ".as_residual"), u.loc());
   }
   unsigned ri = residualOperandIndex(p.kind());
   if (p.numOperands() < ri) {

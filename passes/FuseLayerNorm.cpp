@@ -34,10 +34,6 @@ namespace cnnc {
 
 namespace {
 
-bool isGemmOp(const Node &n) {
-  return n.kind() == OpKind::Gemm || n.kind() == OpKind::LayerNormGemm;
-}
-
 class FuseLayerNormPass final : public Pass {
 public:
   std::string_view name() const override { return "fuse-layer-norm"; }
@@ -48,23 +44,12 @@ private:
   bool fuseNorm(Graph &g, Node &n);
   /// Rewrite 2 on gemm or layer_norm_gemm `n`; true when it folded.
   bool foldTranspose(Graph &g, Node &n);
-  /// Appends `%name = reshape(%x) {shape=...}` typed as `shape`.
-  Value *reshape(Graph &g, Value *x, const Shape &shape,
-                 const std::string &name, SourceLoc loc);
 
   std::optional<ConstMaker> Consts;
   std::optional<NameMaker> Names;
   /// The nodes rewrite 1 left unused (finishRewrite removes them).
   std::unordered_set<const Node *> Dead;
 };
-
-Value *FuseLayerNormPass::reshape(Graph &g, Value *x, const Shape &shape,
-                                  const std::string &name, SourceLoc loc) {
-  Node *r = g.addNode(OpKind::Reshape, loc, {x}, {Names->fresh(name)});
-  r->setAttr("shape", std::vector<int64_t>(shape.begin(), shape.end()));
-  r->result()->setType(TensorType(x->type().dtype, shape));
-  return r->result();
-}
 
 bool FuseLayerNormPass::fuseNorm(Graph &g, Node &n) {
   if (n.kind() != OpKind::Gemm || n.getInt("trans_a") != 0 ||
@@ -100,13 +85,13 @@ bool FuseLayerNormPass::fuseNorm(Graph &g, Node &n) {
   }
   Value *rows = xs.size() == 2
                     ? x
-                    : reshape(g, x, a->type().shape, ln->name() + ".rows", loc);
+                    : appendReshape(g, x, a->type().shape,
+                                    Names->fresh(ln->name() + ".rows"), loc);
   std::vector<Value *> operands = {rows, n.operand(1u), ln->operand(1u), bias};
   if (n.numOperands() > 2)
     operands.push_back(n.operand(2u));
   Value *y = n.result();
-  std::string yName = y->name();
-  y->setName(Names->fresh(yName + ".replaced"));
+  std::string yName = Names->take(y);
   Node *f = g.addNode(OpKind::LayerNormGemm, loc, operands, {yName});
   f->result()->setType(y->type());
   for (const auto &[attr, value] : n.attrs())
@@ -149,7 +134,8 @@ bool FuseLayerNormPass::foldTranspose(Graph &g, Node &n) {
   const Shape &as = a->type().shape;
   if (as[1] != zs[1])
     return false;
-  Value *cm = reshape(g, z, Shape{as[1], as[0]}, tr->name() + ".cm", n.loc());
+  Value *cm = appendReshape(g, z, Shape{as[1], as[0]},
+                            Names->fresh(tr->name() + ".cm"), n.loc());
   n.setOperand(0u, cm);
   n.setAttr("trans_a", int64_t(1));
   n.absorb(*tr);
@@ -168,7 +154,7 @@ bool FuseLayerNormPass::run(Graph &g, PassContext &ctx) {
   // The fused nodes were appended: visit every node now.
   for (size_t i = 0; i < g.nodes().size(); ++i) {
     Node &n = *g.nodes()[i];
-    if (isGemmOp(n) && !Dead.count(&n))
+    if (isGemmKind(n.kind()) && !Dead.count(&n))
       changed |= foldTranspose(g, n);
   }
   if (changed)

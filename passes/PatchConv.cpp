@@ -45,20 +45,10 @@ private:
   /// Rewrites conv `n` if it reads non-overlapping patches; false when it
   /// does not apply. Sets `failed` on an error (already reported).
   bool rewrite(Graph &g, Node &n, DiagEngine &diag, bool &failed);
-  Value *reshape(Graph &g, Value *x, const Shape &shape,
-                 const std::string &name, SourceLoc loc);
 
   std::optional<ConstMaker> Consts;
   std::optional<NameMaker> Names;
 };
-
-Value *PatchConvPass::reshape(Graph &g, Value *x, const Shape &shape,
-                              const std::string &name, SourceLoc loc) {
-  Node *r = g.addNode(OpKind::Reshape, loc, {x}, {Names->fresh(name)});
-  r->setAttr("shape", std::vector<int64_t>(shape.begin(), shape.end()));
-  r->result()->setType(TensorType(x->type().dtype, shape));
-  return r->result();
-}
 
 bool PatchConvPass::rewrite(Graph &g, Node &n, DiagEngine &diag,
                             bool &failed) {
@@ -89,15 +79,15 @@ bool PatchConvPass::rewrite(Graph &g, Node &n, DiagEngine &diag,
   int64_t batch = xs[0], c = xs[1], ho = xs[2] / kh, wo = xs[3] / kw;
   SourceLoc loc = n.loc();
   std::string base = n.name();
-  Value *r = reshape(g, x, Shape{batch, c, ho, kh, wo, kw},
-                     base + ".patch_rows", loc);
+  Value *r = appendReshape(g, x, Shape{batch, c, ho, kh, wo, kw},
+                           Names->fresh(base + ".patch_rows"), loc);
   Node *t = g.addNode(OpKind::Transpose, loc, {r},
                       {Names->fresh(base + ".patches_t")});
   t->setAttr("perm", std::vector<int64_t>{0, 1, 3, 5, 2, 4});
   t->result()->setType(
       TensorType(x->type().dtype, Shape{batch, c, kh, kw, ho, wo}));
-  Value *p = reshape(g, t->result(), Shape{batch, c * kh * kw, ho, wo},
-                     base + ".patches", loc);
+  Value *p = appendReshape(g, t->result(), Shape{batch, c * kh * kw, ho, wo},
+                           Names->fresh(base + ".patches"), loc);
   Tensor w1(Shape{ws[0], c * kh * kw, 1, 1}, std::move(wt->data));
   std::string wName = base + ".patch_w";
   n.setOperand(0u, p);

@@ -87,6 +87,14 @@ void finishRewrite(Graph &g) {
   g.removeDeadNodes();
 }
 
+Value *appendReshape(Graph &g, Value *x, const Shape &shape, std::string name,
+                     SourceLoc loc) {
+  Node *r = g.addNode(OpKind::Reshape, loc, {x}, {std::move(name)});
+  r->setAttr("shape", std::vector<int64_t>(shape.begin(), shape.end()));
+  r->result()->setType(TensorType(x->type().dtype, shape));
+  return r->result();
+}
+
 Node *soleUser(const Graph &g, const Value *v,
                const std::unordered_set<const Node *> &dead) {
   if (g.isOutput(v))

@@ -62,10 +62,22 @@ public:
     Taken.insert(name);
     return name;
   }
+  /// Renames `v` (about to be replaced) to a fresh "<name>.replaced" and
+  /// returns its old name, for its replacement to take.
+  std::string take(Value *v) {
+    std::string name = v->name();
+    v->setName(fresh(name + ".replaced"));
+    return name;
+  }
 
 private:
   std::unordered_set<std::string> Taken;
 };
+
+/// Appends `%name = reshape(%x) {shape=...}` typed as `shape` (a name the
+/// caller made fresh) and returns its result.
+Value *appendReshape(Graph &g, Value *x, const Shape &shape, std::string name,
+                     SourceLoc loc);
 
 /// The single node using `v` (ignoring the nodes in `dead`), or null when
 /// `v` has another use or is a graph output.

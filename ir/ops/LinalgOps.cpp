@@ -13,12 +13,11 @@
 // Products are accumulated in double.
 //
 //===----------------------------------------------------------------------===//
+#include "ir/Attr.h"
 #include "ir/Interpreter.h"
 #include "ir/ShapeInference.h"
 #include "ir/ops/Broadcast.h"
 #include "ir/ops/Resolve.h"
-
-#include <cmath>
 
 namespace cnnc {
 
@@ -125,18 +124,16 @@ bool inferLayerNormGemm(ShapeCtx &ctx) {
   if (!inferGemmOf(ctx, 4, k))
     return false;
   for (unsigned i : {2u, 3u})
-    if (ctx.in(i) != Shape{k})
-      return ctx.error("layer_norm_gemm expects {} of shape [K] = [{}], "
-                       "found {}",
-                       i == 2 ? "scale" : "bias", k, shapeStr(ctx.in(i)));
+    if (!ctx.expectShape(i, Shape{k}))
+      return false;
   double eps = ctx.node().getFloat("epsilon");
   if (!(eps >= 0))
-    return ctx.error("layer_norm_gemm expects 'epsilon' >= 0, found {}", eps);
+    return ctx.error("layer_norm_gemm expects 'epsilon' >= 0, found {}",
+                     floatText(eps));
   return true;
 }
 
-/// Each row of op(a) normalised as layer_norm does (ir/ops/NormOps.cpp:
-/// the mean, then the mean of squared deviations, in double), then
+/// Each row of op(a) normalised as layer_norm does (layerNormStats), then
 /// gemm's product.
 void interpretLayerNormGemm(const KernelCtx &ctx) {
   bool transA = ctx.node.getInt("trans_a") != 0;
@@ -148,13 +145,8 @@ void interpretLayerNormGemm(const KernelCtx &ctx) {
     auto at = [&](int64_t p) {
       return double(a.data[size_t(transA ? p * m + i : i * k + p)]);
     };
-    double sum = 0;
-    for (int64_t p = 0; p < k; ++p)
-      sum += at(p);
-    double mean = k ? sum / double(k) : 0.0, sq = 0;
-    for (int64_t p = 0; p < k; ++p)
-      sq += (at(p) - mean) * (at(p) - mean);
-    double inv = 1 / std::sqrt((k ? sq / double(k) : 0.0) + eps);
+    double mean, inv;
+    layerNormStats(at, k, eps, mean, inv);
     for (int64_t p = 0; p < k; ++p)
       norm[size_t(i * k + p)] =
           double(float((at(p) - mean) * inv * double(scale.data[size_t(p)]) +

@@ -10,6 +10,7 @@
 #include "ir/Attr.h"
 #include "ir/Interpreter.h"
 #include "ir/ShapeInference.h"
+#include "ir/ops/Resolve.h"
 
 #include <algorithm>
 #include <cmath>
@@ -163,16 +164,9 @@ void interpretLayerNorm(const KernelCtx &ctx) {
   if (len == 0)
     return;
   for (size_t base = 0; base < x.data.size(); base += len) {
-    double mean = 0, var = 0;
-    for (size_t j = 0; j < len; ++j)
-      mean += x.data[base + j];
-    mean /= double(len);
-    for (size_t j = 0; j < len; ++j) {
-      double d = x.data[base + j] - mean;
-      var += d * d;
-    }
-    var /= double(len);
-    double inv = 1 / std::sqrt(var + epsilon);
+    double mean, inv;
+    layerNormStats([&](int64_t j) { return double(x.data[base + size_t(j)]); },
+                   int64_t(len), epsilon, mean, inv);
     if (ctx.outs.size() == 3) {
       ctx.out(1).data[base / len] = float(mean);
       ctx.out(2).data[base / len] = float(inv);

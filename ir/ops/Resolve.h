@@ -10,6 +10,7 @@
 //   matmul     resolveMatMul: numpy promotion and batch broadcasting
 //   slice      resolveSlice: ONNX's clamping of starts and ends per step
 //   transpose  transposePerm: the permutation, reversed axes by default
+//   layer_norm layerNormStats: a slice's mean and inverse deviation
 //
 // Each assumes a node shape inference accepted unless it says otherwise.
 //
@@ -19,6 +20,7 @@
 
 #include "ir/Graph.h"
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,6 +78,24 @@ bool resizeNeedsFilter(const Node &node);
 /// reference kernel and the backends' general resize kernels apply.
 ResizeFilter resizeAxisFilter(const Node &node, const ResizeAxis &a,
                               size_t spatial);
+
+//===--- layer_norm -------------------------------------------------------===//
+
+/// The mean of the `len` values at(0) .. at(len - 1) and 1 / sqrt(var +
+/// epsilon), var the mean squared deviation from the mean, in double: how
+/// layer_norm and layer_norm_gemm normalise a slice. An empty slice has
+/// mean 0 and variance 0.
+template <class At>
+void layerNormStats(At at, int64_t len, double epsilon, double &mean,
+                    double &inv) {
+  double sum = 0, sq = 0;
+  for (int64_t j = 0; j < len; ++j)
+    sum += at(j);
+  mean = len ? sum / double(len) : 0.0;
+  for (int64_t j = 0; j < len; ++j)
+    sq += (at(j) - mean) * (at(j) - mean);
+  inv = 1 / std::sqrt((len ? sq / double(len) : 0.0) + epsilon);
+}
 
 //===--- transpose --------------------------------------------------------===//
 

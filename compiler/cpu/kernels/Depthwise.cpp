@@ -53,42 +53,16 @@ CNNK_INLINE void fillTile(const DepthwiseParams &p, const float *__restrict x,
   }
 }
 
-/// Output row `oh` columns [ow0, ow1) of one channel from the tile rows
-/// of this output row (row i of tap row i at tile + i * dilation pitch).
-template <int V>
-CNNK_INLINE void
-depthwiseRow(const DepthwiseParams &p, const float *__restrict tile,
-             const float *__restrict wk, float bias, int64_t ow0, int64_t ow1,
-             float *__restrict y, const float *res) {
-  const ConvGeom &g = p.geom;
-  int64_t kh = g.kernel[1], kw = g.kernel[2], sw = g.stride[2];
-  for (int64_t ow = ow0; ow < ow1; ow += V) {
-    const float *t = tile + (ow - ow0);
-    Vec<V> acc = splat<V>(bias);
-    for (int64_t i = 0; i < kh; ++i) {
-      const float *row = t + i * g.dilation[1] * p.tileCols;
-      for (int64_t j = 0; j < kw; ++j) {
-        int64_t c = j * g.dilation[2];
-        acc += splat<V>(wk[i * kw + j]) *
-               load<V>(row + c % sw * p.phaseLen + c / sw);
-      }
-    }
-    if (ow + V <= ow1) {
-      store<V>(y + ow, applyEpilogue<V>(acc, p.epi, res + ow));
-      continue;
-    }
-    for (int64_t l = 0; l < ow1 - ow; ++l)
-      y[ow + l] = applyEpilogue(acc[l], p.epi, res + ow + l);
-  }
-}
+/// Output rows that run kDwRows at once where the vertical stride is 1:
+/// each weight is broadcast once for all of them, so a vector of outputs
+/// costs KH*KW/kDwRows broadcasts besides its KH*KW input loads (one row
+/// at a time is bound by the broadcasts and loads together).
+constexpr int kDwRows = 4;
 
-/// kDwRows consecutive output rows (vertical stride 1) at once: each
-/// weight is broadcast once for all of them, so a vector of outputs costs
-/// KH*KW/kDwRows broadcasts besides its KH*KW input loads (the single-row
-/// loop is bound by the broadcasts and loads together).
-constexpr int64_t kDwRows = 4;
-
-template <int V>
+/// R consecutive output rows (R > 1: vertical stride 1), columns [ow0,
+/// ow1), of one channel from the tile rows of the first (tap row i at
+/// tile + i * dilation pitch, output row r a further r pitches down).
+template <int V, int R>
 CNNK_INLINE void
 depthwiseRows(const DepthwiseParams &p, const float *__restrict tile,
               const float *__restrict wk, float bias, int64_t ow0, int64_t ow1,
@@ -97,9 +71,9 @@ depthwiseRows(const DepthwiseParams &p, const float *__restrict tile,
   int64_t kh = g.kernel[1], kw = g.kernel[2], sw = g.stride[2];
   for (int64_t ow = ow0; ow < ow1; ow += V) {
     const float *t = tile + (ow - ow0);
-    Vec<V> acc[kDwRows];
+    Vec<V> acc[R];
 #pragma unroll
-    for (int r = 0; r < kDwRows; ++r)
+    for (int r = 0; r < R; ++r)
       acc[r] = splat<V>(bias);
     for (int64_t i = 0; i < kh; ++i) {
       const float *row = t + i * g.dilation[1] * p.tileCols;
@@ -108,12 +82,12 @@ depthwiseRows(const DepthwiseParams &p, const float *__restrict tile,
         Vec<V> w = splat<V>(wk[i * kw + j]);
         const float *src = row + c % sw * p.phaseLen + c / sw;
 #pragma unroll
-        for (int r = 0; r < kDwRows; ++r)
+        for (int r = 0; r < R; ++r)
           acc[r] += w * load<V>(src + r * p.tileCols);
       }
     }
 #pragma unroll
-    for (int r = 0; r < kDwRows; ++r) {
+    for (int r = 0; r < R; ++r) {
       float *yr = y + r * ldy;
       const float *rr = res + r * ldy;
       if (ow + V <= ow1) {
@@ -153,13 +127,15 @@ void depthwise(const DepthwiseParams &p, void *const *bufs, int64_t begin,
     if (g.stride[1] == 1)
       for (; oh + kDwRows <= oh1; oh += kDwRows) {
         int64_t rowOff = plane + oh * g.out[2];
-        depthwiseRows<V>(p, tile + (oh - oh0) * p.tileCols, w + m * g.kSize, b,
-                         ow0, ow1, y + rowOff, g.out[2], res + rowOff);
+        depthwiseRows<V, kDwRows>(p, tile + (oh - oh0) * p.tileCols,
+                                  w + m * g.kSize, b, ow0, ow1, y + rowOff,
+                                  g.out[2], res + rowOff);
       }
     for (; oh < oh1; ++oh) {
       int64_t rowOff = plane + oh * g.out[2];
-      depthwiseRow<V>(p, tile + (oh - oh0) * g.stride[1] * p.tileCols,
-                      w + m * g.kSize, b, ow0, ow1, y + rowOff, res + rowOff);
+      depthwiseRows<V, 1>(p, tile + (oh - oh0) * g.stride[1] * p.tileCols,
+                          w + m * g.kSize, b, ow0, ow1, y + rowOff, g.out[2],
+                          res + rowOff);
     }
   }
 }

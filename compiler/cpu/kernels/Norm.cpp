@@ -95,27 +95,34 @@ template <int V> CNNK_INLINE float laneSum(Vec<V> v) {
   return s;
 }
 
-/// The mean of a contiguous row and 1 / sqrt(var + epsilon), var the mean
-/// squared deviation from it (two passes, vectorised along the row).
+/// The mean of a row of `len` elements `stride` apart and 1 / sqrt(var +
+/// epsilon), var the mean squared deviation from it: two passes,
+/// vectorised along a contiguous row.
 template <int V>
-CNNK_INLINE void rowStats(const float *__restrict x, int64_t len, float epsilon,
-                          float &mean, float &inv) {
-  Vec<V> vs = splat<V>(0.0f);
+CNNK_INLINE void rowStats(const float *__restrict x, int64_t len,
+                          int64_t stride, float epsilon, float &mean,
+                          float &inv) {
+  float sum = 0, sq = 0;
   int64_t j = 0;
-  for (; j + V <= len; j += V)
-    vs += load<V>(x + j);
-  float sum = laneSum<V>(vs);
-  for (; j < len; ++j)
-    sum += x[j];
-  mean = sum / float(len);
-  Vec<V> vq = splat<V>(0.0f);
-  for (j = 0; j + V <= len; j += V) {
-    Vec<V> d = load<V>(x + j) - mean;
-    vq += d * d;
+  if (stride == 1) {
+    Vec<V> vs = splat<V>(0.0f);
+    for (; j + V <= len; j += V)
+      vs += load<V>(x + j);
+    sum = laneSum<V>(vs);
   }
-  float sq = laneSum<V>(vq);
-  for (; j < len; ++j)
-    sq += (x[j] - mean) * (x[j] - mean);
+  for (int64_t i = j; i < len; ++i)
+    sum += x[i * stride];
+  mean = sum / float(len);
+  if (stride == 1) {
+    Vec<V> vq = splat<V>(0.0f);
+    for (j = 0; j + V <= len; j += V) {
+      Vec<V> d = load<V>(x + j) - mean;
+      vq += d * d;
+    }
+    sq = laneSum<V>(vq);
+  }
+  for (int64_t i = j; i < len; ++i)
+    sq += (x[i * stride] - mean) * (x[i * stride] - mean);
   inv = 1.0f / __builtin_sqrtf(sq / float(len) + epsilon);
 }
 
@@ -128,7 +135,7 @@ layerNormRow(const float *__restrict x, const float *__restrict scale,
              float epsilon, float *__restrict meanOut,
              float *__restrict invOut) {
   float mean, inv;
-  rowStats<V>(x, len, epsilon, mean, inv);
+  rowStats<V>(x, len, 1, epsilon, mean, inv);
   if (meanOut) {
     *meanOut = mean;
     *invOut = inv;
@@ -213,18 +220,7 @@ static void packPanelsNorm(const PackNormParams &p, void *const *bufs,
           inv[i] = 0.0f;
           if (i >= valid)
             continue;
-          const float *x = src + (r0 + i) * rs;
-          if (ks == 1) {
-            rowStats<V>(x, len, eps, mean[i], inv[i]);
-            continue;
-          }
-          float s = 0, q = 0;
-          for (int64_t k = 0; k < len; ++k)
-            s += x[k * ks];
-          mean[i] = s / float(len);
-          for (int64_t k = 0; k < len; ++k)
-            q += (x[k * ks] - mean[i]) * (x[k * ks] - mean[i]);
-          inv[i] = 1.0f / __builtin_sqrtf(q / float(len) + eps);
+          rowStats<V>(src + (r0 + i) * rs, len, ks, eps, mean[i], inv[i]);
         }
       }
       // Every K block of the panel, in packPanelBlock's layout.

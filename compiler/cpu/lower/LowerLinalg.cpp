@@ -76,6 +76,17 @@ Buffer bufferOr(LowerCtx &ctx, const Value *v, const Value *placeholder) {
   return ctx.buffer(v ? v : placeholder);
 }
 
+namespace {
+
+/// Panels per packing task for panels of `panelFloats` floats each: groups
+/// of about 16K floats, so that a large operand packs on every thread.
+int64_t packPanelsPerTask(int64_t panels, int64_t panelFloats) {
+  return std::clamp<int64_t>(16384 / std::max<int64_t>(1, panelFloats), 1,
+                             panels);
+}
+
+} // namespace
+
 Buffer packedOperand(LowerCtx &ctx, const Value *v, int64_t count,
                      int64_t srcBatch, int64_t rows, int64_t k, int64_t rs,
                      int64_t ks, int64_t panel, int64_t kc) {
@@ -106,12 +117,8 @@ Buffer packedOperand(LowerCtx &ctx, const Value *v, int64_t count,
                            int64_t(sizeof(float)));
   if (count * matrix == 0)
     return dst;
-  // Panels in groups of about 16K floats per task, so that a large
-  // operand packs on every thread.
   int64_t panels = divUp(rows, panel);
-  int64_t perTask =
-      std::clamp<int64_t>(16384 / std::max<int64_t>(1, panel * std::min(k, kc)),
-                          1, panels);
+  int64_t perTask = packPanelsPerTask(panels, panel * std::min(k, kc));
   cnnk::PackParams p{rows,  k,           rs,      ks, srcBatch, panel, kc,
                      divUp(k, kc), perTask, divUp(panels, perTask)};
   ctx.call<KernelId::PackPanels>(p, {ctx.buffer(v), dst},
@@ -198,9 +205,8 @@ bool lowerGemmOf(const Node &n, LowerCtx &ctx, bool normA) {
     int64_t mr = cnnk::gemmMR(v), panels = divUp(s.m, mr);
     pa = ctx.scratch(roundUp(s.m, mr) * std::max<int64_t>(s.k, 1) *
                      int64_t(sizeof(float)));
-    // Panels in groups of about 16K floats per task, as pack_panels.
-    int64_t perTask =
-        std::clamp<int64_t>(16384 / std::max<int64_t>(1, mr * s.k), 1, panels);
+    // A task normalises and packs whole rows: every K block of its panels.
+    int64_t perTask = packPanelsPerTask(panels, mr * s.k);
     cnnk::PackNormParams pn{s.m,
                             s.k,
                             ars,

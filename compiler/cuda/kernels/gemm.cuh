@@ -15,8 +15,9 @@
 // gemm_tiled: y = alpha * op(a) op(b) + beta * c, then the epilogue, for a
 // batch of products whose operand offsets follow broadcast batch strides
 // (matmul); for layer_norm_gemm (P::a_norm) each row of op(a) normalised
-// as its tiles are staged, with the statistics row_stats computed first. Operands are read through element strides; each loader walks
-// the operand's contiguous dimension fastest so global loads coalesce.
+// as its tiles are staged, with the statistics row_stats computed first.
+// Operands are read through element strides; each loader walks the
+// operand's contiguous dimension fastest so global loads coalesce.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -197,9 +198,10 @@ template <class P, bool isA> __device__ __forceinline__ int batchOffset(int z) {
 
 /// y[z][m][n] = epilogue(alpha * sum_k A(m, k) B(k, n) + beta * c(m, n)).
 /// Buffers: a, b, c, res, y; with P::a_norm (layer_norm_gemm) also stats
-/// (row_stats), scale and bias, A's rows normalised as they are staged. A(m, k) = a[off + m * ams + k * aks], B(k, n) =
-/// b[off + k * bks + n * bns]; c(m, n) = c[m * crs + n * ccs] (has_c). The
-/// grid is (N / bn, M / bm, batches), z looping past gridDim.z.
+/// (row_stats), scale and bias, A's rows normalised as they are staged.
+/// A(m, k) = a[off + m * ams + k * aks], B(k, n) = b[off + k * bks + n *
+/// bns]; c(m, n) = c[m * crs + n * ccs] (has_c). The grid is (N / bn,
+/// M / bm, batches), z looping past gridDim.z.
 template <class P> __device__ void gemm_tiled(const Args &a) {
   using S = Tile<P>;
   const float *A = a.p[0], *B = a.p[1], *C = a.p[2], *res = a.p[3];
